@@ -1,0 +1,173 @@
+#pragma once
+
+// RAII over librdkafka's C API: a producer whose delivery reports are served
+// by its own thread, and a consumer that lets its owner choose the offsets on
+// every assignment (Faultline keeps offsets in PostgreSQL, not in Kafka).
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "common/config.hpp"
+
+namespace faultline::kafka {
+
+struct HandleDeleter {
+  void operator()(rd_kafka_t* handle) const { rd_kafka_destroy(handle); }
+};
+using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
+
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
+};
+
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+};
+using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+class Error : public std::runtime_error {
+ public:
+  Error(const std::string& what, rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_UNKNOWN)
+      : std::runtime_error(what), code_(code) {}
+  rd_kafka_resp_err_t code() const { return code_; }
+
+ private:
+  rd_kafka_resp_err_t code_;
+};
+
+// Where the brokers are and any librdkafka property from FAULTLINE_KAFKA_<PROP>.
+struct Settings {
+  std::string brokers = "127.0.0.1:9092";
+  std::map<std::string, std::string> properties;
+
+  static Settings from(const Environment& env);
+};
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+struct OutgoingMessage {
+  std::string topic;
+  std::string key;
+  std::string value;
+  std::vector<Header> headers;
+};
+
+class Producer {
+ public:
+  // Runs once, on the producer's delivery thread, with the broker's verdict.
+  using DeliveryReport = std::function<void(rd_kafka_resp_err_t)>;
+
+  // Idempotent, acks=all; a message not acknowledged within `delivery_timeout`
+  // is reported as failed.
+  Producer(const Settings& settings, std::chrono::milliseconds delivery_timeout);
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // Queues the message. Throws Error when it cannot even be queued; otherwise
+  // `report` is called exactly once.
+  void produce(OutgoingMessage message, DeliveryReport report);
+
+  // Queues and waits for the verdict.
+  rd_kafka_resp_err_t produce_and_wait(OutgoingMessage message);
+
+  // Waits for every queued message; false if some were still pending at the deadline.
+  bool flush(std::chrono::milliseconds timeout);
+
+  // True when the cluster answered a metadata request in time.
+  bool reachable(std::chrono::milliseconds timeout);
+
+  // Set when librdkafka reported a fatal error (the idempotent producer cannot go on).
+  bool failed() const { return fatal_.load(); }
+
+ private:
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*);
+  static void on_error(rd_kafka_t*, int code, const char* reason, void* opaque);
+
+  HandlePtr handle_;
+  std::atomic<bool> fatal_{false};
+  std::atomic<bool> stopping_{false};
+  std::thread poller_;
+};
+
+// A consumed message, owned until it goes out of scope.
+class Message {
+ public:
+  explicit Message(rd_kafka_message_t* raw) : raw_(raw) {}
+  std::string_view topic() const { return rd_kafka_topic_name(raw_->rkt); }
+  std::int32_t partition() const { return raw_->partition; }
+  std::int64_t offset() const { return raw_->offset; }
+  std::string_view key() const;
+  std::string_view value() const;
+  std::optional<std::string_view> header(const char* name) const;
+  std::vector<Header> headers() const;
+  // Milliseconds since the epoch, if the broker gave one.
+  std::optional<std::int64_t> timestamp_ms() const;
+
+ private:
+  std::unique_ptr<rd_kafka_message_t, MessageDeleter> raw_;
+};
+
+struct TopicPartition {
+  std::string topic;
+  std::int32_t partition = 0;
+  bool operator<(const TopicPartition& o) const {
+    return std::tie(topic, partition) < std::tie(o.topic, o.partition);
+  }
+  bool operator==(const TopicPartition& o) const = default;
+};
+
+// Told of every change of assignment, on the thread that calls poll().
+class RebalanceListener {
+ public:
+  virtual ~RebalanceListener() = default;
+  // Returns the offset to start from for each partition (absent: the beginning).
+  virtual std::map<TopicPartition, std::int64_t> on_assigned(
+      const std::vector<TopicPartition>& partitions) = 0;
+  // Called before the partitions are taken away: finish work on them now.
+  virtual void on_revoked(const std::vector<TopicPartition>& partitions) = 0;
+};
+
+class Consumer {
+ public:
+  Consumer(const Settings& settings, const std::string& group_id,
+           const std::vector<std::string>& topics, RebalanceListener& listener);
+  ~Consumer();
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  // The next message, or nothing if none came within `timeout`. Errors that
+  // librdkafka recovers from by itself are logged and skipped.
+  std::optional<Message> poll(std::chrono::milliseconds timeout);
+
+  // Leaves the group cleanly (revokes first).
+  void close();
+
+ private:
+  static void on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
+
+  RebalanceListener& listener_;
+  HandlePtr handle_;
+  bool closed_ = false;
+};
+
+}  // namespace faultline::kafka

@@ -1,0 +1,66 @@
+#include "common/time.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace faultline {
+
+std::string utc_now_rfc3339() {
+  const auto now = std::chrono::system_clock::now();
+  const auto seconds = std::chrono::system_clock::to_time_t(now);
+  const int millis = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+      1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char out[64];
+  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+  return out;
+}
+
+}  // namespace faultline
+
+namespace faultline {
+namespace {
+
+bool digits(std::string_view text, std::size_t at, std::size_t count) {
+  if (at + count > text.size()) return false;
+  for (std::size_t i = at; i < at + count; ++i)
+    if (text[i] < '0' || text[i] > '9') return false;
+  return true;
+}
+
+int number(std::string_view text, std::size_t at, std::size_t count) {
+  int n = 0;
+  for (std::size_t i = at; i < at + count; ++i) n = n * 10 + (text[i] - '0');
+  return n;
+}
+
+}  // namespace
+
+bool is_rfc3339(std::string_view t) {
+  // YYYY-MM-DDTHH:MM:SS
+  if (t.size() < 20 || !digits(t, 0, 4) || t[4] != '-' || !digits(t, 5, 2) || t[7] != '-' ||
+      !digits(t, 8, 2) || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !digits(t, 11, 2) ||
+      t[13] != ':' || !digits(t, 14, 2) || t[16] != ':' || !digits(t, 17, 2))
+    return false;
+  const int month = number(t, 5, 2), day = number(t, 8, 2);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || number(t, 11, 2) > 23 ||
+      number(t, 14, 2) > 59 || number(t, 17, 2) > 60)
+    return false;
+  std::size_t i = 19;
+  if (i < t.size() && t[i] == '.') {
+    const std::size_t start = ++i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    if (i == start || i - start > 9) return false;
+  }
+  if (i < t.size() && (t[i] == 'Z' || t[i] == 'z')) return i + 1 == t.size();
+  if (i < t.size() && (t[i] == '+' || t[i] == '-'))
+    return i + 6 == t.size() && digits(t, i + 1, 2) && t[i + 3] == ':' && digits(t, i + 4, 2) &&
+           number(t, i + 1, 2) <= 23 && number(t, i + 4, 2) <= 59;
+  return false;
+}
+
+}  // namespace faultline

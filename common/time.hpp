@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace faultline {
+
+// Now, as RFC 3339 in UTC with milliseconds: 2026-11-23T10:15:30.123Z.
+std::string utc_now_rfc3339();
+
+}  // namespace faultline
+
+namespace faultline {
+
+// True for RFC 3339 date-times such as 2026-11-23T10:15:30Z or
+// 2026-11-23T10:15:30.123+01:00 (what GitHub sends and PostgreSQL accepts).
+bool is_rfc3339(std::string_view text);
+
+}  // namespace faultline

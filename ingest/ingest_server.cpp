@@ -1,0 +1,223 @@
+#include "ingest/ingest_server.hpp"
+
+#include <atomic>
+#include <thread>
+
+#include "common/http.hpp"
+#include "common/json.hpp"
+#include "common/kafka.hpp"
+#include "common/log.hpp"
+#include "common/time.hpp"
+#include "ingest/webhook.hpp"
+
+namespace faultline::ingest {
+
+namespace Http = Pistache::Http;
+using Clock = std::chrono::steady_clock;
+
+struct IngestState {
+  IngestState(const IngestSettings& settings, metrics::Registry& registry)
+      : verifier(settings.webhook_secrets),
+        producer(settings.kafka, settings.publish_timeout),
+        max_body_bytes(settings.max_body_bytes),
+        retry_after(std::to_string(
+            std::chrono::duration_cast<std::chrono::seconds>(settings.publish_timeout).count() + 1)),
+        metrics(registry),
+        publish_seconds(registry.histogram("faultline_ingest_publish_seconds",
+                                           "Time from receiving a webhook to the broker's verdict",
+                                           metrics::latency_buckets())),
+        in_flight_gauge(registry.gauge("faultline_ingest_in_flight",
+                                       "Webhooks waiting for the broker's acknowledgement")) {}
+
+  void count(int status) {
+    metrics
+        .counter("faultline_ingest_requests_total", "HTTP requests answered, by status",
+                 {{"status", std::to_string(status)}})
+        .increment();
+  }
+
+  void count_broker_error(const char* error) {
+    metrics
+        .counter("faultline_ingest_broker_errors_total",
+                 "Webhooks the broker did not acknowledge, by error", {{"error", error}})
+        .increment();
+  }
+
+  SignatureVerifier verifier;
+  kafka::Producer producer;
+  std::size_t max_body_bytes;
+  std::string retry_after;
+  metrics::Registry& metrics;
+  metrics::Histogram& publish_seconds;
+  metrics::Gauge& in_flight_gauge;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> draining{false};
+};
+
+namespace {
+
+http::Reply unavailable(const IngestState& state, const char* detail) {
+  auto reply = http::problem_reply(Problem{503, "Service Unavailable", detail, "unavailable", {}});
+  reply.headers.emplace_back("Retry-After", state.retry_after);
+  return reply;
+}
+
+class IngestHandler : public Http::Handler {
+ public:
+  HTTP_PROTOTYPE(IngestHandler)
+
+  explicit IngestHandler(std::shared_ptr<IngestState> state) : state_(std::move(state)) {}
+
+  void onRequest(const Http::Request& request, Http::ResponseWriter response) override {
+    http::set_connection(request, response);
+    try {
+      route(request, response);
+    } catch (const std::exception& e) {
+      log::error("ingest request failed", {{"path", request.resource()}, {"error", e.what()}});
+      finish(response, http::problem_reply(internal_error()));
+    }
+  }
+
+ private:
+  void route(const Http::Request& request, Http::ResponseWriter& response) {
+    const auto& path = request.resource();
+    const bool get = request.method() == Http::Method::Get;
+    if (path == "/webhooks/github") {
+      if (request.method() != Http::Method::Post) return finish(response, method_not_allowed("POST"));
+      return webhook(request, response);
+    }
+    if (path == "/health" && get) return finish(response, http::json_reply(200, R"({"status":"ok"})"));
+    if (path == "/ready" && get) return finish(response, readiness());
+    if (path == "/metrics" && get)
+      return finish(response, http::Reply{200, state_->metrics.render(),
+                                          "text/plain; version=0.0.4", {}});
+    if (path == "/health" || path == "/ready" || path == "/metrics")
+      return finish(response, method_not_allowed("GET"));
+    finish(response, http::problem_reply(not_found("No such endpoint.")));
+  }
+
+  void webhook(const Http::Request& request, Http::ResponseWriter& response) {
+    if (state_->draining) return finish(response, unavailable(*state_, "The service is shutting down."));
+    const auto& headers = request.headers();
+    auto raw = [&](const char* name) -> std::optional<std::string> {
+      const auto found = headers.tryGetRaw(name);
+      if (!found) return std::nullopt;
+      return found->value();
+    };
+    const auto signature = raw("X-Hub-Signature-256");
+    const auto event = raw("X-GitHub-Event");
+    const auto delivery = raw("X-GitHub-Delivery");
+    const auto hook = raw("X-GitHub-Hook-ID");
+    WebhookRequest webhook_request{request.body(), signature, event, delivery, hook,
+                                   utc_now_rfc3339()};
+
+    auto outcome = handle_webhook(webhook_request, state_->verifier, state_->max_body_bytes);
+    if (auto* reply = std::get_if<http::Reply>(&outcome)) {
+      if (reply->status >= 400)
+        log::info("webhook rejected", {{"status", reply->status},
+                                       {"delivery_id", delivery.value_or("")},
+                                       {"event", event.value_or("")}});
+      return finish(response, *reply);
+    }
+    publish(std::get<kafka::OutgoingMessage>(std::move(outcome)), *delivery, response);
+  }
+
+  void publish(kafka::OutgoingMessage message, const std::string& delivery_id,
+               Http::ResponseWriter& response) {
+    if (state_->producer.failed())
+      return finish(response, unavailable(*state_, "The event broker is unavailable."));
+    auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
+    auto state = state_;
+    const auto started = Clock::now();
+    ++state->in_flight;
+    state->in_flight_gauge.add(1);
+    auto settle = [state, writer, started, delivery_id](rd_kafka_resp_err_t err) {
+      state->publish_seconds.observe(
+          std::chrono::duration<double>(Clock::now() - started).count());
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        finish(*state, *writer,
+               http::json_reply(202, json::object([&](json::Writer& out) {
+                                  out.Key("accepted");
+                                  out.Bool(true);
+                                  out.Key("delivery_id");
+                                  json::write(out, delivery_id);
+                                })));
+      } else {
+        state->count_broker_error(rd_kafka_err2name(err));
+        log::warn("broker did not acknowledge a webhook",
+                  {{"delivery_id", delivery_id}, {"error", rd_kafka_err2str(err)}});
+        finish(*state, *writer,
+               unavailable(*state, "The event broker did not acknowledge the delivery in time."));
+      }
+      state->in_flight_gauge.add(-1);
+      --state->in_flight;
+    };
+    try {
+      state->producer.produce(std::move(message), std::move(settle));
+    } catch (const kafka::Error& e) {
+      // Not queued, so the report will never run: settle here.
+      state->count_broker_error(rd_kafka_err2name(e.code()));
+      log::warn("cannot queue a webhook", {{"delivery_id", delivery_id}, {"error", e.what()}});
+      finish(*state, *writer, unavailable(*state, "The event broker is unavailable."));
+      state->in_flight_gauge.add(-1);
+      --state->in_flight;
+    }
+  }
+
+  http::Reply readiness() const {
+    const bool ready = !state_->draining && !state_->producer.failed() &&
+                       state_->producer.reachable(std::chrono::seconds(1));
+    return ready ? http::json_reply(200, R"({"status":"ready"})")
+                 : unavailable(*state_, "The event broker is not reachable.");
+  }
+
+  static http::Reply method_not_allowed(const char* allowed) {
+    auto reply = http::problem_reply(
+        Problem{405, "Method Not Allowed", std::string("Use ") + allowed + ".", "method", {}});
+    reply.headers.emplace_back("Allow", allowed);
+    return reply;
+  }
+
+  void finish(Http::ResponseWriter& response, const http::Reply& reply) {
+    finish(*state_, response, reply);
+  }
+
+  static void finish(IngestState& state, Http::ResponseWriter& response, const http::Reply& reply) {
+    state.count(reply.status);
+    http::send(response, reply);
+  }
+
+  std::shared_ptr<IngestState> state_;
+};
+
+}  // namespace
+
+IngestServer::IngestServer(const IngestSettings& settings, metrics::Registry& registry)
+    : state_(std::make_shared<IngestState>(settings, registry)),
+      endpoint_(Pistache::Address(settings.address.host, Pistache::Port(settings.address.port))),
+      threads_(settings.threads),
+      // Pistache counts the request line and headers in its limit too.
+      max_request_bytes_(settings.max_body_bytes + 64 * 1024) {}
+
+IngestServer::~IngestServer() = default;
+
+void IngestServer::start() {
+  endpoint_.init(http::endpoint_options(threads_, max_request_bytes_));
+  endpoint_.setHandler(Http::make_handler<IngestHandler>(state_));
+  endpoint_.serveThreaded();
+}
+
+std::uint16_t IngestServer::port() const { return endpoint_.getPort(); }
+
+void IngestServer::drain(std::chrono::milliseconds limit) {
+  state_->draining = true;
+  const auto deadline = Clock::now() + limit;
+  while (state_->in_flight > 0 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  state_->producer.flush(std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::max(deadline - Clock::now(), Clock::duration::zero())));
+}
+
+void IngestServer::stop() { endpoint_.shutdown(); }
+
+}  // namespace faultline::ingest

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "common/config.hpp"
+#include "common/kafka.hpp"
+
+namespace faultline::ingest {
+
+struct IngestSettings {
+  HostPort address{"127.0.0.1", 8081};
+  std::vector<std::string> webhook_secrets;
+  std::size_t max_body_bytes = 25 * 1024 * 1024;  // GitHub caps payloads at 25 MB
+  std::chrono::milliseconds publish_timeout{5000};
+  int threads = 2;
+  kafka::Settings kafka;
+
+  // Throws ConfigError for unusable values, and when production runs without
+  // a webhook secret.
+  static IngestSettings from(const Environment& env);
+};
+
+}  // namespace faultline::ingest

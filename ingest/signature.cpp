@@ -1,0 +1,42 @@
+#include "ingest/signature.hpp"
+
+#include <cctype>
+
+#include "common/crypto.hpp"
+
+namespace faultline::ingest {
+namespace {
+
+constexpr std::string_view kScheme = "sha256=";
+constexpr std::size_t kHexLength = 64;
+
+}  // namespace
+
+SignatureVerifier::SignatureVerifier(std::vector<std::string> secrets)
+    : secrets_(std::move(secrets)) {}
+
+std::string SignatureVerifier::sign(std::string_view secret, std::string_view body) {
+  return std::string(kScheme) + crypto::to_hex(crypto::hmac_sha256(secret, body));
+}
+
+SignatureCheck SignatureVerifier::check(std::string_view body,
+                                        std::optional<std::string_view> header) const {
+  if (!header || header->empty()) return SignatureCheck::kMissing;
+  if (header->substr(0, kScheme.size()) != kScheme ||
+      header->size() != kScheme.size() + kHexLength)
+    return SignatureCheck::kMalformed;
+  std::string presented(header->substr(kScheme.size()));
+  for (char& c : presented) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return SignatureCheck::kMalformed;
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  // Every secret is tried, whatever matched, so timing says nothing about which.
+  bool matched = false;
+  for (const auto& secret : secrets_) {
+    const auto expected = crypto::to_hex(crypto::hmac_sha256(secret, body));
+    matched = crypto::constant_time_equal(expected, presented) || matched;
+  }
+  return matched ? SignatureCheck::kValid : SignatureCheck::kMismatch;
+}
+
+}  // namespace faultline::ingest

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace faultline::schemas {
+
+struct EmbeddedFile {
+  std::string_view name;
+  std::string_view text;
+};
+
+// The SQL migrations of schemas/db, ordered by file name.
+const std::vector<EmbeddedFile>& migrations();
+
+}  // namespace faultline::schemas
