@@ -1,0 +1,45 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace faultline::testing {
+
+// A child process whose stderr goes to a log file. Killed (SIGKILL) and
+// reaped when it goes out of scope.
+class ChildProcess {
+ public:
+  ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> environment,
+               std::string log_path);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void signal(int sig);
+  // Exit status (or 128 + signal); -1 if it did not end in time.
+  int wait(std::chrono::milliseconds timeout);
+  bool running();
+  std::string log() const;
+  // Waits until the log holds `text`; returns the first line that does.
+  std::string wait_for_log(const std::string& text, std::chrono::milliseconds timeout);
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = -1;
+  std::string log_path_;
+};
+
+// A binary of build/bin.
+std::string binary(const std::string& name);
+// A fresh path under the test's scratch directory.
+std::string scratch_path(const std::string& name);
+
+// Reads a JSON-lines log line's integer field, e.g. "port".
+int log_field_int(const std::string& line, const char* field);
+
+}  // namespace faultline::testing
