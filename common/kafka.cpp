@@ -227,6 +227,17 @@ std::optional<Message> Consumer::poll(std::chrono::milliseconds timeout) {
   return message;
 }
 
+void Consumer::seek(const std::map<TopicPartition, std::int64_t>& offsets) {
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (const auto& [tp, offset] : offsets)
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
+  if (rd_kafka_error_t* error = rd_kafka_seek_partitions(handle_.get(), list.get(), 5000)) {
+    const std::string what = rd_kafka_error_string(error);
+    rd_kafka_error_destroy(error);
+    throw Error("cannot seek: " + what);
+  }
+}
+
 void Consumer::on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err,
                             rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   auto& self = *static_cast<Consumer*>(opaque);

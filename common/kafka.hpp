@@ -158,6 +158,9 @@ class Consumer {
   // librdkafka recovers from by itself are logged and skipped.
   std::optional<Message> poll(std::chrono::milliseconds timeout);
 
+  // Moves the fetch position of assigned partitions (after losing a batch).
+  void seek(const std::map<TopicPartition, std::int64_t>& offsets);
+
   // Leaves the group cleanly (revokes first).
   void close();
 

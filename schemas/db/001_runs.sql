@@ -7,7 +7,7 @@ CREATE TABLE repositories (
   first_seen  timestamptz NOT NULL DEFAULT now(),
   last_seen   timestamptz NOT NULL DEFAULT now()
 );
-CREATE UNIQUE INDEX repositories_full_name ON repositories (lower(full_name));
+CREATE INDEX repositories_full_name ON repositories (lower(full_name));
 
 -- Orders statuses so that state never goes backwards. Statuses GitHub adds
 -- later rank 0: stored on first sight, never allowed to overwrite a known one.

@@ -1,0 +1,142 @@
+// faultline-processors: the stateless consumers that turn topics into state.
+
+#include <pistache/endpoint.h>
+
+#include <atomic>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "common/database.hpp"
+#include "common/http.hpp"
+#include "common/kafka.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "common/migrations.hpp"
+#include "common/topics.hpp"
+#include "processors/runs_handler.hpp"
+#include "processors/transactional_consumer.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: faultline-processors [--roles runs]
+
+Consumes Faultline's topics and keeps PostgreSQL up to date. Roles:
+  runs   ci.workflow_run.v1 and ci.workflow_job.v1 -> workflow_runs, workflow_jobs
+
+Offsets live in PostgreSQL with the state (table consumer_offsets), so a
+crash at any point loses nothing and applies nothing twice. Stops cleanly on
+SIGTERM or SIGINT.
+
+Environment:
+  FAULTLINE_DATABASE_URL        postgresql://user:pass@host:port/db
+  FAULTLINE_KAFKA_BROKERS       bootstrap servers
+  FAULTLINE_KAFKA_<PROP>        any librdkafka property
+  FAULTLINE_PROCESSORS_ADDR     /health and /metrics (default 127.0.0.1:8082)
+  FAULTLINE_PROCESSORS_BATCH    largest batch per transaction (default 500)
+  FAULTLINE_LOG_LEVEL           debug, info, warn, error
+)";
+
+std::set<std::string> parse_roles(const std::string& list) {
+  std::set<std::string> roles;
+  std::stringstream in(list);
+  for (std::string role; std::getline(in, role, ',');) {
+    if (role != "runs") throw faultline::ConfigError("--roles: unknown role '" + role + "' (known: runs)");
+    roles.insert(role);
+  }
+  if (roles.empty()) throw faultline::ConfigError("--roles: name at least one role");
+  return roles;
+}
+
+// /health and /metrics, so operators can watch the consumers.
+class StatusHandler : public Pistache::Http::Handler {
+ public:
+  HTTP_PROTOTYPE(StatusHandler)
+  explicit StatusHandler(faultline::metrics::Registry* registry) : registry_(registry) {}
+
+  void onRequest(const Pistache::Http::Request& request,
+                 Pistache::Http::ResponseWriter response) override {
+    faultline::http::respond(request, response, [&] {
+      if (request.resource() == "/health")
+        return faultline::http::json_reply(200, R"({"status":"ok"})");
+      if (request.resource() == "/metrics")
+        return faultline::http::Reply{200, registry_->render(), "text/plain; version=0.0.4", {}};
+      return faultline::http::problem_reply(faultline::not_found("No such endpoint."));
+    });
+  }
+
+ private:
+  faultline::metrics::Registry* registry_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace faultline;
+  std::string roles_arg = "runs";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else if (arg == "--roles" && i + 1 < argc) {
+      roles_arg = argv[++i];
+    } else {
+      std::cerr << "faultline-processors: unknown argument '" << arg << "'\n" << kUsage;
+      return 2;
+    }
+  }
+  try {
+    const Environment env;
+    log::configure("processors", log::parse_level(env.text("FAULTLINE_LOG_LEVEL", "info")));
+    const auto roles = parse_roles(roles_arg);
+    const auto kafka_settings = kafka::Settings::from(env);
+    const auto database_settings = DatabaseSettings::from(env, 2);
+    const auto status_address = env.address("FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:8082");
+    const auto max_batch =
+        static_cast<std::size_t>(env.integer("FAULTLINE_PROCESSORS_BATCH", 500, 1, 10000));
+
+    http::block_termination_signals();
+    Database database(database_settings);
+    database.with_session([](soci::session& sql) { migrate(sql, schemas::migrations()); });
+
+    metrics::Registry registry;
+    Pistache::Http::Endpoint status(
+        Pistache::Address(status_address.host, Pistache::Port(status_address.port)));
+    status.init(http::endpoint_options(1, 64 * 1024));
+    status.setHandler(Pistache::Http::make_handler<StatusHandler>(&registry));
+    status.serveThreaded();
+
+    std::atomic<bool> stop{false};
+    std::thread signals([&] {
+      const int signal = http::wait_for_termination();
+      log::info("stopping", {{"signal", signal}});
+      stop = true;
+    });
+
+    kafka::Producer dead_letters(kafka_settings, std::chrono::seconds(30));
+    processors::RunsHandler runs("faultline-runs");
+    processors::TransactionalConsumer consumer(
+        processors::ConsumerSettings{"faultline-runs",
+                                     {topics::kWorkflowRun, topics::kWorkflowJob},
+                                     max_batch,
+                                     std::chrono::milliseconds(50),
+                                     3},
+        kafka_settings, database, dead_letters, runs, registry);
+    log::info("started", {{"roles", roles_arg}, {"status_port", static_cast<int>(status.getPort())}});
+    consumer.run(stop);
+
+    signals.join();
+    status.shutdown();
+    log::info("stopped");
+    return 0;
+  } catch (const ConfigError& e) {
+    std::cerr << "faultline-processors: configuration error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    log::error("processors failed", {{"error", e.what()}});
+    return 1;
+  }
+}

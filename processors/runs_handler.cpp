@@ -1,0 +1,260 @@
+#include "processors/runs_handler.hpp"
+
+#include "common/events.hpp"
+#include "common/json.hpp"
+#include "common/topics.hpp"
+
+namespace faultline::processors {
+namespace {
+
+// Rows arrive as one JSON array per table; jsonb_to_recordset turns them into
+// a set, so a batch of any size is one statement.
+
+constexpr const char* kUpsertRepositories = R"sql(
+INSERT INTO repositories AS r (id, full_name)
+SELECT DISTINCT ON (id) id, full_name
+FROM jsonb_to_recordset(:rows::jsonb) AS x(id bigint, full_name text)
+ORDER BY id
+ON CONFLICT (id) DO UPDATE SET full_name = EXCLUDED.full_name, last_seen = now()
+)sql";
+
+// Metadata fills in whatever is known; status, conclusion and updated_at move
+// only forward: higher status rank, or the same rank and a later updated_at.
+constexpr const char* kUpsertRuns = R"sql(
+INSERT INTO workflow_runs AS w (repository_id, run_id, run_attempt, workflow_id, name,
+  head_branch, head_sha, event, status, conclusion, html_url, created_at, run_started_at, updated_at)
+SELECT DISTINCT ON (repository_id, run_id, run_attempt)
+  repository_id, run_id, run_attempt, workflow_id, name, head_branch, head_sha, event, status,
+  conclusion, html_url, created_at, run_started_at, updated_at
+FROM jsonb_to_recordset(:rows::jsonb) AS x(repository_id bigint, run_id bigint, run_attempt int,
+  workflow_id bigint, name text, head_branch text, head_sha text, event text, status text,
+  conclusion text, html_url text, created_at timestamptz, run_started_at timestamptz,
+  updated_at timestamptz)
+ORDER BY repository_id, run_id, run_attempt, faultline_status_rank(status) DESC,
+  updated_at DESC NULLS LAST
+ON CONFLICT (repository_id, run_id, run_attempt) DO UPDATE SET
+  workflow_id = COALESCE(EXCLUDED.workflow_id, w.workflow_id),
+  name = COALESCE(EXCLUDED.name, w.name),
+  head_branch = COALESCE(EXCLUDED.head_branch, w.head_branch),
+  head_sha = COALESCE(EXCLUDED.head_sha, w.head_sha),
+  event = COALESCE(EXCLUDED.event, w.event),
+  html_url = COALESCE(EXCLUDED.html_url, w.html_url),
+  created_at = COALESCE(EXCLUDED.created_at, w.created_at),
+  run_started_at = COALESCE(EXCLUDED.run_started_at, w.run_started_at),
+  status = CASE WHEN (faultline_status_rank(EXCLUDED.status), COALESCE(EXCLUDED.updated_at, '-infinity'))
+                   > (faultline_status_rank(w.status), COALESCE(w.updated_at, '-infinity'))
+           THEN EXCLUDED.status ELSE w.status END,
+  conclusion = CASE WHEN (faultline_status_rank(EXCLUDED.status), COALESCE(EXCLUDED.updated_at, '-infinity'))
+                   > (faultline_status_rank(w.status), COALESCE(w.updated_at, '-infinity'))
+           THEN EXCLUDED.conclusion ELSE w.conclusion END,
+  updated_at = GREATEST(EXCLUDED.updated_at, w.updated_at),
+  recorded_at = now()
+)sql";
+
+// A job proves its run exists and has at least been queued (or is running):
+// enough to show the run before its own workflow_run event arrives.
+constexpr const char* kUpsertRunsFromJobs = R"sql(
+INSERT INTO workflow_runs AS w (repository_id, run_id, run_attempt, name, head_branch, head_sha, status)
+SELECT DISTINCT ON (repository_id, run_id, run_attempt)
+  repository_id, run_id, run_attempt, workflow_name, head_branch, head_sha,
+  CASE WHEN faultline_status_rank(status) >= 2 THEN 'in_progress' ELSE 'queued' END
+FROM jsonb_to_recordset(:rows::jsonb) AS x(repository_id bigint, run_id bigint, run_attempt int,
+  workflow_name text, head_branch text, head_sha text, status text)
+ORDER BY repository_id, run_id, run_attempt, faultline_status_rank(status) DESC
+ON CONFLICT (repository_id, run_id, run_attempt) DO UPDATE SET
+  name = COALESCE(w.name, EXCLUDED.name),
+  head_branch = COALESCE(w.head_branch, EXCLUDED.head_branch),
+  head_sha = COALESCE(w.head_sha, EXCLUDED.head_sha),
+  status = CASE WHEN faultline_status_rank(EXCLUDED.status) > faultline_status_rank(w.status)
+           THEN EXCLUDED.status ELSE w.status END
+)sql";
+
+constexpr const char* kUpsertJobs = R"sql(
+INSERT INTO workflow_jobs AS j (repository_id, job_id, run_id, run_attempt, name, workflow_name,
+  head_branch, head_sha, status, conclusion, html_url, runner_name, labels, created_at,
+  started_at, completed_at)
+SELECT DISTINCT ON (repository_id, job_id)
+  repository_id, job_id, run_id, run_attempt, name, workflow_name, head_branch, head_sha, status,
+  conclusion, html_url, runner_name, COALESCE(labels, '[]'), created_at, started_at, completed_at
+FROM jsonb_to_recordset(:rows::jsonb) AS x(repository_id bigint, job_id bigint, run_id bigint,
+  run_attempt int, name text, workflow_name text, head_branch text, head_sha text, status text,
+  conclusion text, html_url text, runner_name text, labels jsonb, created_at timestamptz,
+  started_at timestamptz, completed_at timestamptz)
+ORDER BY repository_id, job_id, faultline_status_rank(status) DESC, completed_at DESC NULLS LAST
+ON CONFLICT (repository_id, job_id) DO UPDATE SET
+  name = COALESCE(EXCLUDED.name, j.name),
+  workflow_name = COALESCE(EXCLUDED.workflow_name, j.workflow_name),
+  head_branch = COALESCE(EXCLUDED.head_branch, j.head_branch),
+  head_sha = COALESCE(EXCLUDED.head_sha, j.head_sha),
+  html_url = COALESCE(EXCLUDED.html_url, j.html_url),
+  runner_name = COALESCE(EXCLUDED.runner_name, j.runner_name),
+  labels = CASE WHEN EXCLUDED.labels = '[]' THEN j.labels ELSE EXCLUDED.labels END,
+  created_at = COALESCE(EXCLUDED.created_at, j.created_at),
+  started_at = COALESCE(EXCLUDED.started_at, j.started_at),
+  status = CASE WHEN faultline_status_rank(EXCLUDED.status) > faultline_status_rank(j.status)
+           THEN EXCLUDED.status ELSE j.status END,
+  conclusion = CASE WHEN faultline_status_rank(EXCLUDED.status) > faultline_status_rank(j.status)
+           THEN EXCLUDED.conclusion ELSE j.conclusion END,
+  completed_at = COALESCE(j.completed_at, EXCLUDED.completed_at),
+  recorded_at = now()
+)sql";
+
+constexpr const char* kRecordApplied = R"sql(
+INSERT INTO applied_events (group_id, topic, partition, "offset", delivery_id, hook_id,
+  repository_id, run_id, kafka_timestamp)
+SELECT :group, topic, partition, "offset", delivery_id, hook_id, repository_id, run_id,
+  to_timestamp(kafka_timestamp_ms / 1000.0)
+FROM jsonb_to_recordset(:rows::jsonb) AS x(topic text, partition int, "offset" bigint,
+  delivery_id text, hook_id bigint, repository_id bigint, run_id bigint, kafka_timestamp_ms bigint)
+)sql";
+
+// One JSON array per statement, written as events are read.
+class Rows {
+ public:
+  Rows() : out_(buffer_) { out_.StartArray(); }
+  json::Writer& row() { return out_; }
+  bool empty() const { return count_ == 0; }
+  void added() { ++count_; }
+  std::string finish() {
+    out_.EndArray();
+    return std::string(buffer_.GetString(), buffer_.GetSize());
+  }
+
+ private:
+  rapidjson::StringBuffer buffer_;
+  json::Writer out_;
+  std::size_t count_ = 0;
+};
+
+void text(json::Writer& out, const char* key, const std::optional<std::string>& value) {
+  out.Key(key);
+  if (value)
+    json::write(out, *value);
+  else
+    out.Null();
+}
+
+void number(json::Writer& out, const char* key, const std::optional<std::int64_t>& value) {
+  out.Key(key);
+  json::write(out, value);
+}
+
+void add_repository(Rows& rows, const events::Repository& repository) {
+  auto& out = rows.row();
+  out.StartObject();
+  number(out, "id", repository.id);
+  text(out, "full_name", repository.full_name);
+  out.EndObject();
+  rows.added();
+}
+
+void add_run(Rows& rows, const events::WorkflowRunEvent& e) {
+  const auto& r = e.run;
+  auto& out = rows.row();
+  out.StartObject();
+  number(out, "repository_id", e.envelope.repository.id);
+  number(out, "run_id", r.id);
+  number(out, "run_attempt", r.run_attempt);
+  number(out, "workflow_id", r.workflow_id);
+  text(out, "name", r.name);
+  text(out, "head_branch", r.head_branch);
+  text(out, "head_sha", r.head_sha);
+  text(out, "event", r.event);
+  text(out, "status", r.status);
+  text(out, "conclusion", r.conclusion);
+  text(out, "html_url", r.html_url);
+  text(out, "created_at", r.created_at);
+  text(out, "run_started_at", r.run_started_at);
+  text(out, "updated_at", r.updated_at);
+  out.EndObject();
+  rows.added();
+}
+
+void add_job(Rows& rows, const events::WorkflowJobEvent& e) {
+  const auto& j = e.job;
+  auto& out = rows.row();
+  out.StartObject();
+  number(out, "repository_id", e.envelope.repository.id);
+  number(out, "job_id", j.id);
+  number(out, "run_id", j.run_id);
+  number(out, "run_attempt", j.run_attempt);
+  text(out, "name", j.name);
+  text(out, "workflow_name", j.workflow_name);
+  text(out, "head_branch", j.head_branch);
+  text(out, "head_sha", j.head_sha);
+  text(out, "status", j.status);
+  text(out, "conclusion", j.conclusion);
+  text(out, "html_url", j.html_url);
+  text(out, "runner_name", j.runner_name);
+  out.Key("labels");
+  out.StartArray();
+  for (const auto& label : j.labels) json::write(out, label);
+  out.EndArray();
+  text(out, "created_at", j.created_at);
+  text(out, "started_at", j.started_at);
+  text(out, "completed_at", j.completed_at);
+  out.EndObject();
+  rows.added();
+}
+
+void add_applied(Rows& rows, const kafka::Message& m, const events::Envelope& e,
+                 std::int64_t run_id) {
+  auto& out = rows.row();
+  out.StartObject();
+  text(out, "topic", std::string(m.topic()));
+  number(out, "partition", m.partition());
+  number(out, "offset", m.offset());
+  text(out, "delivery_id", e.delivery_id);
+  number(out, "hook_id", e.hook_id);
+  number(out, "repository_id", e.repository.id);
+  number(out, "run_id", run_id);
+  number(out, "kafka_timestamp_ms", m.timestamp_ms());
+  out.EndObject();
+  rows.added();
+}
+
+void execute(soci::session& sql, const char* statement, Rows& rows) {
+  if (rows.empty()) return;
+  const std::string json = rows.finish();
+  sql << statement, soci::use(json);
+}
+
+}  // namespace
+
+std::vector<Rejection> RunsHandler::apply(soci::session& sql,
+                                          const std::vector<kafka::Message>& batch) {
+  std::vector<Rejection> rejections;
+  Rows repositories, runs, runs_from_jobs, jobs, applied;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& message = batch[i];
+    try {
+      if (message.topic() == topics::kWorkflowRun) {
+        const auto event = events::parse_workflow_run_event(message.value());
+        add_repository(repositories, event.envelope.repository);
+        add_run(runs, event);
+        add_applied(applied, message, event.envelope, event.run.id);
+      } else if (message.topic() == topics::kWorkflowJob) {
+        const auto event = events::parse_workflow_job_event(message.value());
+        add_repository(repositories, event.envelope.repository);
+        add_job(runs_from_jobs, event);
+        add_job(jobs, event);
+        add_applied(applied, message, event.envelope, event.job.run_id);
+      } else {
+        rejections.push_back({i, "the runs role does not consume " + std::string(message.topic())});
+      }
+    } catch (const events::EventError& e) {
+      rejections.push_back({i, e.what()});
+    }
+  }
+  execute(sql, kUpsertRepositories, repositories);
+  execute(sql, kUpsertRuns, runs);
+  execute(sql, kUpsertRunsFromJobs, runs_from_jobs);
+  execute(sql, kUpsertJobs, jobs);
+  if (!applied.empty()) {
+    const std::string json = applied.finish();
+    sql << kRecordApplied, soci::use(group_id_, "group"), soci::use(json, "rows");
+  }
+  return rejections;
+}
+
+}  // namespace faultline::processors

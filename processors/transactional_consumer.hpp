@@ -1,0 +1,94 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/database.hpp"
+#include "common/kafka.hpp"
+#include "common/metrics.hpp"
+#include "processors/offset_store.hpp"
+
+namespace faultline::processors {
+
+// A message that can never be applied, and why. It goes to ci.deadletter.v1.
+struct Rejection {
+  std::size_t index;  // into the batch
+  std::string error;
+};
+
+// What a role does with a batch. Called inside an open transaction that also
+// stores the batch's offsets, so the state and the position move together.
+class BatchHandler {
+ public:
+  virtual ~BatchHandler() = default;
+  // Applies every message it can; returns the ones it cannot ever apply.
+  // Throws for anything that might succeed on another try (the transaction
+  // is rolled back and the batch retried).
+  virtual std::vector<Rejection> apply(soci::session& sql,
+                                       const std::vector<kafka::Message>& batch) = 0;
+};
+
+struct ConsumerSettings {
+  std::string group_id;
+  std::vector<std::string> topics;
+  std::size_t max_batch = 500;
+  std::chrono::milliseconds linger{50};
+  int attempts = 3;  // before a failing batch is split to find the message at fault
+};
+
+// Consumes `topics` in batches and hands each to a BatchHandler in one
+// PostgreSQL transaction with the group's offsets, which live in the database
+// (not in Kafka) and are read back on every assignment. A crash at any point
+// therefore loses nothing and applies nothing twice.
+class TransactionalConsumer : private kafka::RebalanceListener {
+ public:
+  TransactionalConsumer(ConsumerSettings settings, const kafka::Settings& kafka, Database& database,
+                        kafka::Producer& dead_letters, BatchHandler& handler,
+                        metrics::Registry& registry);
+  ~TransactionalConsumer() override;
+
+  // Runs until `stop` is set, then applies what it holds and leaves the group.
+  void run(const std::atomic<bool>& stop);
+
+ private:
+  enum class Outcome { kCommitted, kLostOwnership, kConnectionLost, kFailed };
+
+  std::map<kafka::TopicPartition, std::int64_t> on_assigned(
+      const std::vector<kafka::TopicPartition>& partitions) override;
+  void on_revoked(const std::vector<kafka::TopicPartition>& partitions) override;
+
+  void flush();
+  // Applies the batch (or, with `give_up`, dead-letters all of it for that
+  // reason) and moves the offsets past it, in one transaction.
+  Outcome commit(const std::vector<kafka::Message>& batch, std::string& error,
+                 const std::string* give_up = nullptr);
+  void apply_one_by_one();
+  void dead_letter(const kafka::Message& message, const std::string& error);
+  void rewind_to_stored(const std::vector<kafka::Message>& batch);
+  void back_off(int attempt);
+
+  ConsumerSettings settings_;
+  Database& database_;
+  kafka::Producer& dead_letters_;
+  BatchHandler& handler_;
+  OffsetStore offsets_;
+  std::unique_ptr<kafka::Consumer> consumer_;
+  const std::atomic<bool>* stop_ = nullptr;
+
+  std::vector<kafka::Message> pending_;
+  std::chrono::steady_clock::time_point pending_since_;
+  // Where each owned partition stands in the database, as far as we know.
+  std::map<kafka::TopicPartition, std::int64_t> stored_;
+
+  metrics::Counter& applied_;
+  metrics::Counter& dead_lettered_;
+  metrics::Counter& failed_batches_;
+  metrics::Histogram& batch_seconds_;
+};
+
+}  // namespace faultline::processors
