@@ -17,7 +17,8 @@ DatabaseSettings DatabaseSettings::from(const Environment& env, std::size_t defa
 
 std::string with_utc_sessions(const std::string& url) {
   const char separator = url.find('?') == std::string::npos ? '?' : '&';
-  return url + separator + "options=-c%20TimeZone%3DUTC";
+  // Notices would go to stderr as plain text, between our JSON log lines.
+  return url + separator + "options=-c%20TimeZone%3DUTC%20-c%20client_min_messages%3Dwarning";
 }
 
 Database::Database(const DatabaseSettings& settings)

@@ -45,7 +45,8 @@ class Database {
   soci::connection_pool pool_;
 };
 
-// The URL with the session time zone pinned to UTC (libpq "options").
+// The URL with the session time zone pinned to UTC and notices silenced
+// (libpq "options").
 std::string with_utc_sessions(const std::string& url);
 
 }  // namespace faultline

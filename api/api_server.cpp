@@ -1,0 +1,80 @@
+#include "api/api_server.hpp"
+
+#include "api/pagination.hpp"
+#include "api/route_table.hpp"
+#include "api/workflow_runs.hpp"
+#include "common/http.hpp"
+
+namespace faultline::api {
+
+ApiSettings ApiSettings::from(const Environment& env) {
+  ApiSettings s;
+  s.address = env.address("FAULTLINE_API_ADDR", "127.0.0.1:8080");
+  s.io_threads = static_cast<int>(env.integer("FAULTLINE_API_THREADS", s.io_threads, 1, 64));
+  s.workers = static_cast<std::size_t>(env.integer("FAULTLINE_API_WORKERS", 4, 1, 256));
+  s.database = DatabaseSettings::from(env, s.workers);
+  return s;
+}
+
+ApiServer::ApiServer(const ApiSettings& settings, Database& database, metrics::Registry& registry)
+    : settings_(settings),
+      database_(database),
+      registry_(registry),
+      workers_(settings.workers, 1024),
+      routes_(router_, workers_, registry_),
+      endpoint_(Pistache::Address(settings.address.host, Pistache::Port(settings.address.port))) {
+  declare_routes();
+}
+
+ApiServer::~ApiServer() = default;
+
+void ApiServer::declare_routes() {
+  auto& routes = routes_;
+
+  routes.get("/health", Access::kPublic,
+             [](const ApiRequest&) { return http::json_reply(200, R"({"status":"ok"})"); });
+  routes.get("/ready", Access::kPublic, [this](const ApiRequest&) {
+    return database_.ping()
+               ? http::json_reply(200, R"({"status":"ready"})")
+               : http::problem_reply(Problem{503, "Service Unavailable",
+                                             "The database is not reachable.", "unavailable", {}});
+  });
+  routes.get("/metrics", Access::kPublic, [this](const ApiRequest&) {
+    return http::Reply{200, registry_.render(), "text/plain; version=0.0.4", {}};
+  });
+
+  // The CI state. These become Access::kUser once accounts exist.
+  routes.get("/api/v1/workflow-runs", Access::kPublic, [this](const ApiRequest& request) {
+    const auto filter = parse_run_filter(request);
+    const auto page = parse_page(request);
+    return http::json_reply(200, database_.with_session([&](soci::session& sql) {
+      return list_workflow_runs(sql, filter, page);
+    }));
+  });
+  routes.get("/api/v1/workflow-runs/:run_id", Access::kPublic, [this](const ApiRequest& request) {
+    const auto run_id = positive_integer("run_id", request.params.at("run_id"));
+    auto document = database_.with_session(
+        [&](soci::session& sql) { return get_workflow_run(sql, run_id); });
+    if (!document)
+      throw ClientError(not_found("No workflow run " + std::to_string(run_id) + " is known."));
+    return http::json_reply(200, std::move(*document));
+  });
+
+  router_.addNotFoundHandler(
+      [](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response) {
+        http::respond(request, response, [] {
+          return http::problem_reply(not_found("No such endpoint."));
+        });
+        return Pistache::Rest::Route::Result::Ok;
+      });
+}
+
+void ApiServer::start() {
+  endpoint_.init(http::endpoint_options(settings_.io_threads, 1024 * 1024));
+  endpoint_.setHandler(router_.handler());
+  endpoint_.serveThreaded();
+}
+
+void ApiServer::stop() { endpoint_.shutdown(); }
+
+}  // namespace faultline::api

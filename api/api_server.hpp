@@ -1,0 +1,47 @@
+#pragma once
+
+#include <pistache/endpoint.h>
+#include <pistache/router.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "api/route_table.hpp"
+#include "api/worker_pool.hpp"
+#include "common/config.hpp"
+#include "common/database.hpp"
+#include "common/metrics.hpp"
+
+namespace faultline::api {
+
+struct ApiSettings {
+  HostPort address{"127.0.0.1", 8080};
+  int io_threads = 2;
+  std::size_t workers = 4;
+  DatabaseSettings database;
+
+  static ApiSettings from(const Environment& env);
+};
+
+class ApiServer {
+ public:
+  ApiServer(const ApiSettings& settings, Database& database, metrics::Registry& registry);
+  ~ApiServer();
+
+  void start();
+  std::uint16_t port() const { return endpoint_.getPort(); }
+  void stop();
+
+ private:
+  void declare_routes();
+
+  ApiSettings settings_;
+  Database& database_;
+  metrics::Registry& registry_;
+  WorkerPool workers_;
+  Pistache::Rest::Router router_;
+  RouteTable routes_;
+  Pistache::Http::Endpoint endpoint_;
+};
+
+}  // namespace faultline::api

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "api/api_request.hpp"
+
+namespace faultline::api {
+
+inline constexpr std::int64_t kMaxPageSize = 100;
+inline constexpr std::int64_t kDefaultPageSize = 50;
+
+struct Page {
+  std::int64_t number = 1;
+  std::int64_t size = kDefaultPageSize;
+  std::int64_t offset() const { return (number - 1) * size; }
+};
+
+// `page` (from 1) and `page_size` (1..100); anything else is a ClientError 400.
+Page parse_page(const ApiRequest& request);
+
+// {"items":<items>,"total":..,"page":..,"page_size":..,"pages":..}
+std::string page_document(const std::string& items_json, std::int64_t total, const Page& page);
+
+// A positive integer query or path value, or a ClientError 400 naming it.
+std::int64_t positive_integer(const std::string& name, const std::string& text);
+
+}  // namespace faultline::api

@@ -1,0 +1,93 @@
+#include "api/route_table.hpp"
+
+#include <chrono>
+#include <memory>
+
+#include "common/log.hpp"
+
+namespace faultline::api {
+
+namespace Rest = Pistache::Rest;
+namespace Http = Pistache::Http;
+
+namespace {
+
+ApiRequest copy_request(const Rest::Request& request, const std::string& route) {
+  ApiRequest out;
+  out.path = request.resource();
+  // Route parameters are the ":name" segments of the declared path.
+  std::size_t at = 0;
+  while ((at = route.find(':', at)) != std::string::npos) {
+    const auto end = route.find('/', at);
+    const std::string name = route.substr(at, end == std::string::npos ? end : end - at);
+    if (request.hasParam(name)) {
+      const auto decoded = url_decode(request.param(name).as<std::string>());
+      if (!decoded) throw ClientError(bad_request("The path is not validly encoded."));
+      out.params[name.substr(1)] = *decoded;
+    }
+    at += name.size();
+  }
+  const auto& query = request.query();
+  for (auto it = query.parameters_begin(); it != query.parameters_end(); ++it) {
+    const auto key = url_decode(it->first);
+    const auto value = url_decode(it->second);
+    if (!key || !value) throw ClientError(bad_request("The query string is not validly encoded."));
+    out.query[*key] = *value;
+  }
+  return out;
+}
+
+}  // namespace
+
+RouteTable::RouteTable(Rest::Router& router, WorkerPool& workers, metrics::Registry& registry)
+    : router_(router), workers_(workers), registry_(registry) {}
+
+void RouteTable::get(const std::string& path, Access, Handler handler) {
+  Rest::Routes::Get(router_, path,
+                    [this, path, handler](const Rest::Request& request,
+                                          Http::ResponseWriter response) {
+                      dispatch(path, handler, request, std::move(response));
+                      return Rest::Route::Result::Ok;
+                    });
+}
+
+void RouteTable::dispatch(const std::string& route, const Handler& handler,
+                          const Rest::Request& request, Http::ResponseWriter response) {
+  http::set_connection(request, response);
+  ApiRequest copied;
+  try {
+    copied = copy_request(request, route);
+  } catch (const ClientError& e) {
+    return http::send(response, http::problem_reply(e.problem()));
+  }
+  auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
+  const auto started = std::chrono::steady_clock::now();
+  auto task = [this, route, handler, writer, started, copied = std::move(copied)] {
+    http::Reply reply;
+    try {
+      reply = handler(copied);
+    } catch (const ClientError& e) {
+      reply = http::problem_reply(e.problem());
+    } catch (const std::exception& e) {
+      log::error("request failed", {{"route", route}, {"path", copied.path}, {"error", e.what()}});
+      reply = http::problem_reply(internal_error());
+    }
+    http::send(*writer, reply);
+    registry_
+        .counter("faultline_api_requests_total", "API requests answered, by route and status",
+                 {{"route", route}, {"status", std::to_string(reply.status)}})
+        .increment();
+    registry_
+        .histogram("faultline_api_request_seconds", "API request latency, by route",
+                   metrics::latency_buckets(), {{"route", route}})
+        .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  };
+  if (!workers_.submit(std::move(task))) {
+    auto reply = http::problem_reply(
+        Problem{503, "Service Unavailable", "The server is busy; retry shortly.", "busy", {}});
+    reply.headers.emplace_back("Retry-After", "1");
+    http::send(*writer, reply);
+  }
+}
+
+}  // namespace faultline::api
