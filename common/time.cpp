@@ -38,6 +38,13 @@ int number(std::string_view text, std::size_t at, std::size_t count) {
   return n;
 }
 
+// PostgreSQL rejects 2021-02-30 and 2021-04-31, so they are not valid here either.
+int days_in_month(int year, int month) {
+  static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : days[month - 1];
+}
+
 }  // namespace
 
 bool is_rfc3339(std::string_view t) {
@@ -46,9 +53,9 @@ bool is_rfc3339(std::string_view t) {
       !digits(t, 8, 2) || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !digits(t, 11, 2) ||
       t[13] != ':' || !digits(t, 14, 2) || t[16] != ':' || !digits(t, 17, 2))
     return false;
-  const int month = number(t, 5, 2), day = number(t, 8, 2);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || number(t, 11, 2) > 23 ||
-      number(t, 14, 2) > 59 || number(t, 17, 2) > 60)
+  const int year = number(t, 0, 4), month = number(t, 5, 2), day = number(t, 8, 2);
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
+      number(t, 11, 2) > 23 || number(t, 14, 2) > 59 || number(t, 17, 2) > 60)
     return false;
   std::size_t i = 19;
   if (i < t.size() && t[i] == '.') {
