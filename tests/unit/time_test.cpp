@@ -1,0 +1,83 @@
+#include "common/time.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace faultline {
+namespace {
+
+TEST(Rfc3339, AcceptsWhatGitHubSends) {
+  for (const char* ok : {
+           "2021-08-05T10:33:58Z",
+           "2019-05-15T15:20:31Z",
+           "2021-08-05T10:33:58.123Z",
+           "2021-08-05T10:33:58.1Z",
+           "2021-08-05T10:33:58.123456789Z",
+           "2021-08-05T10:33:58+02:00",
+           "2021-08-05T10:33:58-07:00",
+           "2021-08-05T10:33:58.5+05:30",
+           "2021-08-05T10:33:58+00:00",
+           "2021-08-05t10:33:58z",
+           "2024-02-29T00:00:00Z",  // leap day
+           "2000-02-29T00:00:00Z",  // divisible by 400: a leap year
+           "2021-04-30T23:59:59Z",
+           "2021-12-31T23:59:60Z",  // leap second
+           "2026-11-23T10:00:00.000Z",
+       })
+    EXPECT_TRUE(is_rfc3339(ok)) << ok;
+}
+
+TEST(Rfc3339, RejectsImpossibleDatesAndTimes) {
+  for (const char* bad : {
+           "2021-13-01T00:00:00Z",
+           "2021-00-01T00:00:00Z",
+           "2021-01-00T00:00:00Z",
+           "2021-01-32T00:00:00Z",
+           "2021-04-31T00:00:00Z",
+           "2021-02-29T00:00:00Z",  // not a leap year
+           "2021-02-30T00:00:00Z",
+           "1900-02-29T00:00:00Z",  // divisible by 100, not by 400: not a leap year
+           "2021-06-31T00:00:00Z",
+           "2021-01-01T24:00:00Z",
+           "2021-01-01T00:60:00Z",
+           "2021-01-01T00:00:61Z",
+           "2021-01-01T00:00:00+24:00",
+           "2021-01-01T00:00:00+01:60",
+       })
+    EXPECT_FALSE(is_rfc3339(bad)) << bad;
+}
+
+TEST(Rfc3339, RejectsMalformedText) {
+  for (const char* bad : {
+           "",
+           "garbage",
+           "2021-08-05",
+           "2021-08-05T10:33:58",  // no zone
+           "2021-08-05T10:33Z",
+           "2021-8-05T10:33:58Z",
+           "2021/08/05T10:33:58Z",
+           "2021-08-05X10:33:58Z",
+           "2021-08-05T10:33:58.Z",  // empty fraction
+           "2021-08-05T10:33:58.1234567890Z",
+           "2021-08-05T10:33:58+0200",
+           "2021-08-05T10:33:58+02",
+           "2021-08-05T10:33:58Zjunk",
+           "2021-08-05T10:33:58+02:00x",
+           " 2021-08-05T10:33:58Z",
+           "1628159638",
+       })
+    EXPECT_FALSE(is_rfc3339(bad)) << bad;
+}
+
+TEST(Rfc3339, NowIsUtcWithMilliseconds) {
+  const auto now = utc_now_rfc3339();
+  EXPECT_TRUE(is_rfc3339(now)) << now;
+  ASSERT_EQ(now.size(), 24u) << now;
+  EXPECT_EQ(now[19], '.');
+  EXPECT_EQ(now.back(), 'Z');
+  EXPECT_GE(now.substr(0, 4), "2025");
+}
+
+}  // namespace
+}  // namespace faultline
