@@ -4,15 +4,19 @@ namespace faultline::api {
 
 std::optional<std::string> ApiRequest::query_value(const std::string& key) const {
   const auto it = query.find(key);
-  if (it == query.end()) return std::nullopt;
+  if (it == query.end())
+    return std::nullopt;
   return it->second;
 }
 
 std::optional<std::string> url_decode(const std::string& text) {
   auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
     return -1;
   };
   std::string out;
@@ -20,9 +24,11 @@ std::optional<std::string> url_decode(const std::string& text) {
     if (text[i] == '+') {
       out += ' ';
     } else if (text[i] == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
+      if (i + 2 >= text.size())
+        return std::nullopt;
       const int hi = hex(text[i + 1]), lo = hex(text[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
+      if (hi < 0 || lo < 0)
+        return std::nullopt;
       out += static_cast<char>(hi * 16 + lo);
       i += 2;
     } else {

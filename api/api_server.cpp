@@ -34,10 +34,12 @@ void ApiServer::declare_routes() {
   routes.get("/health", Access::kPublic,
              [](const ApiRequest&) { return http::json_reply(200, R"({"status":"ok"})"); });
   routes.get("/ready", Access::kPublic, [this](const ApiRequest&) {
-    return database_.ping()
-               ? http::json_reply(200, R"({"status":"ready"})")
-               : http::problem_reply(Problem{503, "Service Unavailable",
-                                             "The database is not reachable.", "unavailable", {}});
+    return database_.ping() ? http::json_reply(200, R"({"status":"ready"})")
+                            : http::problem_reply(Problem{503,
+                                                          "Service Unavailable",
+                                                          "The database is not reachable.",
+                                                          "unavailable",
+                                                          {}});
   });
   routes.get("/metrics", Access::kPublic, [this](const ApiRequest&) {
     return http::Reply{200, registry_.render(), "text/plain; version=0.0.4", {}};
@@ -53,8 +55,8 @@ void ApiServer::declare_routes() {
   });
   routes.get("/api/v1/workflow-runs/:run_id", Access::kPublic, [this](const ApiRequest& request) {
     const auto run_id = positive_integer("run_id", request.params.at("run_id"));
-    auto document = database_.with_session(
-        [&](soci::session& sql) { return get_workflow_run(sql, run_id); });
+    auto document =
+        database_.with_session([&](soci::session& sql) { return get_workflow_run(sql, run_id); });
     if (!document)
       throw ClientError(not_found("No workflow run " + std::to_string(run_id) + " is known."));
     return http::json_reply(200, std::move(*document));
@@ -62,9 +64,8 @@ void ApiServer::declare_routes() {
 
   router_.addNotFoundHandler(
       [](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response) {
-        http::respond(request, response, [] {
-          return http::problem_reply(not_found("No such endpoint."));
-        });
+        http::respond(request, response,
+                      [] { return http::problem_reply(not_found("No such endpoint.")); });
         return Pistache::Rest::Route::Result::Ok;
       });
 }
@@ -75,6 +76,8 @@ void ApiServer::start() {
   endpoint_.serveThreaded();
 }
 
-void ApiServer::stop() { endpoint_.shutdown(); }
+void ApiServer::stop() {
+  endpoint_.shutdown();
+}
 
 }  // namespace faultline::api

@@ -16,13 +16,13 @@ std::int64_t positive_integer(const std::string& name, const std::string& text) 
 
 Page parse_page(const ApiRequest& request) {
   Page page;
-  if (const auto raw = request.query_value("page")) page.number = positive_integer("page", *raw);
+  if (const auto raw = request.query_value("page"))
+    page.number = positive_integer("page", *raw);
   if (const auto raw = request.query_value("page_size")) {
     page.size = positive_integer("page_size", *raw);
     if (page.size > kMaxPageSize)
-      throw ClientError(bad_request("page_size must be at most " + std::to_string(kMaxPageSize) +
-                                        ".",
-                                    "invalid-parameter"));
+      throw ClientError(bad_request(
+          "page_size must be at most " + std::to_string(kMaxPageSize) + ".", "invalid-parameter"));
   }
   if (page.number > 1'000'000)
     throw ClientError(bad_request("page is too large.", "invalid-parameter"));
@@ -32,8 +32,9 @@ Page parse_page(const ApiRequest& request) {
 std::string page_document(const std::string& items_json, std::int64_t total, const Page& page) {
   const std::int64_t pages = total == 0 ? 0 : (total + page.size - 1) / page.size;
   return "{\"items\":" + items_json + ",\"total\":" + std::to_string(total) +
-         ",\"page\":" + std::to_string(page.number) + ",\"page_size\":" +
-         std::to_string(page.size) + ",\"pages\":" + std::to_string(pages) + "}";
+         ",\"page\":" + std::to_string(page.number) +
+         ",\"page_size\":" + std::to_string(page.size) + ",\"pages\":" + std::to_string(pages) +
+         "}";
 }
 
 }  // namespace faultline::api

@@ -22,7 +22,8 @@ ApiRequest copy_request(const Rest::Request& request, const std::string& route) 
     const std::string name = route.substr(at, end == std::string::npos ? end : end - at);
     if (request.hasParam(name)) {
       const auto decoded = url_decode(request.param(name).as<std::string>());
-      if (!decoded) throw ClientError(bad_request("The path is not validly encoded."));
+      if (!decoded)
+        throw ClientError(bad_request("The path is not validly encoded."));
       out.params[name.substr(1)] = *decoded;
     }
     at += name.size();
@@ -31,7 +32,8 @@ ApiRequest copy_request(const Rest::Request& request, const std::string& route) 
   for (auto it = query.parameters_begin(); it != query.parameters_end(); ++it) {
     const auto key = url_decode(it->first);
     const auto value = url_decode(it->second);
-    if (!key || !value) throw ClientError(bad_request("The query string is not validly encoded."));
+    if (!key || !value)
+      throw ClientError(bad_request("The query string is not validly encoded."));
     out.query[*key] = *value;
   }
   return out;
@@ -43,12 +45,12 @@ RouteTable::RouteTable(Rest::Router& router, WorkerPool& workers, metrics::Regis
     : router_(router), workers_(workers), registry_(registry) {}
 
 void RouteTable::get(const std::string& path, Access, Handler handler) {
-  Rest::Routes::Get(router_, path,
-                    [this, path, handler](const Rest::Request& request,
-                                          Http::ResponseWriter response) {
-                      dispatch(path, handler, request, std::move(response));
-                      return Rest::Route::Result::Ok;
-                    });
+  Rest::Routes::Get(
+      router_, path,
+      [this, path, handler](const Rest::Request& request, Http::ResponseWriter response) {
+        dispatch(path, handler, request, std::move(response));
+        return Rest::Route::Result::Ok;
+      });
 }
 
 void RouteTable::dispatch(const std::string& route, const Handler& handler,

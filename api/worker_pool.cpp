@@ -5,7 +5,8 @@
 namespace faultline::api {
 
 WorkerPool::WorkerPool(std::size_t threads, std::size_t max_queued) : max_queued_(max_queued) {
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+  for (std::size_t i = 0; i < threads; ++i)
+    threads_.emplace_back([this] { work(); });
 }
 
 WorkerPool::~WorkerPool() {
@@ -14,13 +15,15 @@ WorkerPool::~WorkerPool() {
     stopping_ = true;
   }
   ready_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_)
+    t.join();
 }
 
 bool WorkerPool::submit(std::function<void()> task) {
   {
     std::lock_guard lock(mutex_);
-    if (queue_.size() >= max_queued_) return false;
+    if (queue_.size() >= max_queued_)
+      return false;
     queue_.push_back(std::move(task));
   }
   ready_.notify_one();
@@ -33,7 +36,8 @@ void WorkerPool::work() {
     {
       std::unique_lock lock(mutex_);
       ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued is done
+      if (queue_.empty())
+        return;  // stopping, and everything queued is done
       task = std::move(queue_.front());
       queue_.pop_front();
     }

@@ -66,23 +66,25 @@ RunFilter parse_run_filter(const ApiRequest& request) {
 
 std::string list_workflow_runs(soci::session& sql, const RunFilter& f, const Page& page) {
   long long total = 0;
-  sql << std::string("SELECT count(*)") + kLatestAttemptsMatching, soci::use(f.repository, "repository"),
-      soci::use(f.workflow, "workflow"), soci::use(f.branch, "branch"),
-      soci::use(f.status, "status"), soci::use(f.conclusion, "conclusion"), soci::into(total);
+  sql << std::string("SELECT count(*)") + kLatestAttemptsMatching,
+      soci::use(f.repository, "repository"), soci::use(f.workflow, "workflow"),
+      soci::use(f.branch, "branch"), soci::use(f.status, "status"),
+      soci::use(f.conclusion, "conclusion"), soci::into(total);
 
   const long long limit = page.size, offset = page.offset();
   std::string items;
   soci::indicator ind = soci::i_ok;
-  sql << std::string("SELECT COALESCE(json_agg(doc ORDER BY created DESC NULLS LAST, run_id DESC), '[]')::text"
-                     " FROM (SELECT ") +
-             kRunDocument + " AS doc, w.created_at AS created, w.run_id" +
-             kLatestAttemptsMatching +
+  sql << std::string(
+             "SELECT COALESCE(json_agg(doc ORDER BY created DESC NULLS LAST, run_id DESC), "
+             "'[]')::text"
+             " FROM (SELECT ") +
+             kRunDocument + " AS doc, w.created_at AS created, w.run_id" + kLatestAttemptsMatching +
              " ORDER BY w.created_at DESC NULLS LAST, w.run_id DESC LIMIT :limit OFFSET :offset)"
              " AS page",
       soci::use(f.repository, "repository"), soci::use(f.workflow, "workflow"),
       soci::use(f.branch, "branch"), soci::use(f.status, "status"),
-      soci::use(f.conclusion, "conclusion"), soci::use(limit, "limit"),
-      soci::use(offset, "offset"), soci::into(items, ind);
+      soci::use(f.conclusion, "conclusion"), soci::use(limit, "limit"), soci::use(offset, "offset"),
+      soci::into(items, ind);
   return page_document(items, total, page);
 }
 
@@ -98,7 +100,8 @@ std::optional<std::string> get_workflow_run(soci::session& sql, std::int64_t run
              " FROM workflow_runs w JOIN repositories r ON r.id = w.repository_id"
              " WHERE w.run_id = :id ORDER BY w.run_attempt DESC, w.recorded_at DESC LIMIT 1",
       soci::use(id, "id"), soci::into(document, ind);
-  if (!sql.got_data() || ind != soci::i_ok) return std::nullopt;
+  if (!sql.got_data() || ind != soci::i_ok)
+    return std::nullopt;
   return document;
 }
 

@@ -3,12 +3,8 @@
 namespace faultline {
 
 std::vector<kafka::Header> to_headers(const CloudEvent& event) {
-  return {{"ce_specversion", "1.0"},
-          {"ce_id", event.id},
-          {"ce_source", event.source},
-          {"ce_type", event.type},
-          {"ce_time", event.time},
-          {"content-type", event.content_type}};
+  return {{"ce_specversion", "1.0"}, {"ce_id", event.id},     {"ce_source", event.source},
+          {"ce_type", event.type},   {"ce_time", event.time}, {"content-type", event.content_type}};
 }
 
 std::optional<CloudEvent> from_headers(const std::vector<kafka::Header>& headers) {

@@ -9,9 +9,8 @@ DatabaseSettings DatabaseSettings::from(const Environment& env, std::size_t defa
   settings.url = env.text("FAULTLINE_DATABASE_URL", settings.url);
   if (settings.url.rfind("postgresql://", 0) != 0 && settings.url.rfind("postgres://", 0) != 0)
     throw ConfigError("FAULTLINE_DATABASE_URL: expected postgresql://user:pass@host:port/db");
-  settings.pool_size =
-      static_cast<std::size_t>(env.integer("FAULTLINE_DATABASE_POOL_SIZE",
-                                           static_cast<std::int64_t>(default_pool_size), 1, 256));
+  settings.pool_size = static_cast<std::size_t>(env.integer(
+      "FAULTLINE_DATABASE_POOL_SIZE", static_cast<std::int64_t>(default_pool_size), 1, 256));
   return settings;
 }
 
@@ -28,7 +27,8 @@ Database::Database(const DatabaseSettings& settings)
 }
 
 void Database::ensure_connected(soci::session& session) {
-  if (session.is_connected()) return;
+  if (session.is_connected())
+    return;
   log::warn("database connection lost; reconnecting");
   session.reconnect();
 }

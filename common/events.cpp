@@ -9,54 +9,66 @@ namespace {
 class Fields {
  public:
   Fields(const json::Value* object, std::string path) : object_(object), path_(std::move(path)) {
-    if (!object_ || !object_->IsObject()) fail(path_, "missing or not an object");
+    if (!object_ || !object_->IsObject())
+      fail(path_, "missing or not an object");
   }
 
   std::int64_t integer(const char* key) const {
     const auto value = optional_integer(key);
-    if (!value) fail(key, "missing");
+    if (!value)
+      fail(key, "missing");
     return *value;
   }
 
   OptionalNumber optional_integer(const char* key) const {
     const json::Value* v = json::member(*object_, key);
-    if (!v || v->IsNull()) return std::nullopt;
-    if (!v->IsInt64()) fail(key, "not an integer");
+    if (!v || v->IsNull())
+      return std::nullopt;
+    if (!v->IsInt64())
+      fail(key, "not an integer");
     return v->GetInt64();
   }
 
   std::int64_t positive(const char* key) const {
     const auto value = integer(key);
-    if (value <= 0) fail(key, "must be positive");
+    if (value <= 0)
+      fail(key, "must be positive");
     return value;
   }
 
   std::string text(const char* key) const {
     auto value = optional_text(key);
-    if (!value || value->empty()) fail(key, "missing");
+    if (!value || value->empty())
+      fail(key, "missing");
     return *value;
   }
 
   OptionalText optional_text(const char* key) const {
     const json::Value* v = json::member(*object_, key);
-    if (!v || v->IsNull()) return std::nullopt;
-    if (!v->IsString()) fail(key, "not a string");
+    if (!v || v->IsNull())
+      return std::nullopt;
+    if (!v->IsString())
+      fail(key, "not a string");
     return std::string(v->GetString(), v->GetStringLength());
   }
 
   OptionalText timestamp(const char* key) const {
     auto value = optional_text(key);
-    if (value && !is_rfc3339(*value)) fail(key, "not an RFC 3339 timestamp");
+    if (value && !is_rfc3339(*value))
+      fail(key, "not an RFC 3339 timestamp");
     return value;
   }
 
   std::vector<std::string> strings(const char* key) const {
     std::vector<std::string> out;
     const json::Value* v = json::member(*object_, key);
-    if (!v || v->IsNull()) return out;
-    if (!v->IsArray()) fail(key, "not an array");
+    if (!v || v->IsNull())
+      return out;
+    if (!v->IsArray())
+      fail(key, "not an array");
     for (const auto& item : v->GetArray()) {
-      if (!item.IsString()) fail(key, "holds a non-string");
+      if (!item.IsString())
+        fail(key, "holds a non-string");
       out.emplace_back(item.GetString(), item.GetStringLength());
     }
     return out;
@@ -120,7 +132,8 @@ Envelope read_envelope(const json::Value& root) {
 json::Document parse_object(std::string_view text) {
   try {
     auto document = json::parse(text);
-    if (!document.IsObject()) throw EventError("event: not a JSON object");
+    if (!document.IsObject())
+      throw EventError("event: not a JSON object");
     return document;
   } catch (const json::ParseError& e) {
     throw EventError(std::string("event: ") + e.what());
@@ -139,7 +152,8 @@ WorkflowRun read_workflow_run(const json::Value& object) {
   WorkflowRun run;
   run.id = f.positive("id");
   run.run_attempt = f.optional_integer("run_attempt").value_or(1);
-  if (run.run_attempt < 1) f.fail("run_attempt", "must be positive");
+  if (run.run_attempt < 1)
+    f.fail("run_attempt", "must be positive");
   run.run_number = f.optional_integer("run_number");
   run.workflow_id = f.optional_integer("workflow_id");
   run.name = f.optional_text("name");
@@ -161,7 +175,8 @@ WorkflowJob read_workflow_job(const json::Value& object) {
   job.id = f.positive("id");
   job.run_id = f.positive("run_id");
   job.run_attempt = f.optional_integer("run_attempt").value_or(1);
-  if (job.run_attempt < 1) f.fail("run_attempt", "must be positive");
+  if (job.run_attempt < 1)
+    f.fail("run_attempt", "must be positive");
   job.name = f.optional_text("name");
   job.workflow_name = f.optional_text("workflow_name");
   job.head_branch = f.optional_text("head_branch");
@@ -227,7 +242,8 @@ std::string to_json(const WorkflowJobEvent& event) {
     write_text(out, "runner_name", j.runner_name);
     out.Key("labels");
     out.StartArray();
-    for (const auto& label : j.labels) json::write(out, label);
+    for (const auto& label : j.labels)
+      json::write(out, label);
     out.EndArray();
     write_text(out, "created_at", j.created_at);
     write_text(out, "started_at", j.started_at);

@@ -30,11 +30,11 @@ struct Repository {
 
 // What every event carries besides its run or job.
 struct Envelope {
-  std::string delivery_id;    // X-GitHub-Delivery: stable across redeliveries
-  OptionalNumber hook_id;     // X-GitHub-Hook-ID: needed to ask GitHub to redeliver
-  std::string action;         // as GitHub sent it; new actions pass through
+  std::string delivery_id;         // X-GitHub-Delivery: stable across redeliveries
+  OptionalNumber hook_id;          // X-GitHub-Hook-ID: needed to ask GitHub to redeliver
+  std::string action;              // as GitHub sent it; new actions pass through
   std::string source = "webhook";  // or "reconciler"
-  std::string received_at;    // RFC 3339
+  std::string received_at;         // RFC 3339
   OptionalNumber installation_id;
   Repository repository;
 };

@@ -19,7 +19,9 @@ class NamedHeader : public Pistache::Http::Header::Header {
   const char* name() const override { return name_.c_str(); }
   void write(std::ostream& stream) const override { stream << value_; }
 #ifdef SAFE_HEADER_CAST
-  uint64_t hash() const override { return 0; }
+  uint64_t hash() const override {
+    return 0;
+  }
 #endif
 
  private:
@@ -46,9 +48,11 @@ void set_connection(const Request& request, ResponseWriter& response) {
   namespace Header = Pistache::Http::Header;
   auto control = request.version() == Pistache::Http::Version::Http11 ? ConnectionControl::KeepAlive
                                                                       : ConnectionControl::Close;
-  if (const auto asked = request.headers().tryGet<Header::Connection>()) control = asked->control();
+  if (const auto asked = request.headers().tryGet<Header::Connection>())
+    control = asked->control();
   auto& headers = response.headers();
-  if (headers.has<Header::Connection>()) headers.remove<Header::Connection>();
+  if (headers.has<Header::Connection>())
+    headers.remove<Header::Connection>();
   headers.add<Header::Connection>(control);
 }
 
@@ -57,7 +61,8 @@ void send(ResponseWriter& response, const Reply& reply) {
   add_header(response, "X-Content-Type-Options", "nosniff");
   add_header(response, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   add_header(response, "Referrer-Policy", "no-referrer");
-  for (const auto& [name, value] : reply.headers) add_header(response, name, value);
+  for (const auto& [name, value] : reply.headers)
+    add_header(response, name, value);
   response.send(static_cast<Code>(reply.status), reply.body);
 }
 

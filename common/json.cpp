@@ -15,7 +15,8 @@ Document parse(std::string_view text) {
 }
 
 const Value* member(const Value& object, const char* key) {
-  if (!object.IsObject()) return nullptr;
+  if (!object.IsObject())
+    return nullptr;
   const auto it = object.FindMember(key);
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
@@ -33,13 +34,15 @@ const Value* object_member(const Value& object, const char* key) {
 
 std::optional<std::string_view> string_member(const Value& object, const char* key) {
   const Value* found = member(object, key);
-  if (!found || !found->IsString()) return std::nullopt;
+  if (!found || !found->IsString())
+    return std::nullopt;
   return std::string_view(found->GetString(), found->GetStringLength());
 }
 
 std::optional<std::int64_t> integer_member(const Value& object, const char* key) {
   const Value* found = member(object, key);
-  if (!found || !found->IsInt64()) return std::nullopt;
+  if (!found || !found->IsInt64())
+    return std::nullopt;
   return found->GetInt64();
 }
 
@@ -54,9 +57,13 @@ void write(Writer& out, std::string_view text) {
   out.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
-void write(Writer& out, const std::string& text) { write(out, std::string_view(text)); }
+void write(Writer& out, const std::string& text) {
+  write(out, std::string_view(text));
+}
 
-void write(Writer& out, const char* text) { write(out, std::string_view(text)); }
+void write(Writer& out, const char* text) {
+  write(out, std::string_view(text));
+}
 
 void write(Writer& out, const std::optional<std::string_view>& text) {
   if (text)

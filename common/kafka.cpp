@@ -16,23 +16,40 @@ using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 
 void set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
   char error[512];
-  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) !=
-      RD_KAFKA_CONF_OK)
+  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK)
     throw ConfigError("Kafka property " + name + ": " + error);
 }
 
-ConfPtr make_conf(const Settings& settings) {
+// librdkafka's own messages join our JSON-lines log instead of raw stderr.
+void log_from_librdkafka(const rd_kafka_t*, int level, const char* facility, const char* text) {
+  const auto ours = level <= 3   ? log::Level::error
+                    : level <= 4 ? log::Level::warn
+                    : level <= 6 ? log::Level::info
+                                 : log::Level::debug;
+  if (log::enabled(ours))
+    log::write(ours, text, {{"librdkafka", facility}});
+}
+
+// Our defaults first, then the operator's FAULTLINE_KAFKA_* properties; the
+// caller sets what correctness depends on afterwards, so it cannot be overridden.
+ConfPtr make_conf(const Settings& settings,
+                  const std::vector<std::pair<std::string, std::string>>& defaults = {}) {
   ConfPtr conf(rd_kafka_conf_new());
   set(conf.get(), "bootstrap.servers", settings.brokers);
   set(conf.get(), "client.id", "faultline");
-  for (const auto& [name, value] : settings.properties) set(conf.get(), name, value);
+  rd_kafka_conf_set_log_cb(conf.get(), &log_from_librdkafka);
+  for (const auto& [name, value] : defaults)
+    set(conf.get(), name, value);
+  for (const auto& [name, value] : settings.properties)
+    set(conf.get(), name, value);
   return conf;
 }
 
 HandlePtr make_handle(rd_kafka_type_t type, ConfPtr conf) {
   char error[512];
   HandlePtr handle(rd_kafka_new(type, conf.get(), error, sizeof error));
-  if (!handle) throw Error(std::string("cannot create Kafka client: ") + error);
+  if (!handle)
+    throw Error(std::string("cannot create Kafka client: ") + error);
   conf.release();  // rd_kafka_new took ownership of the configuration
   return handle;
 }
@@ -50,7 +67,8 @@ Settings Settings::from(const Environment& env) {
   Settings settings;
   settings.brokers = env.text("FAULTLINE_KAFKA_BROKERS", settings.brokers);
   for (const auto& [variable, value] : env.with_prefix("FAULTLINE_KAFKA_")) {
-    if (variable == "BROKERS") continue;
+    if (variable == "BROKERS")
+      continue;
     std::string name = variable;
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
       return c == '_' ? '.' : static_cast<char>(std::tolower(c));
@@ -61,17 +79,17 @@ Settings Settings::from(const Environment& env) {
 }
 
 Producer::Producer(const Settings& settings, std::chrono::milliseconds delivery_timeout) {
-  auto conf = make_conf(settings);
+  auto conf = make_conf(settings, {{"linger.ms", "2"}});
   set(conf.get(), "enable.idempotence", "true");
   set(conf.get(), "acks", "all");
-  set(conf.get(), "linger.ms", "2");
   set(conf.get(), "message.timeout.ms", std::to_string(delivery_timeout.count()));
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery);
   rd_kafka_conf_set_error_cb(conf.get(), &Producer::on_error);
   rd_kafka_conf_set_opaque(conf.get(), this);
   handle_ = make_handle(RD_KAFKA_PRODUCER, std::move(conf));
   poller_ = std::thread([this] {
-    while (!stopping_.load()) rd_kafka_poll(handle_.get(), 100);
+    while (!stopping_.load())
+      rd_kafka_poll(handle_.get(), 100);
   });
 }
 
@@ -86,7 +104,8 @@ Producer::~Producer() {
 
 void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
   std::unique_ptr<DeliveryReport> report(static_cast<DeliveryReport*>(message->_private));
-  if (!report) return;
+  if (!report)
+    return;
   try {
     (*report)(message->err);
   } catch (const std::exception& e) {
@@ -110,14 +129,14 @@ void Producer::produce(OutgoingMessage message, DeliveryReport report) {
   auto pending = std::make_unique<DeliveryReport>(std::move(report));
   rd_kafka_headers_t* headers = rd_kafka_headers_new(message.headers.size());
   for (const auto& h : message.headers)
-    rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()),
-                        h.value.data(), static_cast<ssize_t>(h.value.size()));
-  const rd_kafka_resp_err_t err = rd_kafka_producev(
-      handle_.get(), RD_KAFKA_V_TOPIC(message.topic.c_str()),
-      RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
-      RD_KAFKA_V_VALUE(message.value.data(), message.value.size()),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
-      RD_KAFKA_V_OPAQUE(pending.get()), RD_KAFKA_V_END);
+    rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
+                        static_cast<ssize_t>(h.value.size()));
+  const rd_kafka_resp_err_t err =
+      rd_kafka_producev(handle_.get(), RD_KAFKA_V_TOPIC(message.topic.c_str()),
+                        RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
+                        RD_KAFKA_V_VALUE(message.value.data(), message.value.size()),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+                        RD_KAFKA_V_OPAQUE(pending.get()), RD_KAFKA_V_END);
   if (err) {
     rd_kafka_headers_destroy(headers);
     throw Error(std::string("cannot queue message: ") + rd_kafka_err2str(err), err);
@@ -141,7 +160,8 @@ bool Producer::reachable(std::chrono::milliseconds timeout) {
   const rd_kafka_metadata_t* metadata = nullptr;
   const auto err =
       rd_kafka_metadata(handle_.get(), 0, nullptr, &metadata, static_cast<int>(timeout.count()));
-  if (metadata) rd_kafka_metadata_destroy(metadata);
+  if (metadata)
+    rd_kafka_metadata_destroy(metadata);
   return err == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
@@ -167,13 +187,13 @@ std::optional<std::string_view> Message::header(const char* name) const {
 std::vector<Header> Message::headers() const {
   std::vector<Header> out;
   rd_kafka_headers_t* headers = nullptr;
-  if (rd_kafka_message_headers(raw_.get(), &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
+  if (rd_kafka_message_headers(raw_.get(), &headers) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return out;
   const char* name = nullptr;
   const void* value = nullptr;
   std::size_t size = 0;
-  for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                          RD_KAFKA_RESP_ERR_NO_ERROR;
-       ++i)
+  for (std::size_t i = 0;
+       rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
     out.push_back({name, std::string(static_cast<const char*>(value), size)});
   return out;
 }
@@ -181,19 +201,23 @@ std::vector<Header> Message::headers() const {
 std::optional<std::int64_t> Message::timestamp_ms() const {
   rd_kafka_timestamp_type_t type;
   const auto ts = rd_kafka_message_timestamp(raw_.get(), &type);
-  if (type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0) return std::nullopt;
+  if (type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0)
+    return std::nullopt;
   return ts;
 }
 
 Consumer::Consumer(const Settings& settings, const std::string& group_id,
                    const std::vector<std::string>& topics, RebalanceListener& listener)
     : listener_(listener) {
-  auto conf = make_conf(settings);
+  // A crashed member holds its partitions until its session times out; keep
+  // that short so a restarted processor resumes within seconds.
+  auto conf = make_conf(settings, {{"session.timeout.ms", "6000"},
+                                   {"heartbeat.interval.ms", "1000"},
+                                   {"max.poll.interval.ms", "300000"}});
   set(conf.get(), "group.id", group_id);
   set(conf.get(), "enable.auto.commit", "false");
   set(conf.get(), "enable.auto.offset.store", "false");
   set(conf.get(), "auto.offset.reset", "earliest");
-  set(conf.get(), "max.poll.interval.ms", "300000");
   rd_kafka_conf_set_rebalance_cb(conf.get(), &Consumer::on_rebalance);
   rd_kafka_conf_set_opaque(conf.get(), this);
   handle_ = make_handle(RD_KAFKA_CONSUMER, std::move(conf));
@@ -206,10 +230,13 @@ Consumer::Consumer(const Settings& settings, const std::string& group_id,
     throw Error(std::string("cannot subscribe: ") + rd_kafka_err2str(err), err);
 }
 
-Consumer::~Consumer() { close(); }
+Consumer::~Consumer() {
+  close();
+}
 
 void Consumer::close() {
-  if (closed_) return;
+  if (closed_)
+    return;
   closed_ = true;
   rd_kafka_consumer_close(handle_.get());
 }
@@ -217,7 +244,8 @@ void Consumer::close() {
 std::optional<Message> Consumer::poll(std::chrono::milliseconds timeout) {
   rd_kafka_message_t* raw =
       rd_kafka_consumer_poll(handle_.get(), static_cast<int>(timeout.count()));
-  if (!raw) return std::nullopt;
+  if (!raw)
+    return std::nullopt;
   Message message(raw);
   if (raw->err) {
     if (raw->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)

@@ -17,10 +17,14 @@ std::string component_name = "faultline";  // set once at start-up, before threa
 
 const char* level_name(Level level) {
   switch (level) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "info";
 }
@@ -28,12 +32,15 @@ const char* level_name(Level level) {
 }  // namespace
 
 Level parse_level(const std::string& text) {
-  if (text == "debug") return Level::debug;
-  if (text == "info") return Level::info;
-  if (text == "warn") return Level::warn;
-  if (text == "error") return Level::error;
-  throw ConfigError("FAULTLINE_LOG_LEVEL: expected debug, info, warn or error, got '" + text +
-                    "'");
+  if (text == "debug")
+    return Level::debug;
+  if (text == "info")
+    return Level::info;
+  if (text == "warn")
+    return Level::warn;
+  if (text == "error")
+    return Level::error;
+  throw ConfigError("FAULTLINE_LOG_LEVEL: expected debug, info, warn or error, got '" + text + "'");
 }
 
 void configure(std::string component, Level minimum) {
@@ -41,7 +48,9 @@ void configure(std::string component, Level minimum) {
   minimum_level = minimum;
 }
 
-bool enabled(Level level) { return level >= minimum_level.load(std::memory_order_relaxed); }
+bool enabled(Level level) {
+  return level >= minimum_level.load(std::memory_order_relaxed);
+}
 
 std::string format(Level level, std::string_view message, std::initializer_list<Field> fields) {
   return json::object([&](json::Writer& out) {
@@ -73,7 +82,8 @@ std::string format(Level level, std::string_view message, std::initializer_list<
 }
 
 void write(Level level, std::string_view message, std::initializer_list<Field> fields) {
-  if (!enabled(level)) return;
+  if (!enabled(level))
+    return;
   std::string line = format(level, message, fields);
   line.push_back('\n');
   // One write() per line keeps lines whole when threads log at once.

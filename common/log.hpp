@@ -38,7 +38,8 @@ std::string format(Level level, std::string_view message, std::initializer_list<
 void write(Level level, std::string_view message, std::initializer_list<Field> fields = {});
 
 inline void debug(std::string_view m, std::initializer_list<Field> f = {}) {
-  if (enabled(Level::debug)) write(Level::debug, m, f);
+  if (enabled(Level::debug))
+    write(Level::debug, m, f);
 }
 inline void info(std::string_view m, std::initializer_list<Field> f = {}) {
   write(Level::info, m, f);

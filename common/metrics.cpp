@@ -31,7 +31,8 @@ std::string number(double value) {
 
 // Inserts `extra` (such as le="0.5") into an already formatted label set.
 std::string with_label(const std::string& labels, const std::string& extra) {
-  if (labels.empty()) return "{" + extra + "}";
+  if (labels.empty())
+    return "{" + extra + "}";
   return labels.substr(0, labels.size() - 1) + "," + extra + "}";
 }
 
@@ -51,7 +52,8 @@ Histogram::Histogram(std::vector<double> upper_bounds)
 void Histogram::observe(double value) {
   const auto slot = std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
   std::lock_guard lock(mutex_);
-  if (static_cast<std::size_t>(slot) < counts_.size()) ++counts_[slot];
+  if (static_cast<std::size_t>(slot) < counts_.size())
+    ++counts_[slot];
   ++count_;
   sum_ += value;
 }
@@ -60,7 +62,8 @@ Histogram::Snapshot Histogram::snapshot() const {
   std::lock_guard lock(mutex_);
   Snapshot snap;
   std::uint64_t running = 0;
-  for (auto c : counts_) snap.cumulative.push_back(running += c);
+  for (auto c : counts_)
+    snap.cumulative.push_back(running += c);
   snap.count = count_;
   snap.sum = sum_;
   return snap;
@@ -71,10 +74,12 @@ std::vector<double> latency_buckets() {
 }
 
 std::string format_labels(const Labels& labels) {
-  if (labels.empty()) return {};
+  if (labels.empty())
+    return {};
   std::string out = "{";
   for (std::size_t i = 0; i < labels.size(); ++i) {
-    if (i) out += ",";
+    if (i)
+      out += ",";
     out += labels[i].first + "=\"" + escape_label_value(labels[i].second) + "\"";
   }
   return out + "}";
@@ -92,18 +97,19 @@ Registry::Family& Registry::family(const std::string& name, const std::string& h
   return it->second;
 }
 
-Counter& Registry::counter(const std::string& name, const std::string& help,
-                           const Labels& labels) {
+Counter& Registry::counter(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mutex_);
   auto& slot = family(name, help, "counter").counters[format_labels(labels)];
-  if (!slot) slot = std::make_unique<Counter>();
+  if (!slot)
+    slot = std::make_unique<Counter>();
   return *slot;
 }
 
 Gauge& Registry::gauge(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mutex_);
   auto& slot = family(name, help, "gauge").gauges[format_labels(labels)];
-  if (!slot) slot = std::make_unique<Gauge>();
+  if (!slot)
+    slot = std::make_unique<Gauge>();
   return *slot;
 }
 
@@ -111,7 +117,8 @@ Histogram& Registry::histogram(const std::string& name, const std::string& help,
                                std::vector<double> upper_bounds, const Labels& labels) {
   std::lock_guard lock(mutex_);
   auto& slot = family(name, help, "histogram").histograms[format_labels(labels)];
-  if (!slot) slot = std::make_unique<Histogram>(std::move(upper_bounds));
+  if (!slot)
+    slot = std::make_unique<Histogram>(std::move(upper_bounds));
   return *slot;
 }
 

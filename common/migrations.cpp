@@ -56,13 +56,15 @@ std::vector<std::string> migrate(soci::session& sql,
   std::set<std::string> applied;
   {
     soci::rowset<std::string> rows = (sql.prepare << "SELECT name FROM schema_migrations");
-    for (const auto& name : rows) applied.insert(name);
+    for (const auto& name : rows)
+      applied.insert(name);
   }
 
   std::vector<std::string> done;
   for (const auto& migration : migrations) {
     const std::string name(migration.name);
-    if (applied.count(name)) continue;
+    if (applied.count(name))
+      continue;
     soci::transaction tx(sql);
     execute_script(sql, std::string(migration.text));
     sql << "INSERT INTO schema_migrations (name) VALUES (:n)", soci::use(name);

@@ -32,8 +32,8 @@ Problem not_found(std::string detail) {
 }
 
 Problem internal_error() {
-  return Problem{500, "Internal Server Error", "The server could not complete the request.",
-                 "internal", {}};
+  return Problem{
+      500, "Internal Server Error", "The server could not complete the request.", "internal", {}};
 }
 
 }  // namespace faultline

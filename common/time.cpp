@@ -10,8 +10,7 @@ std::string utc_now_rfc3339() {
   const auto now = std::chrono::system_clock::now();
   const auto seconds = std::chrono::system_clock::to_time_t(now);
   const int millis = static_cast<int>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
-      1000);
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char out[64];
@@ -26,15 +25,18 @@ namespace faultline {
 namespace {
 
 bool digits(std::string_view text, std::size_t at, std::size_t count) {
-  if (at + count > text.size()) return false;
+  if (at + count > text.size())
+    return false;
   for (std::size_t i = at; i < at + count; ++i)
-    if (text[i] < '0' || text[i] > '9') return false;
+    if (text[i] < '0' || text[i] > '9')
+      return false;
   return true;
 }
 
 int number(std::string_view text, std::size_t at, std::size_t count) {
   int n = 0;
-  for (std::size_t i = at; i < at + count; ++i) n = n * 10 + (text[i] - '0');
+  for (std::size_t i = at; i < at + count; ++i)
+    n = n * 10 + (text[i] - '0');
   return n;
 }
 
@@ -60,10 +62,13 @@ bool is_rfc3339(std::string_view t) {
   std::size_t i = 19;
   if (i < t.size() && t[i] == '.') {
     const std::size_t start = ++i;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
-    if (i == start || i - start > 9) return false;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9')
+      ++i;
+    if (i == start || i - start > 9)
+      return false;
   }
-  if (i < t.size() && (t[i] == 'Z' || t[i] == 'z')) return i + 1 == t.size();
+  if (i < t.size() && (t[i] == 'Z' || t[i] == 'z'))
+    return i + 1 == t.size();
   if (i < t.size() && (t[i] == '+' || t[i] == '-'))
     return i + 6 == t.size() && digits(t, i + 1, 2) && t[i + 3] == ':' && digits(t, i + 4, 2) &&
            number(t, i + 1, 2) <= 23 && number(t, i + 4, 2) <= 59;

@@ -21,7 +21,8 @@ struct IngestState {
         producer(settings.kafka, settings.publish_timeout),
         max_body_bytes(settings.max_body_bytes),
         retry_after(std::to_string(
-            std::chrono::duration_cast<std::chrono::seconds>(settings.publish_timeout).count() + 1)),
+            std::chrono::duration_cast<std::chrono::seconds>(settings.publish_timeout).count() +
+            1)),
         metrics(registry),
         publish_seconds(registry.histogram("faultline_ingest_publish_seconds",
                                            "Time from receiving a webhook to the broker's verdict",
@@ -83,33 +84,38 @@ class IngestHandler : public Http::Handler {
     const auto& path = request.resource();
     const bool get = request.method() == Http::Method::Get;
     if (path == "/webhooks/github") {
-      if (request.method() != Http::Method::Post) return finish(response, method_not_allowed("POST"));
+      if (request.method() != Http::Method::Post)
+        return finish(response, method_not_allowed("POST"));
       return webhook(request, response);
     }
-    if (path == "/health" && get) return finish(response, http::json_reply(200, R"({"status":"ok"})"));
-    if (path == "/ready" && get) return finish(response, readiness());
+    if (path == "/health" && get)
+      return finish(response, http::json_reply(200, R"({"status":"ok"})"));
+    if (path == "/ready" && get)
+      return finish(response, readiness());
     if (path == "/metrics" && get)
-      return finish(response, http::Reply{200, state_->metrics.render(),
-                                          "text/plain; version=0.0.4", {}});
+      return finish(response,
+                    http::Reply{200, state_->metrics.render(), "text/plain; version=0.0.4", {}});
     if (path == "/health" || path == "/ready" || path == "/metrics")
       return finish(response, method_not_allowed("GET"));
     finish(response, http::problem_reply(not_found("No such endpoint.")));
   }
 
   void webhook(const Http::Request& request, Http::ResponseWriter& response) {
-    if (state_->draining) return finish(response, unavailable(*state_, "The service is shutting down."));
+    if (state_->draining)
+      return finish(response, unavailable(*state_, "The service is shutting down."));
     const auto& headers = request.headers();
     auto raw = [&](const char* name) -> std::optional<std::string> {
       const auto found = headers.tryGetRaw(name);
-      if (!found) return std::nullopt;
+      if (!found)
+        return std::nullopt;
       return found->value();
     };
     const auto signature = raw("X-Hub-Signature-256");
     const auto event = raw("X-GitHub-Event");
     const auto delivery = raw("X-GitHub-Delivery");
     const auto hook = raw("X-GitHub-Hook-ID");
-    WebhookRequest webhook_request{request.body(), signature, event, delivery, hook,
-                                   utc_now_rfc3339()};
+    WebhookRequest webhook_request{request.body(), signature, event,
+                                   delivery,       hook,      utc_now_rfc3339()};
 
     auto outcome = handle_webhook(webhook_request, state_->verifier, state_->max_body_bytes);
     if (auto* reply = std::get_if<http::Reply>(&outcome)) {
@@ -132,16 +138,14 @@ class IngestHandler : public Http::Handler {
     ++state->in_flight;
     state->in_flight_gauge.add(1);
     auto settle = [state, writer, started, delivery_id](rd_kafka_resp_err_t err) {
-      state->publish_seconds.observe(
-          std::chrono::duration<double>(Clock::now() - started).count());
+      state->publish_seconds.observe(std::chrono::duration<double>(Clock::now() - started).count());
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        finish(*state, *writer,
-               http::json_reply(202, json::object([&](json::Writer& out) {
-                                  out.Key("accepted");
-                                  out.Bool(true);
-                                  out.Key("delivery_id");
-                                  json::write(out, delivery_id);
-                                })));
+        finish(*state, *writer, http::json_reply(202, json::object([&](json::Writer& out) {
+                                                   out.Key("accepted");
+                                                   out.Bool(true);
+                                                   out.Key("delivery_id");
+                                                   json::write(out, delivery_id);
+                                                 })));
       } else {
         state->count_broker_error(rd_kafka_err2name(err));
         log::warn("broker did not acknowledge a webhook",
@@ -207,7 +211,9 @@ void IngestServer::start() {
   endpoint_.serveThreaded();
 }
 
-std::uint16_t IngestServer::port() const { return endpoint_.getPort(); }
+std::uint16_t IngestServer::port() const {
+  return endpoint_.getPort();
+}
 
 void IngestServer::drain(std::chrono::milliseconds limit) {
   state_->draining = true;
@@ -218,6 +224,8 @@ void IngestServer::drain(std::chrono::milliseconds limit) {
       std::max(deadline - Clock::now(), Clock::duration::zero())));
 }
 
-void IngestServer::stop() { endpoint_.shutdown(); }
+void IngestServer::stop() {
+  endpoint_.shutdown();
+}
 
 }  // namespace faultline::ingest

@@ -12,7 +12,8 @@ events::Envelope envelope(const Delivery& delivery, const json::Value& payload) 
   e.delivery_id = delivery.delivery_id;
   e.hook_id = delivery.hook_id;
   const auto action = json::string_member(payload, "action");
-  if (!action || action->empty()) throw events::EventError("action: missing");
+  if (!action || action->empty())
+    throw events::EventError("action: missing");
   e.action = std::string(*action);
   e.received_at = delivery.received_at;
   if (const auto* installation = json::object_member(payload, "installation"))
@@ -22,8 +23,7 @@ events::Envelope envelope(const Delivery& delivery, const json::Value& payload) 
 }
 
 kafka::OutgoingMessage message(const char* topic, const Delivery& delivery,
-                               const events::Envelope& e, std::int64_t run_id,
-                               std::string value) {
+                               const events::Envelope& e, std::int64_t run_id, std::string value) {
   CloudEvent cloud_event;
   cloud_event.id = delivery.delivery_id;
   cloud_event.source = "https://github.com/" + e.repository.full_name;
@@ -36,16 +36,19 @@ kafka::OutgoingMessage message(const char* topic, const Delivery& delivery,
 }  // namespace
 
 kafka::OutgoingMessage normalize(const Delivery& delivery, const json::Value& payload) {
-  if (!payload.IsObject()) throw events::EventError("payload: not a JSON object");
+  if (!payload.IsObject())
+    throw events::EventError("payload: not a JSON object");
   if (delivery.event == "workflow_run") {
-    events::WorkflowRunEvent event{envelope(delivery, payload),
-                                   events::read_workflow_run(json::member_or_null(payload, "workflow_run"))};
+    events::WorkflowRunEvent event{
+        envelope(delivery, payload),
+        events::read_workflow_run(json::member_or_null(payload, "workflow_run"))};
     return message(topics::kWorkflowRun, delivery, event.envelope, event.run.id,
                    events::to_json(event));
   }
   if (delivery.event == "workflow_job") {
-    events::WorkflowJobEvent event{envelope(delivery, payload),
-                                   events::read_workflow_job(json::member_or_null(payload, "workflow_job"))};
+    events::WorkflowJobEvent event{
+        envelope(delivery, payload),
+        events::read_workflow_job(json::member_or_null(payload, "workflow_job"))};
     return message(topics::kWorkflowJob, delivery, event.envelope, event.job.run_id,
                    events::to_json(event));
   }

@@ -21,13 +21,14 @@ std::string SignatureVerifier::sign(std::string_view secret, std::string_view bo
 
 SignatureCheck SignatureVerifier::check(std::string_view body,
                                         std::optional<std::string_view> header) const {
-  if (!header || header->empty()) return SignatureCheck::kMissing;
-  if (header->substr(0, kScheme.size()) != kScheme ||
-      header->size() != kScheme.size() + kHexLength)
+  if (!header || header->empty())
+    return SignatureCheck::kMissing;
+  if (header->substr(0, kScheme.size()) != kScheme || header->size() != kScheme.size() + kHexLength)
     return SignatureCheck::kMalformed;
   std::string presented(header->substr(kScheme.size()));
   for (char& c : presented) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return SignatureCheck::kMalformed;
+    if (!std::isxdigit(static_cast<unsigned char>(c)))
+      return SignatureCheck::kMalformed;
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   // Every secret is tried, whatever matched, so timing says nothing about which.

@@ -13,17 +13,21 @@ http::Reply unauthorized(const char* detail) {
 }
 
 bool valid_delivery_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
+  if (id.empty() || id.size() > 128)
+    return false;
   for (char c : id)
-    if (c < 0x21 || c > 0x7e) return false;
+    if (c < 0x21 || c > 0x7e)
+      return false;
   return true;
 }
 
 std::optional<std::int64_t> parse_hook_id(std::optional<std::string_view> raw) {
-  if (!raw) return std::nullopt;
+  if (!raw)
+    return std::nullopt;
   std::int64_t value = 0;
   const auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
-  if (ec != std::errc{} || end != raw->data() + raw->size() || value <= 0) return std::nullopt;
+  if (ec != std::errc{} || end != raw->data() + raw->size() || value <= 0)
+    return std::nullopt;
   return value;
 }
 
@@ -32,13 +36,16 @@ std::optional<std::int64_t> parse_hook_id(std::optional<std::string_view> raw) {
 WebhookOutcome handle_webhook(const WebhookRequest& request, const SignatureVerifier& verifier,
                               std::size_t max_body_bytes) {
   if (request.body.size() > max_body_bytes)
-    return http::problem_reply(Problem{413, "Payload Too Large",
-                                       "The body is larger than " +
-                                           std::to_string(max_body_bytes) + " bytes.",
-                                       "payload-too-large", {}});
+    return http::problem_reply(
+        Problem{413,
+                "Payload Too Large",
+                "The body is larger than " + std::to_string(max_body_bytes) + " bytes.",
+                "payload-too-large",
+                {}});
 
   switch (verifier.check(request.body, request.signature)) {
-    case SignatureCheck::kValid: break;
+    case SignatureCheck::kValid:
+      break;
     case SignatureCheck::kMissing:
       return unauthorized("The X-Hub-Signature-256 header is missing.");
     case SignatureCheck::kMalformed:
@@ -48,13 +55,15 @@ WebhookOutcome handle_webhook(const WebhookRequest& request, const SignatureVeri
   }
 
   if (!request.event || request.event->empty())
-    return http::problem_reply(bad_request("The X-GitHub-Event header is missing.", "missing-header"));
+    return http::problem_reply(
+        bad_request("The X-GitHub-Event header is missing.", "missing-header"));
   if (!request.delivery_id || !valid_delivery_id(*request.delivery_id))
     return http::problem_reply(
         bad_request("The X-GitHub-Delivery header is missing or malformed.", "missing-header"));
 
   const std::string event(*request.event);
-  if (event == "ping") return http::json_reply(200, R"({"ok":true})");
+  if (event == "ping")
+    return http::json_reply(200, R"({"ok":true})");
   if (event != "workflow_run" && event != "workflow_job")
     return http::json_reply(202, R"({"ignored":true})");
 
@@ -62,17 +71,17 @@ WebhookOutcome handle_webhook(const WebhookRequest& request, const SignatureVeri
   try {
     payload = json::parse(request.body);
   } catch (const json::ParseError& e) {
-    return http::problem_reply(bad_request(std::string("The body is not JSON: ") + e.what() + ".",
-                                           "invalid-json"));
+    return http::problem_reply(
+        bad_request(std::string("The body is not JSON: ") + e.what() + ".", "invalid-json"));
   }
   try {
     return normalize(Delivery{event, std::string(*request.delivery_id),
                               parse_hook_id(request.hook_id), request.received_at},
                      payload);
   } catch (const events::EventError& e) {
-    return http::problem_reply(bad_request(std::string("The payload is not a valid ") + event +
-                                               " event: " + e.what() + ".",
-                                           "invalid-payload"));
+    return http::problem_reply(bad_request(
+        std::string("The payload is not a valid ") + event + " event: " + e.what() + ".",
+        "invalid-payload"));
   }
 }
 

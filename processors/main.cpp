@@ -43,10 +43,12 @@ std::set<std::string> parse_roles(const std::string& list) {
   std::set<std::string> roles;
   std::stringstream in(list);
   for (std::string role; std::getline(in, role, ',');) {
-    if (role != "runs") throw faultline::ConfigError("--roles: unknown role '" + role + "' (known: runs)");
+    if (role != "runs")
+      throw faultline::ConfigError("--roles: unknown role '" + role + "' (known: runs)");
     roles.insert(role);
   }
-  if (roles.empty()) throw faultline::ConfigError("--roles: name at least one role");
+  if (roles.empty())
+    throw faultline::ConfigError("--roles: name at least one role");
   return roles;
 }
 
@@ -125,7 +127,8 @@ int main(int argc, char** argv) {
                                      std::chrono::milliseconds(50),
                                      3},
         kafka_settings, database, dead_letters, runs, registry);
-    log::info("started", {{"roles", roles_arg}, {"status_port", static_cast<int>(status.getPort())}});
+    log::info("started",
+              {{"roles", roles_arg}, {"status_port", static_cast<int>(status.getPort())}});
     consumer.run(stop);
 
     signals.join();

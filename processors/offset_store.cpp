@@ -4,7 +4,8 @@ namespace faultline::processors {
 namespace {
 
 constexpr const char* kLoad =
-    "SELECT next_offset FROM consumer_offsets WHERE group_id = :g AND topic = :t AND partition = :p";
+    "SELECT next_offset FROM consumer_offsets WHERE group_id = :g AND topic = :t AND partition = "
+    ":p";
 
 // Compare-and-set: a zombie consumer that lost the partition matches nothing.
 constexpr const char* kAdvance =
@@ -25,7 +26,8 @@ std::map<kafka::TopicPartition, std::int64_t> OffsetStore::load(
     soci::indicator ind = soci::i_null;
     sql << kLoad, soci::use(group_id_), soci::use(tp.topic), soci::use(tp.partition),
         soci::into(next, ind);
-    if (sql.got_data() && ind == soci::i_ok) found[tp] = next;
+    if (sql.got_data() && ind == soci::i_ok)
+      found[tp] = next;
   }
   return found;
 }
@@ -38,13 +40,12 @@ void OffsetStore::advance(soci::session& sql,
     const long long next_offset = offset;
     const auto previous = expected.find(tp);
     const long long expected_offset = previous == expected.end() ? -1 : previous->second;
-    soci::statement st = previous == expected.end()
-                             ? (sql.prepare << kFirst, soci::use(group_id_), soci::use(tp.topic),
-                                soci::use(tp.partition), soci::use(next_offset))
-                             : (sql.prepare << kAdvance, soci::use(next_offset),
-                                soci::use(group_id_), soci::use(tp.topic),
-                                soci::use(tp.partition),
-                                soci::use(expected_offset));
+    soci::statement st =
+        previous == expected.end()
+            ? (sql.prepare << kFirst, soci::use(group_id_), soci::use(tp.topic),
+               soci::use(tp.partition), soci::use(next_offset))
+            : (sql.prepare << kAdvance, soci::use(next_offset), soci::use(group_id_),
+               soci::use(tp.topic), soci::use(tp.partition), soci::use(expected_offset));
     st.execute(true);
     if (st.get_affected_rows() != 1)
       throw LostOwnership(tp.topic + "[" + std::to_string(tp.partition) +

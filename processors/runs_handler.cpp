@@ -188,7 +188,8 @@ void add_job(Rows& rows, const events::WorkflowJobEvent& e) {
   text(out, "runner_name", j.runner_name);
   out.Key("labels");
   out.StartArray();
-  for (const auto& label : j.labels) json::write(out, label);
+  for (const auto& label : j.labels)
+    json::write(out, label);
   out.EndArray();
   text(out, "created_at", j.created_at);
   text(out, "started_at", j.started_at);
@@ -214,7 +215,8 @@ void add_applied(Rows& rows, const kafka::Message& m, const events::Envelope& e,
 }
 
 void execute(soci::session& sql, const char* statement, Rows& rows) {
-  if (rows.empty()) return;
+  if (rows.empty())
+    return;
   const std::string json = rows.finish();
   sql << statement, soci::use(json);
 }

@@ -27,12 +27,12 @@ TransactionalConsumer::TransactionalConsumer(ConsumerSettings settings,
       failed_batches_(registry.counter("faultline_processor_batch_failures_total",
                                        "Batch transactions rolled back",
                                        {{"group", settings_.group_id}})),
-      batch_seconds_(registry.histogram("faultline_processor_batch_seconds",
-                                        "Time to apply and commit one batch",
-                                        metrics::latency_buckets(),
-                                        {{"group", settings_.group_id}})) {
+      batch_seconds_(registry.histogram(
+          "faultline_processor_batch_seconds", "Time to apply and commit one batch",
+          metrics::latency_buckets(), {{"group", settings_.group_id}})) {
   kafka::RebalanceListener& listener = *this;
-  consumer_ = std::make_unique<kafka::Consumer>(kafka, settings_.group_id, settings_.topics, listener);
+  consumer_ =
+      std::make_unique<kafka::Consumer>(kafka, settings_.group_id, settings_.topics, listener);
 }
 
 TransactionalConsumer::~TransactionalConsumer() = default;
@@ -42,7 +42,8 @@ void TransactionalConsumer::run(const std::atomic<bool>& stop) {
   log::info("consuming", {{"group", settings_.group_id}});
   while (!stop) {
     if (auto message = consumer_->poll(std::chrono::milliseconds(20))) {
-      if (pending_.empty()) pending_since_ = Clock::now();
+      if (pending_.empty())
+        pending_since_ = Clock::now();
       pending_.push_back(std::move(*message));
     }
     if (pending_.size() >= settings_.max_batch ||
@@ -55,7 +56,8 @@ void TransactionalConsumer::run(const std::atomic<bool>& stop) {
 }
 
 void TransactionalConsumer::flush() {
-  if (pending_.empty()) return;
+  if (pending_.empty())
+    return;
   for (int attempt = 1;; ++attempt) {
     std::string error;
     const auto started = Clock::now();
@@ -80,12 +82,14 @@ void TransactionalConsumer::flush() {
       return;
     }
     if (outcome == Outcome::kConnectionLost) {
-      log::warn("database unavailable; retrying the batch", {{"error", error}, {"attempt", attempt}});
+      log::warn("database unavailable; retrying the batch",
+                {{"error", error}, {"attempt", attempt}});
       back_off(attempt);
       continue;
     }
     log::warn("batch failed", {{"error", error}, {"attempt", attempt}});
-    if (attempt >= settings_.attempts) return apply_one_by_one();
+    if (attempt >= settings_.attempts)
+      return apply_one_by_one();
     back_off(attempt);
   }
 }
@@ -103,13 +107,16 @@ TransactionalConsumer::Outcome TransactionalConsumer::commit(
         soci::transaction tx(sql);
         std::vector<Rejection> rejections;
         if (give_up)
-          for (std::size_t i = 0; i < batch.size(); ++i) rejections.push_back({i, *give_up});
+          for (std::size_t i = 0; i < batch.size(); ++i)
+            rejections.push_back({i, *give_up});
         else
           rejections = handler_.apply(sql, batch);
-        for (const auto& r : rejections) dead_letter(batch[r.index], r.error);
+        for (const auto& r : rejections)
+          dead_letter(batch[r.index], r.error);
         offsets_.advance(sql, stored_, next);
         tx.commit();
-        for (const auto& [tp, offset] : next) stored_[tp] = offset;
+        for (const auto& [tp, offset] : next)
+          stored_[tp] = offset;
         return Outcome::kCommitted;
       } catch (const LostOwnership& e) {
         error = e.what();
@@ -146,7 +153,8 @@ void TransactionalConsumer::apply_one_by_one() {
       }
       if (outcome == Outcome::kFailed && attempt >= settings_.attempts) {
         std::string reason = error;
-        if (commit(single, error, &reason) == Outcome::kCommitted) break;
+        if (commit(single, error, &reason) == Outcome::kCommitted)
+          break;
       }
       back_off(attempt);
     }
@@ -180,13 +188,14 @@ void TransactionalConsumer::rewind_to_stored(const std::vector<kafka::Message>& 
       partitions.push_back(tp);
   }
   try {
-    auto stored = database_.with_session(
-        [&](soci::session& sql) { return offsets_.load(sql, partitions); });
+    auto stored =
+        database_.with_session([&](soci::session& sql) { return offsets_.load(sql, partitions); });
     std::map<kafka::TopicPartition, std::int64_t> positions;
     for (const auto& tp : partitions) {
       const auto found = stored.find(tp);
       positions[tp] = found == stored.end() ? RD_KAFKA_OFFSET_BEGINNING : found->second;
-      if (found != stored.end()) stored_[tp] = found->second;
+      if (found != stored.end())
+        stored_[tp] = found->second;
     }
     consumer_->seek(positions);
   } catch (const std::exception& e) {
@@ -207,16 +216,19 @@ std::map<kafka::TopicPartition, std::int64_t> TransactionalConsumer::on_assigned
     try {
       auto stored = database_.with_session(
           [&](soci::session& sql) { return offsets_.load(sql, partitions); });
-      for (const auto& tp : partitions) stored_.erase(tp);
-      for (const auto& [tp, offset] : stored) stored_[tp] = offset;
-      log::info("partitions assigned",
-                {{"group", settings_.group_id}, {"partitions", partitions.size()},
-                 {"with_stored_offsets", stored.size()}});
+      for (const auto& tp : partitions)
+        stored_.erase(tp);
+      for (const auto& [tp, offset] : stored)
+        stored_[tp] = offset;
+      log::info("partitions assigned", {{"group", settings_.group_id},
+                                        {"partitions", partitions.size()},
+                                        {"with_stored_offsets", stored.size()}});
       return stored;
     } catch (const std::exception& e) {
       // Without the stored offsets we cannot know where to start: wait for the database.
       log::warn("cannot load offsets; retrying", {{"error", e.what()}, {"attempt", attempt}});
-      if (stop_ && *stop_) return {};
+      if (stop_ && *stop_)
+        return {};
       back_off(attempt);
     }
   }
@@ -224,8 +236,10 @@ std::map<kafka::TopicPartition, std::int64_t> TransactionalConsumer::on_assigned
 
 void TransactionalConsumer::on_revoked(const std::vector<kafka::TopicPartition>& partitions) {
   flush();
-  for (const auto& tp : partitions) stored_.erase(tp);
-  log::info("partitions revoked", {{"group", settings_.group_id}, {"partitions", partitions.size()}});
+  for (const auto& tp : partitions)
+    stored_.erase(tp);
+  log::info("partitions revoked",
+            {{"group", settings_.group_id}, {"partitions", partitions.size()}});
 }
 
 }  // namespace faultline::processors

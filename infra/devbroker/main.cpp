@@ -18,7 +18,8 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: faultline-devbroker [--brokers N] [--partitions P] [--bootstrap-file F]
+constexpr const char* kUsage =
+    R"(usage: faultline-devbroker [--brokers N] [--partitions P] [--bootstrap-file F]
 
 Starts an embedded Kafka cluster (librdkafka's mock cluster) on loopback with
 N brokers (default 3) and creates Faultline's topics with P partitions each
@@ -27,7 +28,9 @@ it to F), then serves until SIGTERM or SIGINT. Nothing is persisted.
 )";
 
 struct MockClusterDeleter {
-  void operator()(rd_kafka_mock_cluster_t* cluster) const { rd_kafka_mock_cluster_destroy(cluster); }
+  void operator()(rd_kafka_mock_cluster_t* cluster) const {
+    rd_kafka_mock_cluster_destroy(cluster);
+  }
 };
 
 int positive(const std::string& flag, const char* value) {
@@ -87,7 +90,8 @@ int main(int argc, char** argv) {
   const int replication = brokers < 3 ? brokers : 3;
   for (const char* topic : {faultline::topics::kWorkflowRun, faultline::topics::kWorkflowJob,
                             faultline::topics::kIncident, faultline::topics::kDeadLetter}) {
-    if (const auto err = rd_kafka_mock_topic_create(cluster.get(), topic, partitions, replication)) {
+    if (const auto err =
+            rd_kafka_mock_topic_create(cluster.get(), topic, partitions, replication)) {
       std::cerr << "faultline-devbroker: cannot create " << topic << ": " << rd_kafka_err2str(err)
                 << "\n";
       return 1;
@@ -102,8 +106,9 @@ int main(int argc, char** argv) {
     std::ofstream(partial) << bootstrap << "\n";
     std::rename(partial.c_str(), bootstrap_file.c_str());
   }
-  faultline::log::info("devbroker serving",
-                       {{"bootstrap", bootstrap}, {"brokers", brokers}, {"partitions", partitions}});
+  faultline::log::info(
+      "devbroker serving",
+      {{"bootstrap", bootstrap}, {"brokers", brokers}, {"partitions", partitions}});
 
   faultline::http::wait_for_termination();
   return 0;

@@ -41,17 +41,17 @@ TestDatabase::TestDatabase() : admin_url_(admin_url()) {
   std::random_device random;
   name_ = "faultline_test_" + std::to_string(::getpid()) + "_" + std::to_string(random() % 1000000);
   {
-    soci::session admin(soci::postgresql, admin_url_);
+    soci::session admin(soci::postgresql, with_utc_sessions(admin_url_));
     admin << "CREATE DATABASE " + name_;
   }
   url_ = with_database(admin_url_, name_);
-  soci::session sql(soci::postgresql, url_);
+  soci::session sql(soci::postgresql, with_utc_sessions(url_));
   migrate(sql, schemas::migrations());
 }
 
 TestDatabase::~TestDatabase() {
   try {
-    soci::session admin(soci::postgresql, admin_url_);
+    soci::session admin(soci::postgresql, with_utc_sessions(admin_url_));
     admin << "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)";
   } catch (const std::exception&) {
     // The whole cluster is thrown away by scripts/test anyway.
@@ -74,7 +74,8 @@ TestBroker::TestBroker(int brokers) {
       std::map<std::string, std::string>{}, scratch_path("devbroker.log"));
   process_->wait_for_log("devbroker serving", std::chrono::seconds(10));
   std::ifstream(file) >> bootstrap_;
-  if (bootstrap_.empty()) throw std::runtime_error("devbroker wrote no bootstrap list");
+  if (bootstrap_.empty())
+    throw std::runtime_error("devbroker wrote no bootstrap list");
 }
 
 std::vector<ConsumedMessage> read_topic(const std::string& bootstrap, const std::string& topic,
@@ -84,7 +85,8 @@ std::vector<ConsumedMessage> read_topic(const std::string& bootstrap, const std:
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
   rd_kafka_conf_set(conf, "group.id", "faultline-test-reader", error, sizeof error);
   kafka::HandlePtr handle(rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error));
-  if (!handle) throw std::runtime_error(error);
+  if (!handle)
+    throw std::runtime_error(error);
 
   const rd_kafka_metadata_t* metadata = nullptr;
   rd_kafka_topic_t* topic_handle = rd_kafka_topic_new(handle.get(), topic.c_str(), nullptr);
@@ -104,12 +106,15 @@ std::vector<ConsumedMessage> read_topic(const std::string& bootstrap, const std:
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (out.size() < expected && std::chrono::steady_clock::now() < deadline) {
     rd_kafka_message_t* raw = rd_kafka_consumer_poll(handle.get(), 100);
-    if (!raw) continue;
+    if (!raw)
+      continue;
     kafka::Message message(raw);
-    if (raw->err) continue;
-    ConsumedMessage m{std::string(message.key()), std::string(message.value()), {},
-                      message.partition()};
-    for (auto& h : message.headers()) m.headers.emplace_back(h.name, h.value);
+    if (raw->err)
+      continue;
+    ConsumedMessage m{
+        std::string(message.key()), std::string(message.value()), {}, message.partition()};
+    for (auto& h : message.headers())
+      m.headers.emplace_back(h.name, h.value);
     out.push_back(std::move(m));
   }
   rd_kafka_consumer_close(handle.get());

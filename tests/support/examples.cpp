@@ -9,17 +9,20 @@
 namespace faultline::testing {
 
 std::vector<ExamplePayload> webhook_examples() {
-  const std::string path = std::string(FAULTLINE_SOURCE_DIR) +
-                           "/tests/node_modules/@octokit/webhooks-examples/api.github.com/index.json";
+  const std::string path =
+      std::string(FAULTLINE_SOURCE_DIR) +
+      "/tests/node_modules/@octokit/webhooks-examples/api.github.com/index.json";
   std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + " is missing: run scripts/setup");
+  if (!in)
+    throw std::runtime_error(path + " is missing: run scripts/setup");
   std::stringstream text;
   text << in.rdbuf();
   const auto document = json::parse(text.str());
   std::vector<ExamplePayload> out;
   for (const auto& entry : document.GetArray()) {
     const auto name = json::string_member(entry, "name");
-    if (!name || (*name != "workflow_run" && *name != "workflow_job")) continue;
+    if (!name || (*name != "workflow_run" && *name != "workflow_job"))
+      continue;
     for (const auto& example : json::member(entry, "examples")->GetArray())
       out.push_back({std::string(*name), json::serialize(example)});
   }

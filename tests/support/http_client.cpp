@@ -33,19 +33,22 @@ std::size_t append_header(char* data, std::size_t size, std::size_t count, void*
 }  // namespace
 
 HttpClient::HttpClient() : curl_(curl_easy_init()) {
-  if (!curl_) throw std::runtime_error("curl_easy_init failed");
+  if (!curl_)
+    throw std::runtime_error("curl_easy_init failed");
 }
 
-HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+HttpClient::~HttpClient() {
+  curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
 
 HttpResponse HttpClient::request(const std::string& method, const std::string& url,
-                                 const std::vector<std::string>& headers,
-                                 const std::string& body) {
+                                 const std::vector<std::string>& headers, const std::string& body) {
   CURL* curl = static_cast<CURL*>(curl_);
   HttpResponse response;
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list(nullptr, &curl_slist_free_all);
   curl_slist* raw = nullptr;
-  for (const auto& h : headers) raw = curl_slist_append(raw, h.c_str());
+  for (const auto& h : headers)
+    raw = curl_slist_append(raw, h.c_str());
   raw = curl_slist_append(raw, "Expect:");  // no 100-continue round trip
   list.reset(raw);
 

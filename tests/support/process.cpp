@@ -24,22 +24,29 @@ ChildProcess::ChildProcess(std::vector<std::string> argv,
   for (char** e = environ; *e; ++e) {
     const std::string pair = *e;
     const auto eq = pair.find('=');
-    if (eq != std::string::npos) env[pair.substr(0, eq)] = pair.substr(eq + 1);
+    if (eq != std::string::npos)
+      env[pair.substr(0, eq)] = pair.substr(eq + 1);
   }
-  for (auto& [k, v] : environment) env[k] = v;
+  for (auto& [k, v] : environment)
+    env[k] = v;
   std::vector<std::string> env_strings;
-  for (auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  for (auto& [k, v] : env)
+    env_strings.push_back(k + "=" + v);
 
   std::vector<char*> args, envp;
-  for (auto& a : argv) args.push_back(a.data());
+  for (auto& a : argv)
+    args.push_back(a.data());
   args.push_back(nullptr);
-  for (auto& e : env_strings) envp.push_back(e.data());
+  for (auto& e : env_strings)
+    envp.push_back(e.data());
   envp.push_back(nullptr);
 
   const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) throw std::runtime_error("cannot open " + log_path_);
+  if (log_fd < 0)
+    throw std::runtime_error("cannot open " + log_path_);
   pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ < 0)
+    throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     dup2(log_fd, STDERR_FILENO);
     dup2(log_fd, STDOUT_FILENO);
@@ -62,11 +69,13 @@ ChildProcess::~ChildProcess() {
 }
 
 void ChildProcess::signal(int sig) {
-  if (pid_ > 0) ::kill(pid_, sig);
+  if (pid_ > 0)
+    ::kill(pid_, sig);
 }
 
 bool ChildProcess::running() {
-  if (pid_ <= 0 || status_ != -1) return false;
+  if (pid_ <= 0 || status_ != -1)
+    return false;
   int status = 0;
   const pid_t done = waitpid(pid_, &status, WNOHANG);
   if (done == pid_) {
@@ -79,7 +88,8 @@ bool ChildProcess::running() {
 int ChildProcess::wait(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (running()) {
-    if (std::chrono::steady_clock::now() > deadline) return -1;
+    if (std::chrono::steady_clock::now() > deadline)
+      return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return status_;
@@ -92,13 +102,13 @@ std::string ChildProcess::log() const {
   return text.str();
 }
 
-std::string ChildProcess::wait_for_log(const std::string& text,
-                                       std::chrono::milliseconds timeout) {
+std::string ChildProcess::wait_for_log(const std::string& text, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     std::istringstream lines(log());
     for (std::string line; std::getline(lines, line);)
-      if (line.find(text) != std::string::npos) return line;
+      if (line.find(text) != std::string::npos)
+        return line;
     if (!running())
       throw std::runtime_error("process exited before logging '" + text + "':\n" + log());
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -106,13 +116,15 @@ std::string ChildProcess::wait_for_log(const std::string& text,
   throw std::runtime_error("timed out waiting for '" + text + "' in:\n" + log());
 }
 
-std::string binary(const std::string& name) { return std::string(FAULTLINE_BIN_DIR) + "/" + name; }
+std::string binary(const std::string& name) {
+  return std::string(FAULTLINE_BIN_DIR) + "/" + name;
+}
 
 std::string scratch_path(const std::string& name) {
   static const std::string dir = [] {
     const char* base = std::getenv("FAULTLINE_TEST_SCRATCH");
-    std::string path = std::string(base ? base : "/tmp") + "/faultline-test-" +
-                       std::to_string(::getpid());
+    std::string path =
+        std::string(base ? base : "/tmp") + "/faultline-test-" + std::to_string(::getpid());
     std::system(("mkdir -p '" + path + "'").c_str());
     return path;
   }();
@@ -123,7 +135,8 @@ std::string scratch_path(const std::string& name) {
 int log_field_int(const std::string& line, const char* field) {
   const auto document = json::parse(line);
   const auto value = json::integer_member(document, field);
-  if (!value) throw std::runtime_error(std::string("no integer '") + field + "' in " + line);
+  if (!value)
+    throw std::runtime_error(std::string("no integer '") + field + "' in " + line);
   return static_cast<int>(*value);
 }
 

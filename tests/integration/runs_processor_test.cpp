@@ -1,0 +1,198 @@
+// faultline-processors (role runs) against real PostgreSQL and the embedded
+// broker: exactly-once under crashes, and state that never goes backwards.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <random>
+#include <thread>
+
+#include "common/cloudevents.hpp"
+#include "common/database.hpp"
+#include "common/events.hpp"
+#include "common/kafka.hpp"
+#include "common/soci.hpp"
+#include "common/topics.hpp"
+#include "tests/support/environment.hpp"
+
+namespace faultline::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+events::WorkflowRunEvent run_event(std::int64_t run_id, const std::string& status,
+                                   const std::string& updated_at, const std::string& delivery,
+                                   std::int64_t attempt = 1,
+                                   std::optional<std::string> conclusion = std::nullopt) {
+  events::WorkflowRunEvent e;
+  e.envelope.delivery_id = delivery;
+  e.envelope.hook_id = 7;
+  e.envelope.action = status == "completed"     ? "completed"
+                      : status == "in_progress" ? "in_progress"
+                                                : "requested";
+  e.envelope.received_at = "2026-11-23T10:00:00.000Z";
+  e.envelope.repository = {555, "octo/widgets"};
+  e.run.id = run_id;
+  e.run.run_attempt = attempt;
+  e.run.name = "CI";
+  e.run.head_branch = "main";
+  e.run.status = status;
+  e.run.conclusion = conclusion;
+  e.run.created_at = "2026-11-23T09:59:00Z";
+  e.run.updated_at = updated_at;
+  return e;
+}
+
+kafka::OutgoingMessage message_for(const events::WorkflowRunEvent& e) {
+  CloudEvent ce{e.envelope.delivery_id, "https://github.com/" + e.envelope.repository.full_name,
+                "com.github.workflow_run." + e.envelope.action, e.envelope.received_at};
+  return {topics::kWorkflowRun, events::partition_key(e.envelope.repository.id, e.run.id),
+          events::to_json(e), to_headers(ce)};
+}
+
+class RunsProcessorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    producer_ = std::make_unique<kafka::Producer>(kafka::Settings{broker_.bootstrap(), {}}, 10s);
+  }
+
+  std::unique_ptr<ChildProcess> start_processors() {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{binary("faultline-processors"), "--roles", "runs"},
+        std::map<std::string, std::string>{{"FAULTLINE_DATABASE_URL", database_.url()},
+                                           {"FAULTLINE_KAFKA_BROKERS", broker_.bootstrap()},
+                                           {"FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:0"},
+                                           {"FAULTLINE_PROCESSORS_BATCH", "50"}},
+        scratch_path("processors.log"));
+  }
+
+  void publish(const events::WorkflowRunEvent& e) {
+    ASSERT_EQ(producer_->produce_and_wait(message_for(e)), RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+
+  // Waits until `sql` counts `expected`; returns the last count seen.
+  long long wait_for_count(const std::string& sql, long long expected,
+                           std::chrono::seconds timeout = 60s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    long long seen = -1;
+    while (std::chrono::steady_clock::now() < deadline) {
+      seen = database_.count(sql);
+      if (seen >= expected)
+        return seen;
+      std::this_thread::sleep_for(100ms);
+    }
+    return seen;
+  }
+
+  TestDatabase database_;
+  TestBroker broker_;
+  std::unique_ptr<kafka::Producer> producer_;
+};
+
+TEST_F(RunsProcessorTest, KilledWhileItsTransactionIsOpenLosesAndDuplicatesNothing) {
+  constexpr int kRuns = 300;
+  for (int i = 1; i <= kRuns; ++i)
+    publish(run_event(1000 + i, "completed", "2026-11-23T10:05:00Z", "d-" + std::to_string(i), 1,
+                      "success"));
+
+  // Hold the offsets table so the processor's first batch writes its rows and
+  // then blocks inside its open transaction, right before storing offsets.
+  soci::session blocker(soci::postgresql, with_utc_sessions(database_.url()));
+  soci::transaction hold(blocker);
+  blocker << "LOCK TABLE consumer_offsets IN EXCLUSIVE MODE";
+
+  auto processors = start_processors();
+  const auto waiting = wait_for_count(
+      "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+      " AND query LIKE '%consumer_offsets%' AND datname = current_database()",
+      1);
+  ASSERT_EQ(waiting, 1) << processors->log();
+
+  processors->signal(SIGKILL);  // a real crash, mid-batch
+  ASSERT_EQ(processors->wait(10s), 128 + SIGKILL);
+  hold.rollback();
+
+  // The batch's rows were written but never committed.
+  EXPECT_EQ(database_.count("SELECT count(*) FROM applied_events"), 0);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM workflow_runs"), 0);
+
+  auto restarted = start_processors();
+  EXPECT_EQ(wait_for_count("SELECT count(*) FROM applied_events", kRuns), kRuns)
+      << restarted->log();
+  std::this_thread::sleep_for(1s);  // anything applied twice would show up now
+  EXPECT_EQ(database_.count("SELECT count(*) FROM applied_events"), kRuns);
+  EXPECT_EQ(database_.count("SELECT count(DISTINCT delivery_id) FROM applied_events"), kRuns);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM workflow_runs WHERE status = 'completed'"),
+            kRuns);
+}
+
+TEST_F(RunsProcessorTest, RepeatedCrashesAtRandomMomentsStillApplyEveryEventOnce) {
+  constexpr int kEvents = 2000;
+  std::thread stream([&] {
+    for (int i = 1; i <= kEvents; ++i) {
+      // Runs see queued, then in_progress, then completed; some duplicates.
+      const int run = 5000 + i / 3;
+      const char* status = i % 3 == 0 ? "queued" : i % 3 == 1 ? "in_progress" : "completed";
+      publish(run_event(run, status, "2026-11-23T10:0" + std::to_string(i % 3) + ":00Z",
+                        "stream-" + std::to_string(i)));
+    }
+  });
+  std::mt19937 random(42);
+  std::unique_ptr<ChildProcess> processors;
+  for (int crash = 0; crash < 5; ++crash) {
+    processors = start_processors();
+    std::this_thread::sleep_for(std::chrono::milliseconds(3500 + random() % 1500));
+    processors->signal(SIGKILL);
+    processors->wait(10s);
+  }
+  stream.join();
+  processors = start_processors();
+  EXPECT_EQ(wait_for_count("SELECT count(*) FROM applied_events", kEvents, 90s), kEvents)
+      << processors->log();
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM applied_events"), kEvents);
+  EXPECT_EQ(
+      database_.count("SELECT count(DISTINCT (topic, partition, \"offset\")) FROM applied_events"),
+      kEvents);
+}
+
+TEST_F(RunsProcessorTest, OutOfOrderAndDuplicateDeliveriesLeaveTheRightState) {
+  // Completed arrives first, then the late in_progress and queued, then a redelivery.
+  publish(run_event(42, "completed", "2026-11-23T10:05:00Z", "late-1", 1, "failure"));
+  publish(run_event(42, "in_progress", "2026-11-23T10:03:00Z", "late-2"));
+  publish(run_event(42, "queued", "2026-11-23T10:01:00Z", "late-3"));
+  publish(run_event(42, "completed", "2026-11-23T10:05:00Z", "late-1", 1, "failure"));
+  // A second attempt is a new row, not a change to the first.
+  publish(run_event(42, "in_progress", "2026-11-23T10:20:00Z", "retry-1", 2));
+
+  auto processors = start_processors();
+  ASSERT_EQ(wait_for_count("SELECT count(*) FROM applied_events", 5), 5) << processors->log();
+  EXPECT_EQ(database_.scalar("SELECT status || '/' || conclusion FROM workflow_runs"
+                             " WHERE run_id = 42 AND run_attempt = 1"),
+            "completed/failure");
+  EXPECT_EQ(
+      database_.scalar("SELECT status FROM workflow_runs WHERE run_id = 42 AND run_attempt = 2"),
+      "in_progress");
+  EXPECT_EQ(database_.count("SELECT count(*) FROM workflow_runs WHERE run_id = 42"), 2);
+}
+
+TEST_F(RunsProcessorTest, DeadLettersWhatItCannotParseAndMovesOn) {
+  ASSERT_EQ(
+      producer_->produce_and_wait({topics::kWorkflowRun, "555/1", "{this is not an event", {}}),
+      RD_KAFKA_RESP_ERR_NO_ERROR);
+  publish(run_event(77, "queued", "2026-11-23T10:00:00Z", "after-poison"));
+
+  auto processors = start_processors();
+  ASSERT_EQ(wait_for_count("SELECT count(*) FROM workflow_runs WHERE run_id = 77", 1), 1)
+      << processors->log();
+  const auto dead = read_topic(broker_.bootstrap(), topics::kDeadLetter, 1, 10s);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].value, "{this is not an event");
+  std::map<std::string, std::string> headers(dead[0].headers.begin(), dead[0].headers.end());
+  EXPECT_EQ(headers["faultline_source_topic"], topics::kWorkflowRun);
+  EXPECT_FALSE(headers["faultline_source_offset"].empty());
+  EXPECT_NE(headers["faultline_error"].find("invalid JSON"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace faultline::testing
