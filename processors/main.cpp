@@ -1,6 +1,8 @@
 // faultline-processors: the stateless consumers that turn topics into state.
 
 #include <pistache/endpoint.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <iostream>
@@ -111,13 +113,6 @@ int main(int argc, char** argv) {
     status.setHandler(Pistache::Http::make_handler<StatusHandler>(&registry));
     status.serveThreaded();
 
-    std::atomic<bool> stop{false};
-    std::thread signals([&] {
-      const int signal = http::wait_for_termination();
-      log::info("stopping", {{"signal", signal}});
-      stop = true;
-    });
-
     kafka::Producer dead_letters(kafka_settings, std::chrono::seconds(30));
     processors::RunsHandler runs("faultline-runs");
     processors::TransactionalConsumer consumer(
@@ -127,10 +122,24 @@ int main(int argc, char** argv) {
                                      std::chrono::milliseconds(50),
                                      3},
         kafka_settings, database, dead_letters, runs, registry);
+
+    std::atomic<bool> stop{false};
+    std::thread signals([&] {
+      const int signal = http::wait_for_termination();
+      log::info("stopping", {{"signal", signal}});
+      stop = true;
+    });
     log::info("started",
               {{"roles", roles_arg}, {"status_port", static_cast<int>(status.getPort())}});
-    consumer.run(stop);
-
+    try {
+      consumer.run(stop);
+    } catch (...) {
+      // Wake the signal thread so it can be joined, then report the failure.
+      if (!stop)
+        ::kill(::getpid(), SIGTERM);
+      signals.join();
+      throw;
+    }
     signals.join();
     status.shutdown();
     log::info("stopped");
