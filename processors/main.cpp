@@ -18,15 +18,18 @@
 #include "common/metrics.hpp"
 #include "common/migrations.hpp"
 #include "common/topics.hpp"
+#include "processors/incidents_handler.hpp"
+#include "processors/outbox_relay.hpp"
 #include "processors/runs_handler.hpp"
 #include "processors/transactional_consumer.hpp"
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: faultline-processors [--roles runs]
+constexpr const char* kUsage = R"(usage: faultline-processors [--roles runs,incidents]
 
-Consumes Faultline's topics and keeps PostgreSQL up to date. Roles:
-  runs   ci.workflow_run.v1 and ci.workflow_job.v1 -> workflow_runs, workflow_jobs
+Consumes Faultline's topics and keeps PostgreSQL up to date. Roles (default: all):
+  runs       ci.workflow_run.v1 and ci.workflow_job.v1 -> workflow_runs, workflow_jobs
+  incidents  ci.workflow_run.v1 -> incidents; publishes ci.incident.v1 through the outbox
 
 Offsets live in PostgreSQL with the state (table consumer_offsets), so a
 crash at any point loses nothing and applies nothing twice. Stops cleanly on
@@ -79,7 +82,7 @@ class StatusHandler : public Pistache::Http::Handler {
 
 int main(int argc, char** argv) {
   using namespace faultline;
-  std::string roles_arg = "runs";
+  std::string roles_arg = "runs,incidents";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -113,37 +116,61 @@ int main(int argc, char** argv) {
     status.setHandler(Pistache::Http::make_handler<StatusHandler>(&registry));
     status.serveThreaded();
 
-    kafka::Producer dead_letters(kafka_settings, std::chrono::seconds(30));
-    processors::RunsHandler runs("faultline-runs");
-    processors::TransactionalConsumer consumer(
-        processors::ConsumerSettings{"faultline-runs",
-                                     {topics::kWorkflowRun, topics::kWorkflowJob},
-                                     max_batch,
-                                     std::chrono::milliseconds(50),
-                                     3},
-        kafka_settings, database, dead_letters, runs, registry);
+    kafka::Producer producer(kafka_settings, std::chrono::seconds(30));
+
+    // One consumer group per role, each on its own thread.
+    struct Role {
+      std::unique_ptr<processors::BatchHandler> handler;
+      std::unique_ptr<processors::TransactionalConsumer> consumer;
+    };
+    std::vector<Role> running;
+    auto add_role = [&](std::unique_ptr<processors::BatchHandler> handler, const char* group,
+                        std::vector<std::string> topics) {
+      auto consumer = std::make_unique<processors::TransactionalConsumer>(
+          processors::ConsumerSettings{group, std::move(topics), max_batch,
+                                       std::chrono::milliseconds(50), 3},
+          kafka_settings, database, producer, *handler, registry);
+      running.push_back({std::move(handler), std::move(consumer)});
+    };
+    if (roles.count("runs"))
+      add_role(std::make_unique<processors::RunsHandler>("faultline-runs"), "faultline-runs",
+               {topics::kWorkflowRun, topics::kWorkflowJob});
+    if (roles.count("incidents"))
+      add_role(std::make_unique<processors::IncidentsHandler>(), "faultline-incidents",
+               {topics::kWorkflowRun});
+    processors::OutboxRelay relay(database, producer, registry);
 
     std::atomic<bool> stop{false};
-    std::thread signals([&] {
-      const int signal = http::wait_for_termination();
-      log::info("stopping", {{"signal", signal}});
-      stop = true;
-    });
+    std::vector<std::thread> threads;
+    std::atomic<bool> failed{false};
+    auto guarded = [&](auto work) {
+      return [&, work] {
+        try {
+          work();
+        } catch (const std::exception& e) {
+          log::error("role failed", {{"error", e.what()}});
+          failed = true;
+          ::kill(::getpid(), SIGTERM);  // stop the others; a supervisor restarts us
+        }
+      };
+    };
+    for (auto& role : running)
+      threads.emplace_back(
+          guarded([&stop, consumer = role.consumer.get()] { consumer->run(stop); }));
+    if (roles.count("incidents"))
+      threads.emplace_back(
+          guarded([&stop, &relay] { relay.run(stop, std::chrono::milliseconds(200)); }));
     log::info("started",
               {{"roles", roles_arg}, {"status_port", static_cast<int>(status.getPort())}});
-    try {
-      consumer.run(stop);
-    } catch (...) {
-      // Wake the signal thread so it can be joined, then report the failure.
-      if (!stop)
-        ::kill(::getpid(), SIGTERM);
-      signals.join();
-      throw;
-    }
-    signals.join();
+
+    const int signal = http::wait_for_termination();
+    log::info("stopping", {{"signal", signal}});
+    stop = true;
+    for (auto& t : threads)
+      t.join();
     status.shutdown();
     log::info("stopped");
-    return 0;
+    return failed ? 1 : 0;
   } catch (const ConfigError& e) {
     std::cerr << "faultline-processors: configuration error: " << e.what() << "\n";
     return 2;

@@ -1,5 +1,6 @@
 # Writes OUT: a C++ file defining faultline::schemas::migrations(), one entry per
-# file in FILES (sorted by name), holding the file's text verbatim.
+# DIR/*.sql file (sorted by name), holding the file's text verbatim.
+file(GLOB FILES ${DIR}/*.sql)
 list(SORT FILES)
 set(body "")
 foreach(file IN LISTS FILES)

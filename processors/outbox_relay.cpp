@@ -1,0 +1,87 @@
+#include "processors/outbox_relay.hpp"
+
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "common/cloudevents.hpp"
+#include "common/log.hpp"
+
+namespace faultline::processors {
+namespace {
+
+// SKIP LOCKED lets several relays share the table without publishing a row twice at once.
+constexpr const char* kPending =
+    "SELECT id, topic, message_key, event_type, payload,"
+    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    " FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED";
+
+constexpr const char* kMarkPublished =
+    "UPDATE outbox SET published_at = now() WHERE id = ANY(:ids::bigint[])";
+
+struct OutboxRow {
+  long long id;
+  std::string topic, key, type, payload, created_at;
+};
+
+}  // namespace
+
+OutboxRelay::OutboxRelay(Database& database, kafka::Producer& producer, metrics::Registry& registry)
+    : database_(database),
+      producer_(producer),
+      published_(
+          registry.counter("faultline_outbox_published_total", "Outbox events published to Kafka")),
+      failures_(registry.counter("faultline_outbox_failures_total",
+                                 "Outbox passes that could not publish")) {}
+
+std::size_t OutboxRelay::publish_pending(std::size_t limit) {
+  return database_.with_session([&](soci::session& sql) -> std::size_t {
+    soci::transaction tx(sql);
+    std::vector<OutboxRow> rows;
+    const long long max_rows = static_cast<long long>(limit);
+    soci::rowset<soci::row> result = (sql.prepare << kPending, soci::use(max_rows, "limit"));
+    for (const auto& r : result)
+      rows.push_back({r.get<long long>(0), r.get<std::string>(1), r.get<std::string>(2),
+                      r.get<std::string>(3), r.get<std::string>(4), r.get<std::string>(5)});
+    if (rows.empty())
+      return 0;
+
+    std::vector<std::future<rd_kafka_resp_err_t>> verdicts;
+    for (const auto& row : rows) {
+      auto promise = std::make_shared<std::promise<rd_kafka_resp_err_t>>();
+      verdicts.push_back(promise->get_future());
+      CloudEvent event{"outbox-" + std::to_string(row.id), "/faultline/incidents",
+                       "com.faultline.incident." + row.type, row.created_at};
+      producer_.produce({row.topic, row.key, row.payload, to_headers(event)},
+                        [promise](rd_kafka_resp_err_t err) { promise->set_value(err); });
+    }
+    std::string ids = "{";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (const auto err = verdicts[i].get())
+        throw kafka::Error(std::string("outbox publish failed: ") + rd_kafka_err2str(err), err);
+      if (i) ids += ',';
+      ids += std::to_string(rows[i].id);
+    }
+    ids += "}";
+    sql << kMarkPublished, soci::use(ids, "ids");
+    tx.commit();
+    published_.increment(rows.size());
+    return rows.size();
+  });
+}
+
+void OutboxRelay::run(const std::atomic<bool>& stop, std::chrono::milliseconds interval) {
+  while (!stop) {
+    std::size_t published = 0;
+    try {
+      published = publish_pending();
+    } catch (const std::exception& e) {
+      failures_.increment();
+      log::warn("outbox relay pass failed; will retry", {{"error", e.what()}});
+    }
+    if (published == 0)
+      std::this_thread::sleep_for(interval);
+  }
+}
+
+}  // namespace faultline::processors
