@@ -8,8 +8,8 @@ namespace {
 // The event's data, rendered by PostgreSQL from the committed row.
 constexpr const char* kEnqueue = R"sql(
 INSERT INTO outbox (topic, message_key, event_type, payload)
-SELECT :topic, i.id::text, :type, json_build_object(
-  'type', :type2,
+SELECT :topic::text, i.id::text, :type::text, json_build_object(
+  'type', :type2::text,
   'run_id', NULLIF(:run_id::bigint, 0),
   'incident', json_build_object(
     'id', i.id, 'repository_id', i.repository_id, 'repository', r.full_name,

@@ -48,8 +48,8 @@ std::set<std::string> parse_roles(const std::string& list) {
   std::set<std::string> roles;
   std::stringstream in(list);
   for (std::string role; std::getline(in, role, ',');) {
-    if (role != "runs")
-      throw faultline::ConfigError("--roles: unknown role '" + role + "' (known: runs)");
+    if (role != "runs" && role != "incidents")
+      throw faultline::ConfigError("--roles: unknown role '" + role + "' (known: runs, incidents)");
     roles.insert(role);
   }
   if (roles.empty())

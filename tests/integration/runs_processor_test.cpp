@@ -14,6 +14,7 @@
 #include "common/soci.hpp"
 #include "common/topics.hpp"
 #include "tests/support/environment.hpp"
+#include "tests/support/run_events.hpp"
 
 namespace faultline::testing {
 namespace {
@@ -24,30 +25,14 @@ events::WorkflowRunEvent run_event(std::int64_t run_id, const std::string& statu
                                    const std::string& updated_at, const std::string& delivery,
                                    std::int64_t attempt = 1,
                                    std::optional<std::string> conclusion = std::nullopt) {
-  events::WorkflowRunEvent e;
-  e.envelope.delivery_id = delivery;
-  e.envelope.hook_id = 7;
-  e.envelope.action = status == "completed"     ? "completed"
-                      : status == "in_progress" ? "in_progress"
-                                                : "requested";
-  e.envelope.received_at = "2026-11-23T10:00:00.000Z";
-  e.envelope.repository = {555, "octo/widgets"};
-  e.run.id = run_id;
-  e.run.run_attempt = attempt;
-  e.run.name = "CI";
-  e.run.head_branch = "main";
-  e.run.status = status;
-  e.run.conclusion = conclusion;
-  e.run.created_at = "2026-11-23T09:59:00Z";
-  e.run.updated_at = updated_at;
-  return e;
-}
-
-kafka::OutgoingMessage message_for(const events::WorkflowRunEvent& e) {
-  CloudEvent ce{e.envelope.delivery_id, "https://github.com/" + e.envelope.repository.full_name,
-                "com.github.workflow_run." + e.envelope.action, e.envelope.received_at};
-  return {topics::kWorkflowRun, events::partition_key(e.envelope.repository.id, e.run.id),
-          events::to_json(e), to_headers(ce)};
+  RunSpec spec;
+  spec.run_id = run_id;
+  spec.status = status;
+  spec.updated_at = updated_at;
+  spec.delivery_id = delivery;
+  spec.attempt = attempt;
+  spec.conclusion = std::move(conclusion);
+  return testing::run_event(spec);
 }
 
 class RunsProcessorTest : public ::testing::Test {
@@ -67,7 +52,7 @@ class RunsProcessorTest : public ::testing::Test {
   }
 
   void publish(const events::WorkflowRunEvent& e) {
-    ASSERT_EQ(producer_->produce_and_wait(message_for(e)), RD_KAFKA_RESP_ERR_NO_ERROR);
+    ASSERT_EQ(producer_->produce_and_wait(run_message(e)), RD_KAFKA_RESP_ERR_NO_ERROR);
   }
 
   // Waits until `sql` counts `expected`; returns the last count seen.

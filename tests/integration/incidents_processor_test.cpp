@@ -1,0 +1,152 @@
+// Role `incidents` against real PostgreSQL and the embedded broker: one
+// incident per failing workflow and branch, resolved by the next success, and
+// lifecycle events published exactly when their change committed.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <thread>
+
+#include "common/database.hpp"
+#include "common/json.hpp"
+#include "common/soci.hpp"
+#include "common/topics.hpp"
+#include "tests/support/environment.hpp"
+#include "tests/support/run_events.hpp"
+
+namespace faultline::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class IncidentsProcessorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    producer_ = std::make_unique<kafka::Producer>(kafka::Settings{broker_.bootstrap(), {}}, 10s);
+  }
+
+  std::unique_ptr<ChildProcess> start_processors() {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{binary("faultline-processors"), "--roles", "incidents"},
+        std::map<std::string, std::string>{{"FAULTLINE_DATABASE_URL", database_.url()},
+                                           {"FAULTLINE_KAFKA_BROKERS", broker_.bootstrap()},
+                                           {"FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:0"}},
+        scratch_path("processors.log"));
+  }
+
+  void publish(const RunSpec& spec) {
+    ASSERT_EQ(producer_->produce_and_wait(run_message(run_event(spec))),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+
+  static RunSpec completed(std::int64_t run_id, const char* conclusion, const char* created_at,
+                           const char* branch = "main") {
+    RunSpec spec;
+    spec.run_id = run_id;
+    spec.conclusion = conclusion;
+    spec.created_at = created_at;
+    spec.branch = branch;
+    spec.delivery_id = "delivery-" + std::to_string(run_id);
+    return spec;
+  }
+
+  long long wait_for(const std::string& sql, long long expected,
+                     std::chrono::seconds timeout = 40s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    long long seen = -1;
+    while (std::chrono::steady_clock::now() < deadline) {
+      seen = database_.count(sql);
+      if (seen == expected)
+        return seen;
+      std::this_thread::sleep_for(100ms);
+    }
+    return seen;
+  }
+
+  // The lifecycle events on ci.incident.v1, in order of arrival.
+  std::vector<std::string> incident_events(std::size_t expected) {
+    std::vector<std::string> types;
+    for (const auto& m : read_topic(broker_.bootstrap(), topics::kIncident, expected, 10s)) {
+      const auto value = json::parse(m.value);
+      types.emplace_back(*json::string_member(value, "type"));
+    }
+    return types;
+  }
+
+  TestDatabase database_;
+  TestBroker broker_;
+  std::unique_ptr<kafka::Producer> producer_;
+};
+
+TEST_F(IncidentsProcessorTest, FailureOpensRecursAndSuccessResolves) {
+  auto processors = start_processors();
+  publish(completed(1, "failure", "2026-11-23T10:00:00Z"));
+  ASSERT_EQ(wait_for("SELECT count(*) FROM incidents WHERE state = 'open'", 1), 1)
+      << processors->log();
+
+  publish(completed(2, "timed_out", "2026-11-23T10:10:00Z"));
+  EXPECT_EQ(wait_for("SELECT occurrences FROM incidents", 2), 2);
+  EXPECT_EQ(
+      database_.scalar("SELECT first_failed_run_id || '/' || last_failed_run_id FROM incidents"),
+      "1/2");
+
+  // Neutral conclusions and other branches change nothing here.
+  publish(completed(3, "cancelled", "2026-11-23T10:15:00Z"));
+  publish(completed(4, "success", "2026-11-23T10:16:00Z", "feature"));
+  publish(completed(5, "success", "2026-11-23T10:20:00Z"));
+  EXPECT_EQ(wait_for("SELECT count(*) FROM incidents WHERE state = 'resolved'", 1), 1);
+  EXPECT_EQ(database_.scalar("SELECT resolved_by_run_id FROM incidents"), "5");
+  EXPECT_EQ(database_.count("SELECT count(*) FROM incidents"), 1);
+
+  EXPECT_EQ(wait_for("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL", 3), 3);
+  EXPECT_EQ(incident_events(3), (std::vector<std::string>{"opened", "recurred", "resolved"}));
+}
+
+TEST_F(IncidentsProcessorTest, RedeliveriesAndReplaysChangeNothing) {
+  auto processors = start_processors();
+  publish(completed(10, "failure", "2026-11-23T10:00:00Z"));
+  publish(completed(10, "failure", "2026-11-23T10:00:00Z"));  // GitHub redelivered it
+  publish(completed(11, "success", "2026-11-23T10:05:00Z"));
+  ASSERT_EQ(wait_for("SELECT count(*) FROM incidents WHERE state = 'resolved'", 1), 1)
+      << processors->log();
+  // The failure arrives once more, after the resolution (a replay).
+  publish(completed(10, "failure", "2026-11-23T10:00:00Z"));
+  // A marker run on another branch shows when the replayed event was processed.
+  publish(completed(12, "failure", "2026-11-23T10:06:00Z", "marker"));
+  ASSERT_EQ(wait_for("SELECT count(*) FROM incidents", 2), 2);
+  EXPECT_EQ(database_.scalar("SELECT occurrences FROM incidents WHERE branch = 'main'"), "1");
+  EXPECT_EQ(database_.count("SELECT count(*) FROM incidents WHERE branch = 'main'"), 1);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM outbox"), 3);  // opened, resolved, opened
+}
+
+TEST_F(IncidentsProcessorTest, AnEventIsPublishedOnlyIfItsChangeCommitted) {
+  publish(completed(20, "failure", "2026-11-23T10:00:00Z"));
+
+  // The first batch blocks on the offsets table after writing the incident and
+  // its outbox row; the process dies there, so neither may survive.
+  soci::session blocker(soci::postgresql, with_utc_sessions(database_.url()));
+  soci::transaction hold(blocker);
+  blocker << "LOCK TABLE consumer_offsets IN EXCLUSIVE MODE";
+  auto processors = start_processors();
+  ASSERT_EQ(wait_for("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                     " AND query LIKE '%consumer_offsets%' AND datname = current_database()",
+                     1),
+            1)
+      << processors->log();
+  processors->signal(SIGKILL);
+  ASSERT_EQ(processors->wait(10s), 128 + SIGKILL);
+  hold.rollback();
+  EXPECT_EQ(database_.count("SELECT count(*) FROM incidents"), 0);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM outbox"), 0);
+  EXPECT_TRUE(read_topic(broker_.bootstrap(), topics::kIncident, 1, 2s).empty());
+
+  auto restarted = start_processors();
+  EXPECT_EQ(wait_for("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL", 1), 1)
+      << restarted->log();
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM incidents"), 1);
+  EXPECT_EQ(incident_events(2), (std::vector<std::string>{"opened"}));
+}
+
+}  // namespace
+}  // namespace faultline::testing
