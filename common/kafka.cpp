@@ -284,4 +284,24 @@ void Consumer::on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err,
   }
 }
 
+std::map<TopicPartition, std::int64_t> offsets_for_time(
+    const Settings& settings, const std::vector<TopicPartition>& partitions,
+    std::int64_t timestamp_ms, std::chrono::milliseconds timeout) {
+  auto handle = make_handle(RD_KAFKA_CONSUMER, make_conf(settings));
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (const auto& tp : partitions)
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset =
+        timestamp_ms;
+  std::map<TopicPartition, std::int64_t> found;
+  if (rd_kafka_offsets_for_times(handle.get(), list.get(), static_cast<int>(timeout.count())) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR)
+    return found;
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& e = list->elems[i];
+    if (e.err == RD_KAFKA_RESP_ERR_NO_ERROR && e.offset >= 0)
+      found[{e.topic, e.partition}] = e.offset;
+  }
+  return found;
+}
+
 }  // namespace faultline::kafka

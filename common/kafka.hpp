@@ -173,4 +173,11 @@ class Consumer {
   bool closed_ = false;
 };
 
+// The earliest offset of each partition whose message is at or after
+// `timestamp_ms`, as the brokers answer it; a partition they cannot answer for
+// (the embedded broker cannot at all) is left out.
+std::map<TopicPartition, std::int64_t> offsets_for_time(
+    const Settings& settings, const std::vector<TopicPartition>& partitions,
+    std::int64_t timestamp_ms, std::chrono::milliseconds timeout);
+
 }  // namespace faultline::kafka

@@ -17,15 +17,18 @@
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/migrations.hpp"
+#include "common/time.hpp"
 #include "common/topics.hpp"
 #include "processors/incidents_handler.hpp"
 #include "processors/outbox_relay.hpp"
+#include "processors/replay.hpp"
 #include "processors/runs_handler.hpp"
 #include "processors/transactional_consumer.hpp"
 
 namespace {
 
 constexpr const char* kUsage = R"(usage: faultline-processors [--roles runs,incidents]
+       faultline-processors replay --group G (--to-beginning | --to-timestamp ISO8601)
 
 Consumes Faultline's topics and keeps PostgreSQL up to date. Roles (default: all):
   runs       ci.workflow_run.v1 and ci.workflow_job.v1 -> workflow_runs, workflow_jobs
@@ -34,6 +37,10 @@ Consumes Faultline's topics and keeps PostgreSQL up to date. Roles (default: all
 Offsets live in PostgreSQL with the state (table consumer_offsets), so a
 crash at any point loses nothing and applies nothing twice. Stops cleanly on
 SIGTERM or SIGINT.
+
+replay rewinds a consumer group's stored offsets (groups: faultline-runs,
+faultline-incidents) so its consumers apply the topics again from there; the
+state they write is idempotent. Stop the group's consumers first.
 
 Environment:
   FAULTLINE_DATABASE_URL        postgresql://user:pass@host:port/db
@@ -78,10 +85,68 @@ class StatusHandler : public Pistache::Http::Handler {
   faultline::metrics::Registry* registry_;
 };
 
+int replay(int argc, char** argv) {
+  using namespace faultline;
+  std::string group, timestamp;
+  bool beginning = false;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--group" && i + 1 < argc)
+      group = argv[++i];
+    else if (arg == "--to-beginning")
+      beginning = true;
+    else if (arg == "--to-timestamp" && i + 1 < argc)
+      timestamp = argv[++i];
+    else
+      throw ConfigError("replay: unknown argument '" + arg + "'");
+  }
+  if (group.empty())
+    throw ConfigError("replay: --group is required");
+  if (beginning == !timestamp.empty())
+    throw ConfigError("replay: give exactly one of --to-beginning and --to-timestamp");
+  if (!timestamp.empty() && !is_rfc3339(timestamp))
+    throw ConfigError("replay: --to-timestamp expects RFC 3339, such as 2026-11-23T10:00:00Z");
+
+  const Environment env;
+  log::configure("processors", log::parse_level(env.text("FAULTLINE_LOG_LEVEL", "info")));
+  auto database_settings = DatabaseSettings::from(env, 1);
+  database_settings.pool_size = 1;
+  Database database(database_settings);
+  const auto kafka_settings = kafka::Settings::from(env);
+  const auto rewinds = database.with_session([&](soci::session& sql) {
+    migrate(sql, schemas::migrations());
+    if (beginning)
+      return processors::rewind_to_beginning(sql, group);
+    return processors::rewind_to_timestamp(
+        sql, group, timestamp, [&](const auto& partitions, std::int64_t millis) {
+          return kafka::offsets_for_time(kafka_settings, partitions, millis,
+                                         std::chrono::seconds(10));
+        });
+  });
+  for (const auto& r : rewinds)
+    std::cout << r.partition.topic << "[" << r.partition.partition << "] " << r.from << " -> "
+              << (r.to ? std::to_string(*r.to) : std::string("beginning")) << "\n";
+  log::info("rewound", {{"group", group}, {"partitions", rewinds.size()}});
+  if (rewinds.empty())
+    std::cout << "group " << group << " has no stored offsets\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace faultline;
+  if (argc > 1 && std::string(argv[1]) == "replay") {
+    try {
+      return replay(argc, argv);
+    } catch (const ConfigError& e) {
+      std::cerr << "faultline-processors: " << e.what() << "\n" << kUsage;
+      return 2;
+    } catch (const std::exception& e) {
+      log::error("replay failed", {{"error", e.what()}});
+      return 1;
+    }
+  }
   std::string roles_arg = "runs,incidents";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];

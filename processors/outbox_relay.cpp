@@ -59,7 +59,8 @@ std::size_t OutboxRelay::publish_pending(std::size_t limit) {
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (const auto err = verdicts[i].get())
         throw kafka::Error(std::string("outbox publish failed: ") + rd_kafka_err2str(err), err);
-      if (i) ids += ',';
+      if (i)
+        ids += ',';
       ids += std::to_string(rows[i].id);
     }
     ids += "}";

@@ -193,9 +193,13 @@ void TransactionalConsumer::rewind_to_stored(const std::vector<kafka::Message>& 
     std::map<kafka::TopicPartition, std::int64_t> positions;
     for (const auto& tp : partitions) {
       const auto found = stored.find(tp);
-      positions[tp] = found == stored.end() ? RD_KAFKA_OFFSET_BEGINNING : found->second;
-      if (found != stored.end())
+      if (found == stored.end()) {
+        positions[tp] = RD_KAFKA_OFFSET_BEGINNING;  // rewound by `replay --to-beginning`
+        stored_.erase(tp);
+      } else {
+        positions[tp] = found->second;
         stored_[tp] = found->second;
+      }
     }
     consumer_->seek(positions);
   } catch (const std::exception& e) {
