@@ -1,0 +1,132 @@
+#include "common/secret_box.hpp"
+
+#include <openssl/evp.h>
+
+#include <memory>
+
+#include "common/crypto.hpp"
+#include "common/log.hpp"
+
+namespace faultline {
+namespace {
+
+constexpr std::size_t kKeySize = 32, kNonceSize = 12, kTagSize = 16;
+
+struct CipherDeleter {
+  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherDeleter>;
+
+const unsigned char* bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2)
+    return std::nullopt;
+  std::string out;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    auto digit = [](char c) -> int {
+      if (c >= '0' && c <= '9')
+        return c - '0';
+      if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+      return -1;
+    };
+    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0)
+      return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string base64_encode(std::string_view input) {
+  std::string out(4 * ((input.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(input),
+                                static_cast<int>(input.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4)
+    return std::nullopt;
+  std::string out(3 * text.size() / 4, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(text),
+                                static_cast<int>(text.size()));
+  if (n < 0)
+    return std::nullopt;
+  // EVP_DecodeBlock counts padding as zero bytes.
+  std::size_t length = static_cast<std::size_t>(n);
+  if (!text.empty() && text.back() == '=')
+    --length;
+  if (text.size() > 1 && text[text.size() - 2] == '=')
+    --length;
+  out.resize(length);
+  return out;
+}
+
+SecretBox::SecretBox(std::string key) : key_(std::move(key)) {
+  if (key_.size() != kKeySize)
+    throw ConfigError("encryption key must be 32 bytes");
+}
+
+SecretBox SecretBox::from(const Environment& env) {
+  if (const auto raw = env.find("FAULTLINE_ENCRYPTION_KEY")) {
+    if (auto key = from_hex(*raw); key && key->size() == kKeySize)
+      return SecretBox(*key);
+    if (auto key = base64_decode(*raw); key && key->size() == kKeySize)
+      return SecretBox(*key);
+    throw ConfigError("FAULTLINE_ENCRYPTION_KEY: expected 32 bytes as 64 hex digits or base64");
+  }
+  if (env.production())
+    throw ConfigError("FAULTLINE_ENCRYPTION_KEY: required in production");
+  log::warn(
+      "FAULTLINE_ENCRYPTION_KEY is not set; secrets stored now are unreadable after a restart");
+  return SecretBox(crypto::random_bytes(kKeySize));
+}
+
+std::string SecretBox::seal(std::string_view plaintext) const {
+  const std::string nonce = crypto::random_bytes(kNonceSize);
+  std::string out = nonce;
+  out.resize(kNonceSize + plaintext.size() + kTagSize);
+  CipherPtr ctx(EVP_CIPHER_CTX_new());
+  int n = 0;
+  auto* cipher = reinterpret_cast<unsigned char*>(out.data()) + kNonceSize;
+  if (!ctx ||
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key_), bytes(nonce)) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), cipher, &n, bytes(plaintext),
+                        static_cast<int>(plaintext.size())) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), cipher + n, &n) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize, cipher + plaintext.size()) !=
+          1)
+    throw std::runtime_error("AES-256-GCM encryption failed");
+  return base64_encode(out);
+}
+
+std::optional<std::string> SecretBox::open(std::string_view sealed) const {
+  const auto raw = base64_decode(sealed);
+  if (!raw || raw->size() < kNonceSize + kTagSize)
+    return std::nullopt;
+  const std::size_t length = raw->size() - kNonceSize - kTagSize;
+  std::string plain(length, '\0');
+  std::string tag = raw->substr(kNonceSize + length);
+  CipherPtr ctx(EVP_CIPHER_CTX_new());
+  int n = 0;
+  auto* out = reinterpret_cast<unsigned char*>(plain.data());
+  if (!ctx ||
+      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key_), bytes(*raw)) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), out, &n, bytes(*raw) + kNonceSize, static_cast<int>(length)) !=
+          1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, tag.data()) != 1 ||
+      EVP_DecryptFinal_ex(ctx.get(), out + n, &n) != 1)
+    return std::nullopt;
+  return plain;
+}
+
+}  // namespace faultline
