@@ -1,5 +1,6 @@
 #include "api/api_server.hpp"
 
+#include "api/incidents.hpp"
 #include "api/pagination.hpp"
 #include "api/route_table.hpp"
 #include "api/workflow_runs.hpp"
@@ -60,6 +61,28 @@ void ApiServer::declare_routes() {
     if (!document)
       throw ClientError(not_found("No workflow run " + std::to_string(run_id) + " is known."));
     return http::json_reply(200, std::move(*document));
+  });
+
+  routes.get("/api/v1/incidents", Access::kPublic, [this](const ApiRequest& request) {
+    const auto filter = parse_incident_filter(request);
+    const auto page = parse_page(request);
+    return http::json_reply(200, database_.with_session([&](soci::session& sql) {
+      return list_incidents(sql, filter, page);
+    }));
+  });
+  routes.get("/api/v1/incidents/:id", Access::kPublic, [this](const ApiRequest& request) {
+    const auto id = positive_integer("id", request.params.at("id"));
+    auto document =
+        database_.with_session([&](soci::session& sql) { return get_incident(sql, id); });
+    if (!document)
+      throw ClientError(not_found("No incident " + std::to_string(id) + " is known."));
+    return http::json_reply(200, std::move(*document));
+  });
+  routes.get("/api/v1/reconciliations", Access::kPublic, [this](const ApiRequest& request) {
+    const auto page = parse_page(request);
+    return http::json_reply(200, database_.with_session([&](soci::session& sql) {
+      return list_reconciliations(sql, page);
+    }));
   });
 
   router_.addNotFoundHandler(
