@@ -17,22 +17,32 @@
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/migrations.hpp"
+#include "common/secret_box.hpp"
 #include "common/time.hpp"
 #include "common/topics.hpp"
 #include "processors/incidents_handler.hpp"
+#include "processors/issues_handler.hpp"
 #include "processors/outbox_relay.hpp"
+#include "processors/reconciler.hpp"
 #include "processors/replay.hpp"
 #include "processors/runs_handler.hpp"
 #include "processors/transactional_consumer.hpp"
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: faultline-processors [--roles runs,incidents]
+constexpr const char* kUsage =
+    R"(usage: faultline-processors [--roles runs,incidents,issues,reconciler]
+       faultline-processors reconcile [--since 24h] [--repository owner/name]
        faultline-processors replay --group G (--to-beginning | --to-timestamp ISO8601)
 
 Consumes Faultline's topics and keeps PostgreSQL up to date. Roles (default: all):
   runs       ci.workflow_run.v1 and ci.workflow_job.v1 -> workflow_runs, workflow_jobs
   incidents  ci.workflow_run.v1 -> incidents; publishes ci.incident.v1 through the outbox
+  issues     ci.incident.v1 -> one GitHub issue per incident (opened, commented, closed)
+  reconciler every FAULTLINE_RECONCILE_INTERVAL (10m): runs GitHub has and the state lacks are
+             published to ci.workflow_run.v1; failed deliveries are redelivered once
+
+reconcile runs one reconciliation pass and exits (exit 1 if it recorded errors).
 
 Offsets live in PostgreSQL with the state (table consumer_offsets), so a
 crash at any point loses nothing and applies nothing twice. Stops cleanly on
@@ -48,6 +58,9 @@ Environment:
   FAULTLINE_KAFKA_<PROP>        any librdkafka property
   FAULTLINE_PROCESSORS_ADDR     /health and /metrics (default 127.0.0.1:8082)
   FAULTLINE_PROCESSORS_BATCH    largest batch per transaction (default 500)
+  FAULTLINE_GITHUB_API_URL      default https://api.github.com
+  FAULTLINE_GITHUB_TOKEN        used for repositories without a token of their own
+  FAULTLINE_ENCRYPTION_KEY      decrypts repositories' stored tokens (32 bytes, hex or base64)
   FAULTLINE_LOG_LEVEL           debug, info, warn, error
 )";
 
@@ -55,8 +68,9 @@ std::set<std::string> parse_roles(const std::string& list) {
   std::set<std::string> roles;
   std::stringstream in(list);
   for (std::string role; std::getline(in, role, ',');) {
-    if (role != "runs" && role != "incidents")
-      throw faultline::ConfigError("--roles: unknown role '" + role + "' (known: runs, incidents)");
+    if (role != "runs" && role != "incidents" && role != "issues" && role != "reconciler")
+      throw faultline::ConfigError("--roles: unknown role '" + role +
+                                   "' (known: runs, incidents, issues, reconciler)");
     roles.insert(role);
   }
   if (roles.empty())
@@ -84,6 +98,41 @@ class StatusHandler : public Pistache::Http::Handler {
  private:
   faultline::metrics::Registry* registry_;
 };
+
+int reconcile(int argc, char** argv) {
+  using namespace faultline;
+  processors::ReconcileOptions options;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--since" && i + 1 < argc)
+      options.since = std::chrono::duration_cast<std::chrono::seconds>(parse_duration(argv[++i]));
+    else if (arg == "--repository" && i + 1 < argc)
+      options.repository = argv[++i];
+    else
+      throw ConfigError("reconcile: unknown argument '" + arg + "'");
+  }
+  if (options.since.count() <= 0)
+    throw ConfigError("reconcile: --since must be positive");
+  const Environment env;
+  log::configure("processors", log::parse_level(env.text("FAULTLINE_LOG_LEVEL", "info")));
+  Database database(DatabaseSettings::from(env, 2));
+  database.with_session([](soci::session& sql) { migrate(sql, schemas::migrations()); });
+  kafka::Producer producer(kafka::Settings::from(env), std::chrono::seconds(30));
+  const auto secrets = SecretBox::from(env);
+  processors::GitHubCallLog calls(database);
+  github::Client github(github::ClientSettings::from(env), &calls);
+  processors::Reconciler reconciler(database, github, calls, producer, secrets,
+                                    env.text("FAULTLINE_GITHUB_TOKEN", ""));
+  const auto report = reconciler.pass(options);
+  std::cout << "reconciliation " << report.id << ": " << report.repositories_inspected
+            << " repositories, " << report.runs_inspected << " runs inspected, "
+            << report.runs_missing << " missing (published), " << report.redeliveries_requested
+            << " redeliveries requested\n";
+  for (const auto& error : report.errors)
+    std::cout << "error: " << error << "\n";
+  producer.flush(std::chrono::seconds(10));
+  return report.errors.empty() ? 0 : 1;
+}
 
 int replay(int argc, char** argv) {
   using namespace faultline;
@@ -136,18 +185,18 @@ int replay(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace faultline;
-  if (argc > 1 && std::string(argv[1]) == "replay") {
+  if (argc > 1 && (std::string(argv[1]) == "replay" || std::string(argv[1]) == "reconcile")) {
     try {
-      return replay(argc, argv);
+      return std::string(argv[1]) == "replay" ? replay(argc, argv) : reconcile(argc, argv);
     } catch (const ConfigError& e) {
       std::cerr << "faultline-processors: " << e.what() << "\n" << kUsage;
       return 2;
     } catch (const std::exception& e) {
-      log::error("replay failed", {{"error", e.what()}});
+      log::error("command failed", {{"command", argv[1]}, {"error", e.what()}});
       return 1;
     }
   }
-  std::string roles_arg = "runs,incidents";
+  std::string roles_arg = "runs,incidents,issues,reconciler";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -165,7 +214,7 @@ int main(int argc, char** argv) {
     log::configure("processors", log::parse_level(env.text("FAULTLINE_LOG_LEVEL", "info")));
     const auto roles = parse_roles(roles_arg);
     const auto kafka_settings = kafka::Settings::from(env);
-    const auto database_settings = DatabaseSettings::from(env, 2);
+    const auto database_settings = DatabaseSettings::from(env, 6);
     const auto status_address = env.address("FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:8082");
     const auto max_batch =
         static_cast<std::size_t>(env.integer("FAULTLINE_PROCESSORS_BATCH", 500, 1, 10000));
@@ -205,6 +254,25 @@ int main(int argc, char** argv) {
                {topics::kWorkflowRun});
     processors::OutboxRelay relay(database, producer, registry);
 
+    // GitHub mutations are paced a second apart, so the issues role takes
+    // small batches (its transaction stays short and a burst waits in Kafka).
+    const auto secrets = SecretBox::from(env);
+    processors::GitHubCallLog github_calls(database);
+    github::Client github(github::ClientSettings::from(env), &github_calls);
+    processors::Reconciler reconciler(database, github, github_calls, producer, secrets,
+                                      env.text("FAULTLINE_GITHUB_TOKEN", ""));
+    const auto reconcile_every =
+        env.duration("FAULTLINE_RECONCILE_INTERVAL", std::chrono::minutes(10));
+    if (roles.count("issues")) {
+      auto handler = std::make_unique<processors::IssuesHandler>(
+          github, github_calls, secrets, env.text("FAULTLINE_GITHUB_TOKEN", ""));
+      auto consumer = std::make_unique<processors::TransactionalConsumer>(
+          processors::ConsumerSettings{
+              "faultline-issues", {topics::kIncident}, 10, std::chrono::milliseconds(50), 3},
+          kafka_settings, database, producer, *handler, registry);
+      running.push_back({std::move(handler), std::move(consumer)});
+    }
+
     std::atomic<bool> stop{false};
     std::vector<std::thread> threads;
     std::atomic<bool> failed{false};
@@ -225,6 +293,9 @@ int main(int argc, char** argv) {
     if (roles.count("incidents"))
       threads.emplace_back(
           guarded([&stop, &relay] { relay.run(stop, std::chrono::milliseconds(200)); }));
+    if (roles.count("reconciler"))
+      threads.emplace_back(guarded(
+          [&stop, &reconciler, reconcile_every] { reconciler.run(stop, reconcile_every); }));
     log::info("started",
               {{"roles", roles_arg}, {"status_port", static_cast<int>(status.getPort())}});
 

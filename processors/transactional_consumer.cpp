@@ -81,8 +81,8 @@ void TransactionalConsumer::flush() {
       pending_.clear();
       return;
     }
-    if (outcome == Outcome::kConnectionLost) {
-      log::warn("database unavailable; retrying the batch",
+    if (outcome == Outcome::kUnavailable) {
+      log::warn("a dependency is unavailable; retrying the batch",
                 {{"error", error}, {"attempt", attempt}});
       back_off(attempt);
       continue;
@@ -121,14 +121,17 @@ TransactionalConsumer::Outcome TransactionalConsumer::commit(
       } catch (const LostOwnership& e) {
         error = e.what();
         return Outcome::kLostOwnership;
+      } catch (const RetryLater& e) {
+        error = e.what();
+        return Outcome::kUnavailable;
       } catch (const std::exception& e) {
         error = e.what();
-        return sql.is_connected() ? Outcome::kFailed : Outcome::kConnectionLost;
+        return sql.is_connected() ? Outcome::kFailed : Outcome::kUnavailable;
       }
     });
   } catch (const std::exception& e) {  // leasing or reconnecting failed
     error = e.what();
-    return Outcome::kConnectionLost;
+    return Outcome::kUnavailable;
   }
 }
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,13 @@
 #include "processors/offset_store.hpp"
 
 namespace faultline::processors {
+
+// Thrown by a handler when a dependency outside the database (GitHub) is
+// unavailable for now: the batch is retried with backoff, never dead-lettered.
+class RetryLater : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // A message that can never be applied, and why. It goes to ci.deadletter.v1.
 struct Rejection {
@@ -56,7 +64,8 @@ class TransactionalConsumer : private kafka::RebalanceListener {
   void run(const std::atomic<bool>& stop);
 
  private:
-  enum class Outcome { kCommitted, kLostOwnership, kConnectionLost, kFailed };
+  // kUnavailable: the database or GitHub cannot be reached; retried without limit.
+  enum class Outcome { kCommitted, kLostOwnership, kUnavailable, kFailed };
 
   std::map<kafka::TopicPartition, std::int64_t> on_assigned(
       const std::vector<kafka::TopicPartition>& partitions) override;

@@ -51,3 +51,11 @@ CREATE TABLE reconciliations (
   errors                  text[] NOT NULL DEFAULT '{}'
 );
 CREATE INDEX reconciliations_by_time ON reconciliations (started_at DESC);
+
+-- Failed deliveries the reconciler asked GitHub to send again: once each.
+CREATE TABLE redelivery_requests (
+  guid           text PRIMARY KEY,
+  repository_id  bigint NOT NULL,
+  delivery_id    bigint NOT NULL,
+  requested_at   timestamptz NOT NULL DEFAULT now()
+);

@@ -1,0 +1,47 @@
+#include "processors/github_call_log.hpp"
+
+#include "common/log.hpp"
+
+namespace faultline::processors {
+namespace {
+
+constexpr const char* kRecord =
+    "INSERT INTO github_calls (incident_id, repository_id, purpose, method, path, status,"
+    " response_body, error, duration_ms, attempt)"
+    " VALUES (NULLIF(:incident::bigint, 0), NULLIF(:repo::bigint, 0), :purpose, :method, :path,"
+    " :status, :body, NULLIF(:error, ''), :ms, :attempt)";
+
+constexpr std::size_t kMaxStoredBody = 64 * 1024;
+
+}  // namespace
+
+void GitHubCallLog::context(std::int64_t incident_id, std::int64_t repository_id,
+                            std::string purpose) {
+  incident_id_ = incident_id;
+  repository_id_ = repository_id;
+  purpose_ = std::move(purpose);
+}
+
+void GitHubCallLog::record(const github::Call& call) {
+  try {
+    database_.with_session([&](soci::session& sql) {
+      const long long incident = incident_id_, repo = repository_id_;
+      const int status = static_cast<int>(call.status);
+      const std::string body = call.response_body.substr(0, kMaxStoredBody);
+      const double ms = call.seconds * 1000.0;
+      sql << kRecord, soci::use(incident, "incident"), soci::use(repo, "repo"),
+          soci::use(purpose_, "purpose"), soci::use(call.method, "method"),
+          soci::use(call.path, "path"), soci::use(status, "status"), soci::use(body, "body"),
+          soci::use(call.error, "error"), soci::use(ms, "ms"), soci::use(call.attempt, "attempt");
+    });
+  } catch (const std::exception& e) {
+    // The call itself went ahead; losing its record must not undo it.
+    log::error("cannot record a GitHub call", {{"path", call.path}, {"error", e.what()}});
+  }
+}
+
+void GitHubCallLog::skipped(const std::string& reason) {
+  record(github::Call{"-", "(not called)", 0, "", 0, 0, reason});
+}
+
+}  // namespace faultline::processors

@@ -1,0 +1,279 @@
+#include "processors/reconciler.hpp"
+
+#include <map>
+#include <set>
+#include <thread>
+
+#include "common/cloudevents.hpp"
+#include "common/events.hpp"
+#include "common/json.hpp"
+#include "common/log.hpp"
+#include "common/time.hpp"
+#include "common/topics.hpp"
+
+namespace faultline::processors {
+
+struct Reconciler::Repository {
+  long long id = 0;
+  std::string full_name;
+  long long hook_id = 0;
+  std::string sealed_token;
+};
+
+namespace {
+
+constexpr const char* kRepositories =
+    "SELECT r.id, r.full_name, COALESCE(r.hook_id, 0), COALESCE(r.token_ciphertext, '')"
+    " FROM (SELECT :repo::text AS repo) f, repositories r"
+    " WHERE r.reconcile AND (f.repo = '' OR lower(r.full_name) = lower(f.repo)) ORDER BY r.id";
+
+constexpr const char* kWindow =
+    "SELECT to_char((now() - make_interval(secs => :s)) AT TIME ZONE 'UTC',"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), to_char(now() AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " to_char((now() - interval '3 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+
+constexpr const char* kMidpoint =
+    "SELECT to_char((:a::timestamptz + (:b::timestamptz - :c::timestamptz) / 2) AT TIME ZONE 'UTC',"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+
+constexpr const char* kKnown =
+    "SELECT count(*) FROM workflow_runs WHERE repository_id = :r AND run_id = :id"
+    " AND run_attempt = :a AND status = 'completed'";
+
+constexpr const char* kAlreadyAsked = "SELECT count(*) FROM redelivery_requests WHERE guid = :g";
+constexpr const char* kAsked =
+    "INSERT INTO redelivery_requests (guid, repository_id, delivery_id) VALUES (:g, :r, :d)"
+    " ON CONFLICT DO NOTHING";
+
+constexpr const char* kAudit =
+    "INSERT INTO reconciliations (started_at, finished_at, window_start, repositories_inspected,"
+    " runs_inspected, runs_missing, redeliveries_requested, published_runs, errors)"
+    " VALUES (:started::timestamptz, now(), :window::timestamptz, :repos, :runs, :missing,"
+    " :redeliveries, :published::bigint[], :errors::text[]) RETURNING id";
+
+// GitHub returns at most 1,000 runs for a filtered listing.
+constexpr long long kListingCap = 1000;
+
+std::string pg_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i)
+      out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\')
+        out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+Reconciler::Reconciler(Database& database, github::Client& github, GitHubCallLog& calls,
+                       kafka::Producer& producer, const SecretBox& secrets,
+                       std::string fallback_token)
+    : database_(database),
+      github_(github),
+      calls_(calls),
+      producer_(producer),
+      secrets_(secrets),
+      fallback_token_(std::move(fallback_token)) {}
+
+ReconciliationReport Reconciler::pass(const ReconcileOptions& options) {
+  ReconciliationReport report;
+  const std::string started = utc_now_rfc3339();
+  std::string from, to, redeliverable_since;
+  std::vector<Repository> repositories;
+  database_.with_session([&](soci::session& sql) {
+    const long long seconds = options.since.count();
+    sql << kWindow, soci::use(seconds, "s"), soci::into(from), soci::into(to),
+        soci::into(redeliverable_since);
+    soci::rowset<soci::row> rows =
+        (sql.prepare << kRepositories, soci::use(options.repository, "repo"));
+    for (const auto& r : rows)
+      repositories.push_back(
+          {r.get<long long>(0), r.get<std::string>(1), r.get<long long>(2), r.get<std::string>(3)});
+  });
+  if (!options.repository.empty() && repositories.empty())
+    report.errors.push_back(options.repository + ": not tracked, or reconciliation is off");
+
+  std::vector<long long> published;
+  for (const auto& repo : repositories) {
+    std::string token = fallback_token_;
+    if (!repo.sealed_token.empty())
+      if (auto own = secrets_.open(repo.sealed_token))
+        token = *own;
+    calls_.context(0, repo.id, "reconcile");
+    if (token.empty()) {
+      calls_.skipped("no token for " + repo.full_name + " and no FAULTLINE_GITHUB_TOKEN");
+      report.errors.push_back(repo.full_name + ": no token");
+      continue;
+    }
+    ++report.repositories_inspected;
+    try {
+      reconcile_runs(repo, token, from, to, report, published, 0);
+      if (repo.hook_id > 0)
+        redeliver_failures(repo, token, redeliverable_since, report);
+    } catch (const std::exception& e) {
+      report.errors.push_back(repo.full_name + ": " + e.what());
+      log::warn("reconciliation of a repository failed",
+                {{"repository", repo.full_name}, {"error", e.what()}});
+    }
+  }
+
+  std::vector<std::string> published_text;
+  for (auto id : published)
+    published_text.push_back(std::to_string(id));
+  database_.with_session([&](soci::session& sql) {
+    const std::string published_array = pg_array(published_text);
+    const std::string errors_array = pg_array(report.errors);
+    long long id = 0;
+    sql << kAudit, soci::use(started, "started"), soci::use(from, "window"),
+        soci::use(report.repositories_inspected, "repos"), soci::use(report.runs_inspected, "runs"),
+        soci::use(report.runs_missing, "missing"),
+        soci::use(report.redeliveries_requested, "redeliveries"),
+        soci::use(published_array, "published"), soci::use(errors_array, "errors"), soci::into(id);
+    report.id = id;
+  });
+  log::info("reconciliation pass", {{"id", static_cast<std::int64_t>(report.id)},
+                                    {"repositories", report.repositories_inspected},
+                                    {"runs_inspected", report.runs_inspected},
+                                    {"runs_missing", report.runs_missing},
+                                    {"redeliveries", report.redeliveries_requested},
+                                    {"errors", report.errors.size()}});
+  return report;
+}
+
+void Reconciler::reconcile_runs(const Repository& repo, const std::string& token,
+                                const std::string& from, const std::string& to,
+                                ReconciliationReport& report, std::vector<long long>& published,
+                                int depth) {
+  const auto pages = github_.get_pages(token, "/repos/" + repo.full_name +
+                                                  "/actions/runs?status=completed&created=" + from +
+                                                  ".." + to + "&per_page=100");
+  if (pages.empty())
+    return;
+  const auto first = json::parse(pages.front());
+  if (json::integer_member(first, "total_count").value_or(0) > kListingCap && depth < 10) {
+    // Too busy for one listing: walk the window in halves.
+    std::string middle;
+    database_.with_session([&](soci::session& sql) {
+      sql << kMidpoint, soci::use(from, "a"), soci::use(to, "b"), soci::use(from, "c"),
+          soci::into(middle);
+    });
+    reconcile_runs(repo, token, from, middle, report, published, depth + 1);
+    reconcile_runs(repo, token, middle, to, report, published, depth + 1);
+    return;
+  }
+  for (const auto& page : pages) {
+    const auto listing = json::parse(page);
+    const auto* runs = json::member(listing, "workflow_runs");
+    if (!runs || !runs->IsArray())
+      continue;
+    for (const auto& raw : runs->GetArray()) {
+      events::WorkflowRunEvent event;
+      try {
+        event.run = events::read_workflow_run(raw);
+      } catch (const events::EventError& e) {
+        report.errors.push_back(repo.full_name + ": " + e.what());
+        continue;
+      }
+      ++report.runs_inspected;
+      long long known = 0;
+      database_.with_session([&](soci::session& sql) {
+        const long long run_id = event.run.id;
+        const int attempt = static_cast<int>(event.run.run_attempt);
+        sql << kKnown, soci::use(repo.id, "r"), soci::use(run_id, "id"), soci::use(attempt, "a"),
+            soci::into(known);
+      });
+      if (known > 0)
+        continue;
+
+      ++report.runs_missing;
+      auto& e = event.envelope;
+      e.delivery_id = "reconciler-" + std::to_string(repo.id) + "-" + std::to_string(event.run.id) +
+                      "-" + std::to_string(event.run.run_attempt);
+      e.action = "completed";
+      e.source = "reconciler";
+      e.received_at = utc_now_rfc3339();
+      e.repository = {repo.id, repo.full_name};
+      const CloudEvent cloud_event{e.delivery_id, "https://github.com/" + repo.full_name,
+                                   "com.github.workflow_run.completed", e.received_at};
+      const auto err = producer_.produce_and_wait(
+          {topics::kWorkflowRun, events::partition_key(repo.id, event.run.id),
+           events::to_json(event), to_headers(cloud_event)});
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        throw kafka::Error(std::string("cannot publish a missing run: ") + rd_kafka_err2str(err),
+                           err);
+      published.push_back(event.run.id);
+    }
+  }
+}
+
+void Reconciler::redeliver_failures(const Repository& repo, const std::string& token,
+                                    const std::string& since, ReconciliationReport& report) {
+  const std::string hook =
+      "/repos/" + repo.full_name + "/hooks/" + std::to_string(repo.hook_id) + "/deliveries";
+  // Per GUID: the newest failed attempt, unless some attempt succeeded.
+  std::map<std::string, long long> failed;
+  std::set<std::string> succeeded;
+  for (const auto& page : github_.get_pages(token, hook + "?per_page=100", 20)) {
+    const auto deliveries = json::parse(page);
+    if (!deliveries.IsArray())
+      continue;
+    for (const auto& d : deliveries.GetArray()) {
+      const std::string guid(json::string_member(d, "guid").value_or(""));
+      const auto id = json::integer_member(d, "id").value_or(0);
+      const auto code = json::integer_member(d, "status_code").value_or(0);
+      // RFC 3339 in UTC compares as text; GitHub cannot redeliver older ones.
+      const std::string delivered(json::string_member(d, "delivered_at").value_or(""));
+      if (guid.empty() || id <= 0 || delivered < since)
+        continue;
+      if (code >= 200 && code < 300) {
+        succeeded.insert(guid);
+      } else if (!failed.count(guid) || failed[guid] < id) {
+        failed[guid] = id;
+      }
+    }
+  }
+  for (const auto& [guid, delivery_id] : failed) {
+    if (succeeded.count(guid))
+      continue;
+    long long asked = 0;
+    database_.with_session(
+        [&](soci::session& sql) { sql << kAlreadyAsked, soci::use(guid, "g"), soci::into(asked); });
+    if (asked > 0)
+      continue;
+    const auto response =
+        github_.request(token, "POST", hook + "/" + std::to_string(delivery_id) + "/attempts");
+    if (response.status != 202 && response.status != 200) {
+      report.errors.push_back(repo.full_name + ": redelivery of " + guid + " answered " +
+                              std::to_string(response.status));
+      continue;
+    }
+    database_.with_session([&](soci::session& sql) {
+      const long long id = delivery_id;
+      sql << kAsked, soci::use(guid, "g"), soci::use(repo.id, "r"), soci::use(id, "d");
+    });
+    ++report.redeliveries_requested;
+  }
+}
+
+void Reconciler::run(const std::atomic<bool>& stop, std::chrono::milliseconds interval) {
+  while (!stop) {
+    try {
+      pass(ReconcileOptions{});
+    } catch (const std::exception& e) {
+      log::warn("reconciliation pass failed", {{"error", e.what()}});
+    }
+    const auto until = std::chrono::steady_clock::now() + interval;
+    while (!stop && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace faultline::processors
