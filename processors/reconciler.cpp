@@ -27,9 +27,10 @@ constexpr const char* kRepositories =
     " FROM (SELECT :repo::text AS repo) f, repositories r"
     " WHERE r.reconcile AND (f.repo = '' OR lower(r.full_name) = lower(f.repo)) ORDER BY r.id";
 
+// The window ends a minute ahead: GitHub's clock and ours need not agree.
 constexpr const char* kWindow =
     "SELECT to_char((now() - make_interval(secs => :s)) AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), to_char(now() AT TIME ZONE 'UTC', "
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), to_char((now() + interval '1 minute') AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
     " to_char((now() - interval '3 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
 

@@ -1,0 +1,209 @@
+// Roles `issues` and `reconciler` against the fake GitHub, real PostgreSQL and
+// the embedded broker.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <thread>
+
+#include "common/database.hpp"
+#include "common/json.hpp"
+#include "common/soci.hpp"
+#include "common/time.hpp"
+#include "tests/support/environment.hpp"
+#include "tests/support/fake_github.hpp"
+#include "tests/support/run_events.hpp"
+
+namespace faultline::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class GitHubIssuesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    producer_ = std::make_unique<kafka::Producer>(kafka::Settings{broker_.bootstrap(), {}}, 10s);
+  }
+
+  std::map<std::string, std::string> environment(
+      const std::string& token = "fallback-token") const {
+    return {{"FAULTLINE_DATABASE_URL", database_.url()},
+            {"FAULTLINE_KAFKA_BROKERS", broker_.bootstrap()},
+            {"FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:0"},
+            {"FAULTLINE_GITHUB_API_URL", github_.url()},
+            {"FAULTLINE_GITHUB_TOKEN", token},
+            {"FAULTLINE_GITHUB_MUTATION_SPACING", "50ms"},
+            {"FAULTLINE_GITHUB_SECONDARY_WAIT", "1s"},
+            {"FAULTLINE_RECONCILE_INTERVAL", "1h"}};
+  }
+
+  std::unique_ptr<ChildProcess> start(const std::string& roles,
+                                      const std::string& token = "fallback-token") {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{binary("faultline-processors"), "--roles", roles},
+        environment(token), scratch_path("processors-" + roles + ".log"));
+  }
+
+  void publish(std::int64_t run_id, const char* conclusion, const char* created_at) {
+    RunSpec spec;
+    spec.run_id = run_id;
+    spec.conclusion = conclusion;
+    spec.created_at = created_at;
+    spec.delivery_id = "d-" + std::to_string(run_id);
+    ASSERT_EQ(producer_->produce_and_wait(run_message(run_event(spec))),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+
+  long long wait_for(const std::string& sql, long long expected,
+                     std::chrono::seconds timeout = 40s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    long long seen = -1;
+    while (std::chrono::steady_clock::now() < deadline) {
+      seen = database_.count(sql);
+      if (seen == expected)
+        return seen;
+      std::this_thread::sleep_for(100ms);
+    }
+    return seen;
+  }
+
+  // The fake's issues of octo/widgets.
+  json::Document issues() const {
+    const auto all = json::parse(github_.issues());
+    json::Document out(rapidjson::kArrayType);
+    if (const auto* list = json::member(all, "octo/widgets"))
+      out.CopyFrom(*list, out.GetAllocator());
+    return out;
+  }
+
+  TestDatabase database_;
+  TestBroker broker_;
+  FakeGitHub github_;
+  std::unique_ptr<kafka::Producer> producer_;
+};
+
+TEST_F(GitHubIssuesTest, OneIssuePerIncidentCommentedAndClosed) {
+  // GitHub misbehaves first: a 502 and a rate limit, both waited out.
+  github_.fail_next("POST", "/repos/octo/widgets/issues",
+                    R"([{"status":502},{"status":429,"headers":{"retry-after":"1"}}])");
+  auto processors = start("incidents,issues");
+  publish(1, "failure", "2026-11-23T10:00:00Z");
+  publish(2, "failure", "2026-11-23T10:10:00Z");
+  publish(3, "success", "2026-11-23T10:20:00Z");
+  ASSERT_EQ(wait_for("SELECT count(*) FROM incident_issues WHERE closed", 1), 1)
+      << processors->log();
+
+  const auto list = issues();
+  ASSERT_EQ(list.Size(), 1u);
+  const auto& issue = list[0];
+  EXPECT_EQ(json::string_member(issue, "title"), "CI failing: CI on main in octo/widgets");
+  EXPECT_NE(json::string_member(issue, "body")->find("<!-- faultline-incident:1 -->"),
+            std::string::npos);
+  EXPECT_NE(json::string_member(issue, "body")->find("/actions/runs/1"), std::string::npos);
+  EXPECT_EQ(json::string_member(issue, "state"), "closed");
+  const auto& comments = (*json::member(issue, "comments")).GetArray();
+  ASSERT_EQ(comments.Size(), 2u);  // the recurrence, the resolution
+  EXPECT_NE(std::string(comments[1].GetString()).find("Resolved by run 3"), std::string::npos);
+
+  // Every call is on record for the incident, the failed attempts too.
+  EXPECT_GE(
+      database_.count("SELECT count(*) FROM github_calls WHERE incident_id = 1 AND status = 502"),
+      1);
+  EXPECT_GE(
+      database_.count("SELECT count(*) FROM github_calls WHERE incident_id = 1 AND status = 429"),
+      1);
+  EXPECT_EQ(wait_for("SELECT count(*) FROM outbox WHERE event_type = 'issue_linked'", 1), 1);
+}
+
+TEST_F(GitHubIssuesTest, KilledBetweenGitHubsAnswerAndTheCommitDoesNotOpenASecondIssue) {
+  auto incidents = start("incidents");
+  publish(10, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(wait_for("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL", 1), 1)
+      << incidents->log();
+
+  // The issues role creates the issue, then blocks before its commit.
+  soci::session blocker(soci::postgresql, with_utc_sessions(database_.url()));
+  soci::transaction hold(blocker);
+  blocker << "LOCK TABLE consumer_offsets IN EXCLUSIVE MODE";
+  auto issues_role = start("issues");
+  const auto deadline = std::chrono::steady_clock::now() + 40s;
+  while (issues().Size() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(issues().Size(), 1u) << issues_role->log();
+  ASSERT_EQ(wait_for("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                     " AND query LIKE '%consumer_offsets%' AND datname = current_database()",
+                     1),
+            1);
+  issues_role->signal(SIGKILL);
+  issues_role->wait(10s);
+  hold.rollback();
+  EXPECT_EQ(database_.count("SELECT count(*) FROM incident_issues"), 0);
+
+  auto restarted = start("issues");
+  ASSERT_EQ(wait_for("SELECT count(*) FROM incident_issues", 1), 1) << restarted->log();
+  EXPECT_EQ(issues().Size(), 1u);  // found by its marker, not made again
+}
+
+TEST_F(GitHubIssuesTest, WithoutAnyTokenTheSkipIsRecorded) {
+  auto processors = start("incidents,issues", "");
+  publish(20, "failure", "2026-11-23T10:00:00Z");
+  EXPECT_EQ(
+      wait_for("SELECT count(*) FROM github_calls WHERE status = 0 AND error LIKE 'no token%'", 1),
+      1)
+      << processors->log();
+  EXPECT_EQ(issues().Size(), 0u);
+}
+
+TEST_F(GitHubIssuesTest, ReconcilerFindsAFailedRunWhoseWebhookNeverArrived) {
+  {
+    soci::session sql(soci::postgresql, with_utc_sessions(database_.url()));
+    sql << "INSERT INTO repositories (id, full_name, connected, hook_id) VALUES (555, "
+           "'octo/widgets', true, 77)";
+  }
+  const std::string now = utc_now_rfc3339();
+  github_.seed_runs("octo/widgets", R"([{"id":4242,"run_attempt":1,"name":"CI","workflow_id":31,
+      "head_branch":"main","head_sha":"abc","event":"push","status":"completed","conclusion":"failure",
+      "html_url":"https://github.com/octo/widgets/actions/runs/4242","created_at":")" +
+                                        now + R"(","updated_at":")" + now +
+                                        R"(","run_number":9}])");
+  github_.seed_deliveries("octo/widgets", 77,
+                          R"([
+      {"id":1,"guid":"lost-1","delivered_at":")" +
+                              now + R"(","status_code":502,"event":"workflow_run"},
+      {"id":2,"guid":"fine-1","delivered_at":")" +
+                              now + R"(","status_code":202,"event":"workflow_run"},
+      {"id":3,"guid":"fine-1","delivered_at":")" +
+                              now + R"(","status_code":500,"event":"workflow_run"}])");
+  auto processors = start("runs,incidents,issues");
+
+  ChildProcess pass({binary("faultline-processors"), "reconcile", "--since", "24h", "--repository",
+                     "octo/widgets"},
+                    environment(), scratch_path("reconcile.log"));
+  ASSERT_EQ(pass.wait(60s), 0) << pass.log();
+
+  EXPECT_EQ(wait_for("SELECT count(*) FROM workflow_runs WHERE run_id = 4242", 1), 1)
+      << processors->log();
+  EXPECT_EQ(wait_for("SELECT count(*) FROM incidents WHERE first_failed_run_id = 4242", 1), 1);
+  EXPECT_EQ(wait_for("SELECT count(*) FROM incident_issues", 1), 1);
+  EXPECT_EQ(database_.scalar(
+                "SELECT runs_inspected || '/' || runs_missing || '/' || redeliveries_requested"
+                " FROM reconciliations"),
+            "1/1/1");
+  const auto redelivered = json::parse(github_.redeliveries());
+  ASSERT_EQ(redelivered.Size(), 1u);
+  EXPECT_EQ(json::integer_member(redelivered[0], "delivery_id"), 1);
+
+  // A second pass finds nothing missing and asks for nothing again.
+  ChildProcess again({binary("faultline-processors"), "reconcile", "--repository", "octo/widgets"},
+                     environment(), scratch_path("reconcile-2.log"));
+  ASSERT_EQ(again.wait(60s), 0) << again.log();
+  EXPECT_EQ(
+      database_.scalar("SELECT runs_missing || '/' || redeliveries_requested FROM reconciliations"
+                       " ORDER BY id DESC LIMIT 1"),
+      "0/0");
+  EXPECT_EQ(json::parse(github_.redeliveries()).Size(), 1u);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM incidents"), 1);
+}
+
+}  // namespace
+}  // namespace faultline::testing
