@@ -1,6 +1,7 @@
 #include "api/api_server.hpp"
 
 #include "api/incidents.hpp"
+#include "api/json_body.hpp"
 #include "api/pagination.hpp"
 #include "api/route_table.hpp"
 #include "api/workflow_runs.hpp"
@@ -14,13 +15,17 @@ ApiSettings ApiSettings::from(const Environment& env) {
   s.io_threads = static_cast<int>(env.integer("FAULTLINE_API_THREADS", s.io_threads, 1, 64));
   s.workers = static_cast<std::size_t>(env.integer("FAULTLINE_API_WORKERS", 4, 1, 256));
   s.database = DatabaseSettings::from(env, s.workers);
+  s.default_github_token = env.text("FAULTLINE_GITHUB_TOKEN", "");
   return s;
 }
 
-ApiServer::ApiServer(const ApiSettings& settings, Database& database, metrics::Registry& registry)
+ApiServer::ApiServer(const ApiSettings& settings, Database& database, metrics::Registry& registry,
+                     const SecretBox& secrets, github::Client& github)
     : settings_(settings),
       database_(database),
       registry_(registry),
+      repositories_(secrets, !settings.default_github_token.empty()),
+      github_(github),
       workers_(settings.workers, 1024),
       routes_(router_, workers_, registry_),
       endpoint_(Pistache::Address(settings.address.host, Pistache::Port(settings.address.port))) {
@@ -78,6 +83,52 @@ void ApiServer::declare_routes() {
       throw ClientError(not_found("No incident " + std::to_string(id) + " is known."));
     return http::json_reply(200, std::move(*document));
   });
+  routes.post("/api/v1/incidents/:id/acknowledge", Access::kPublic,
+              [this](const ApiRequest& request) {
+                return incident_action(request, &acknowledge_incident);
+              });
+  routes.post("/api/v1/incidents/:id/resolve", Access::kPublic, [this](const ApiRequest& request) {
+    return incident_action(request, &resolve_incident);
+  });
+
+  routes.get("/api/v1/repositories", Access::kPublic, [this](const ApiRequest& request) {
+    const auto page = parse_page(request);
+    return http::json_reply(200, database_.with_session([&](soci::session& sql) {
+      return repositories_.list(sql, page);
+    }));
+  });
+  routes.post("/api/v1/repositories", Access::kPublic, [this](const ApiRequest& request) {
+    const auto body = json_body(request);
+    auto [status, document] = database_.with_session([&](soci::session& sql) {
+      return repositories_.connect(sql, body, &github_, settings_.default_github_token);
+    });
+    return http::json_reply(status, std::move(document));
+  });
+  routes.get("/api/v1/repositories/:id", Access::kPublic, [this](const ApiRequest& request) {
+    const auto id = positive_integer("id", request.params.at("id"));
+    auto document =
+        database_.with_session([&](soci::session& sql) { return repositories_.get(sql, id); });
+    if (!document)
+      throw ClientError(not_found("No repository " + std::to_string(id) + "."));
+    return http::json_reply(200, std::move(*document));
+  });
+  routes.patch("/api/v1/repositories/:id", Access::kPublic, [this](const ApiRequest& request) {
+    const auto id = positive_integer("id", request.params.at("id"));
+    const auto body = json_body(request);
+    auto document = database_.with_session(
+        [&](soci::session& sql) { return repositories_.update(sql, id, body); });
+    if (!document)
+      throw ClientError(not_found("No repository " + std::to_string(id) + "."));
+    return http::json_reply(200, std::move(*document));
+  });
+  routes.remove("/api/v1/repositories/:id", Access::kPublic, [this](const ApiRequest& request) {
+    const auto id = positive_integer("id", request.params.at("id"));
+    if (!database_.with_session(
+            [&](soci::session& sql) { return repositories_.disconnect(sql, id); }))
+      throw ClientError(not_found("No repository " + std::to_string(id) + "."));
+    return http::Reply{204, "", "application/json", {}};
+  });
+
   routes.get("/api/v1/reconciliations", Access::kPublic, [this](const ApiRequest& request) {
     const auto page = parse_page(request);
     return http::json_reply(200, database_.with_session([&](soci::session& sql) {
@@ -91,6 +142,16 @@ void ApiServer::declare_routes() {
                       [] { return http::problem_reply(not_found("No such endpoint.")); });
         return Pistache::Rest::Route::Result::Ok;
       });
+}
+
+http::Reply ApiServer::incident_action(const ApiRequest& request,
+                                       std::optional<std::string> (*action)(soci::session&,
+                                                                            std::int64_t)) {
+  const auto id = positive_integer("id", request.params.at("id"));
+  auto document = database_.with_session([&](soci::session& sql) { return action(sql, id); });
+  if (!document)
+    throw ClientError(not_found("No incident " + std::to_string(id) + " is known."));
+  return http::json_reply(200, std::move(*document));
 }
 
 void ApiServer::start() {

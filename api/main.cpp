@@ -4,9 +4,11 @@
 #include <string>
 
 #include "api/api_server.hpp"
+#include "common/github_client.hpp"
 #include "common/http.hpp"
 #include "common/log.hpp"
 #include "common/migrations.hpp"
+#include "common/secret_box.hpp"
 
 namespace {
 
@@ -22,6 +24,9 @@ Environment:
   FAULTLINE_API_ADDR            listen address (default 127.0.0.1:8080)
   FAULTLINE_API_THREADS         HTTP I/O threads (default 2)
   FAULTLINE_API_WORKERS         request workers and database connections (default 4)
+  FAULTLINE_ENCRYPTION_KEY      seals repositories' tokens at rest (32 bytes, hex or base64)
+  FAULTLINE_GITHUB_API_URL      looks up repositories connected before any webhook
+  FAULTLINE_GITHUB_TOKEN        the token for repositories without their own
   FAULTLINE_LOG_LEVEL           debug, info, warn, error
 )";
 
@@ -57,7 +62,9 @@ int main(int argc, char** argv) {
     Database database(settings.database);
     database.with_session([](soci::session& sql) { migrate(sql, schemas::migrations()); });
     metrics::Registry registry;
-    api::ApiServer server(settings, database, registry);
+    const auto secrets = SecretBox::from(env);
+    github::Client github(github::ClientSettings::from(env));
+    api::ApiServer server(settings, database, registry, secrets, github);
     server.start();
     log::info("listening",
               {{"host", settings.address.host}, {"port", static_cast<int>(server.port())}});

@@ -1,5 +1,6 @@
 #include "api/route_table.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <memory>
 
@@ -14,7 +15,18 @@ namespace {
 
 ApiRequest copy_request(const Rest::Request& request, const std::string& route) {
   ApiRequest out;
+  out.method = Http::methodString(request.method());
   out.path = request.resource();
+  out.body = request.body();
+  for (const auto& [name, raw] : request.headers().rawList()) {
+    std::string lower = name;
+    for (auto& c : lower)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[lower] = raw.value();
+  }
+  // Pistache keeps the headers it knows as typed ones, outside rawList().
+  if (const auto type = request.headers().tryGet<Http::Header::ContentType>())
+    out.headers["content-type"] = type->mime().toString();
   // Route parameters are the ":name" segments of the declared path.
   std::size_t at = 0;
   while ((at = route.find(':', at)) != std::string::npos) {
@@ -44,13 +56,28 @@ ApiRequest copy_request(const Rest::Request& request, const std::string& route) 
 RouteTable::RouteTable(Rest::Router& router, WorkerPool& workers, metrics::Registry& registry)
     : router_(router), workers_(workers), registry_(registry) {}
 
-void RouteTable::get(const std::string& path, Access, Handler handler) {
-  Rest::Routes::Get(
-      router_, path,
-      [this, path, handler](const Rest::Request& request, Http::ResponseWriter response) {
-        dispatch(path, handler, request, std::move(response));
-        return Rest::Route::Result::Ok;
-      });
+void RouteTable::add(PistacheRoute route, const std::string& path, Access, Handler handler) {
+  route(router_, path,
+        [this, path, handler](const Rest::Request& request, Http::ResponseWriter response) {
+          dispatch(path, handler, request, std::move(response));
+          return Rest::Route::Result::Ok;
+        });
+}
+
+void RouteTable::get(const std::string& path, Access access, Handler handler) {
+  add(&Rest::Routes::Get, path, access, std::move(handler));
+}
+
+void RouteTable::post(const std::string& path, Access access, Handler handler) {
+  add(&Rest::Routes::Post, path, access, std::move(handler));
+}
+
+void RouteTable::patch(const std::string& path, Access access, Handler handler) {
+  add(&Rest::Routes::Patch, path, access, std::move(handler));
+}
+
+void RouteTable::remove(const std::string& path, Access access, Handler handler) {
+  add(&Rest::Routes::Delete, path, access, std::move(handler));
 }
 
 void RouteTable::dispatch(const std::string& route, const Handler& handler,

@@ -25,8 +25,14 @@ class RouteTable {
   RouteTable(Pistache::Rest::Router& router, WorkerPool& workers, metrics::Registry& registry);
 
   void get(const std::string& path, Access access, Handler handler);
+  void post(const std::string& path, Access access, Handler handler);
+  void patch(const std::string& path, Access access, Handler handler);
+  void remove(const std::string& path, Access access, Handler handler);
 
  private:
+  using PistacheRoute = void (*)(Pistache::Rest::Router&, const std::string&,
+                                 Pistache::Rest::Route::Handler);
+  void add(PistacheRoute route, const std::string& path, Access access, Handler handler);
   void dispatch(const std::string& route, const Handler& handler,
                 const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
 

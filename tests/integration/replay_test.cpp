@@ -106,8 +106,9 @@ TEST_F(ReplayTest, ReplayFromTheBeginningIntoAnEmptiedDatabaseRebuildsTheSameSta
   ASSERT_EQ(processors->wait(30s), 0) << processors->log();
   {
     soci::session sql(soci::postgresql, with_utc_sessions(database_.url()));
-    sql << "TRUNCATE workflow_jobs, workflow_runs, applied_events, incident_runs, incidents,"
-           " outbox, repositories RESTART IDENTITY";
+    sql << "TRUNCATE workflow_jobs, workflow_runs, applied_events, incident_runs, incident_issues,"
+           " incidents, outbox, github_calls, redelivery_requests, reconciliations, repositories"
+           " RESTART IDENTITY";
   }
   EXPECT_EQ(replay({"--group", "faultline-runs", "--to-beginning"}), 0);
   EXPECT_EQ(replay({"--group", "faultline-incidents", "--to-beginning"}), 0);

@@ -1,0 +1,189 @@
+#include "api/repositories.hpp"
+
+#include <regex>
+
+#include "common/problem.hpp"
+
+namespace faultline::api {
+namespace {
+
+#define FAULTLINE_TS(column) \
+  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+// Never the token: only where it would come from.
+constexpr const char* kDocument =
+    "json_build_object('id', r.id, 'full_name', r.full_name, 'connected', r.connected,"
+    " 'open_issues', r.open_issues, 'reconcile', r.reconcile, 'hook_id', r.hook_id,"
+    " 'token_source', CASE WHEN r.token_ciphertext IS NOT NULL THEN 'repository'"
+    "   WHEN :default_token::int = 1 THEN 'default' ELSE 'none' END,"
+    " 'first_seen', " FAULTLINE_TS("r.first_seen") ", 'last_seen', " FAULTLINE_TS(
+        "r.last_seen") ")";
+
+constexpr const char* kUpdate =
+    "UPDATE repositories SET"
+    " connected = CASE WHEN :connect::int = 1 THEN true ELSE connected END,"
+    " token_ciphertext = CASE WHEN :token_given::int = 1 THEN :sealed ELSE token_ciphertext END,"
+    " hook_id = CASE WHEN :hook_given::int = 1 THEN :hook::bigint ELSE hook_id END,"
+    " open_issues = COALESCE(:open_issues::int::boolean, open_issues),"
+    " reconcile = COALESCE(:reconcile::int::boolean, reconcile), updated_at = now()"
+    " WHERE id = :id";
+
+struct Changes {
+  bool token_given = false;
+  std::string sealed;  // empty with token_given: clear it
+  bool hook_given = false;
+  long long hook_id = 0;
+  std::optional<int> open_issues, reconcile;
+};
+
+std::optional<int> flag(const json::Value& body, const char* key) {
+  const auto* v = json::member(body, key);
+  if (!v)
+    return std::nullopt;
+  if (!v->IsBool())
+    throw ClientError(bad_request(std::string(key) + " must be true or false.", "invalid-body"));
+  return v->GetBool() ? 1 : 0;
+}
+
+Changes read_changes(const json::Value& body, const SecretBox& secrets) {
+  Changes c;
+  if (const auto* token = json::member(body, "token")) {
+    c.token_given = true;
+    if (token->IsString()) {
+      const std::string value(token->GetString(), token->GetStringLength());
+      if (value.empty() || value.size() > 1024)
+        throw ClientError(bad_request("token must be 1 to 1024 characters.", "invalid-body"));
+      c.sealed = secrets.seal(value);
+    } else if (!token->IsNull()) {
+      throw ClientError(
+          bad_request("token must be a string, or null to remove it.", "invalid-body"));
+    }
+  }
+  if (const auto* hook = json::member(body, "hook_id")) {
+    c.hook_given = true;
+    if (hook->IsInt64() && hook->GetInt64() > 0)
+      c.hook_id = hook->GetInt64();
+    else if (!hook->IsNull())
+      throw ClientError(bad_request("hook_id must be a positive integer or null.", "invalid-body"));
+  }
+  c.open_issues = flag(body, "open_issues");
+  c.reconcile = flag(body, "reconcile");
+  return c;
+}
+
+void apply(soci::session& sql, long long id, const Changes& c, bool connect) {
+  const int connect_flag = connect ? 1 : 0, token_given = c.token_given ? 1 : 0,
+            hook_given = c.hook_given ? 1 : 0;
+  const int open_issues = c.open_issues.value_or(0), reconcile = c.reconcile.value_or(0);
+  soci::indicator sealed_ind = c.sealed.empty() ? soci::i_null : soci::i_ok;
+  soci::indicator hook_ind = c.hook_id ? soci::i_ok : soci::i_null;
+  soci::indicator open_ind = c.open_issues ? soci::i_ok : soci::i_null;
+  soci::indicator reconcile_ind = c.reconcile ? soci::i_ok : soci::i_null;
+  sql << kUpdate, soci::use(connect_flag, "connect"), soci::use(token_given, "token_given"),
+      soci::use(c.sealed, sealed_ind, "sealed"), soci::use(hook_given, "hook_given"),
+      soci::use(c.hook_id, hook_ind, "hook"), soci::use(open_issues, open_ind, "open_issues"),
+      soci::use(reconcile, reconcile_ind, "reconcile"), soci::use(id, "id");
+}
+
+}  // namespace
+
+std::string Repositories::list(soci::session& sql, const Page& page) const {
+  long long total = 0;
+  sql << "SELECT count(*) FROM repositories", soci::into(total);
+  const long long limit = page.size, offset = page.offset();
+  const int default_token = default_token_ ? 1 : 0;
+  std::string items;
+  sql << std::string(
+             "SELECT COALESCE(json_agg(doc ORDER BY full_name), '[]')::text FROM (SELECT ") +
+             kDocument +
+             " AS doc, r.full_name FROM repositories r ORDER BY lower(r.full_name)"
+             " LIMIT :limit OFFSET :offset) AS page",
+      soci::use(default_token, "default_token"), soci::use(limit, "limit"),
+      soci::use(offset, "offset"), soci::into(items);
+  return page_document(items, total, page);
+}
+
+std::optional<std::string> Repositories::get(soci::session& sql, std::int64_t id) const {
+  const long long repository_id = id;
+  const int default_token = default_token_ ? 1 : 0;
+  std::string document;
+  sql << std::string("SELECT ") + kDocument + "::text FROM repositories r WHERE r.id = :id",
+      soci::use(default_token, "default_token"), soci::use(repository_id, "id"),
+      soci::into(document);
+  if (!sql.got_data())
+    return std::nullopt;
+  return document;
+}
+
+std::pair<int, std::string> Repositories::connect(soci::session& sql, const json::Value& body,
+                                                  github::Client* github,
+                                                  const std::string& default_token) const {
+  const auto name = json::string_member(body, "full_name");
+  static const std::regex kFullName("[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}");
+  if (!name || !std::regex_match(name->begin(), name->end(), kFullName))
+    throw ClientError(bad_request("full_name must be owner/name.", "invalid-body"));
+  const std::string full_name(*name);
+  const auto changes = read_changes(body, secrets_);
+
+  soci::transaction tx(sql);
+  long long id = 0;
+  int connected = 0;
+  sql << "SELECT id, connected::int FROM repositories WHERE lower(full_name) = lower(:n)"
+         " ORDER BY last_seen DESC LIMIT 1",
+      soci::use(full_name, "n"), soci::into(id), soci::into(connected);
+  if (!sql.got_data()) {
+    // Not named by any webhook yet: ask GitHub who it is.
+    const auto* given = json::member(body, "token");
+    const std::string token = given && given->IsString() ? given->GetString() : default_token;
+    if (!github || token.empty())
+      throw ClientError(not_found(full_name +
+                                  " has not sent a webhook yet; give a token so Faultline can "
+                                  "look it up on GitHub."));
+    const auto response = github->request(token, "GET", "/repos/" + full_name);
+    if (response.status == 404 || response.status == 401 || response.status == 403)
+      throw ClientError(not_found("GitHub does not show " + full_name + " to this token."));
+    if (response.status != 200)
+      throw ClientError(Problem{502,
+                                "Bad Gateway",
+                                "GitHub answered " + std::to_string(response.status) + ".",
+                                "github-unavailable",
+                                {}});
+    const auto repo = json::parse(response.body);
+    id = json::integer_member(repo, "id").value_or(0);
+    const std::string canonical(json::string_member(repo, "full_name").value_or(full_name));
+    if (id <= 0)
+      throw ClientError(
+          Problem{502, "Bad Gateway", "GitHub gave no repository id.", "github-unavailable", {}});
+    sql << "INSERT INTO repositories (id, full_name) VALUES (:id, :n) ON CONFLICT (id) DO NOTHING",
+        soci::use(id, "id"), soci::use(canonical, "n");
+  }
+  apply(sql, id, changes, true);
+  auto document = get(sql, id);
+  tx.commit();
+  return {connected ? 200 : 201, document.value_or("{}")};
+}
+
+std::optional<std::string> Repositories::update(soci::session& sql, std::int64_t id,
+                                                const json::Value& body) const {
+  const auto changes = read_changes(body, secrets_);
+  soci::transaction tx(sql);
+  auto before = get(sql, id);
+  if (!before)
+    return std::nullopt;
+  apply(sql, id, changes, false);
+  auto document = get(sql, id);
+  tx.commit();
+  return document;
+}
+
+bool Repositories::disconnect(soci::session& sql, std::int64_t id) const {
+  const long long repository_id = id;
+  soci::statement st =
+      (sql.prepare << "UPDATE repositories SET connected = false, token_ciphertext = NULL,"
+                      " hook_id = NULL, updated_at = now() WHERE id = :id",
+       soci::use(repository_id, "id"));
+  st.execute(true);
+  return st.get_affected_rows() == 1;
+}
+
+}  // namespace faultline::api
