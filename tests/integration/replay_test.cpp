@@ -40,8 +40,9 @@ class ReplayTest : public ::testing::Test {
   }
 
   std::unique_ptr<ChildProcess> start_processors() {
-    return std::make_unique<ChildProcess>(std::vector<std::string>{binary("faultline-processors")},
-                                          environment(), scratch_path("processors.log"));
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{binary("faultline-processors"), "--roles", "runs,incidents"},
+        environment(), scratch_path("processors.log"));
   }
 
   int replay(std::vector<std::string> args) {
