@@ -1,21 +1,20 @@
 #include "api/incidents.hpp"
 
+#include "api/sql_time.hpp"
+
 #include "common/incident_outbox.hpp"
 #include "common/problem.hpp"
 
 namespace faultline::api {
 namespace {
 
-#define FAULTLINE_TS(column) \
-  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 constexpr const char* kIncidentDocument =
     "json_build_object('id', i.id, 'repository', r.full_name, 'repository_id', i.repository_id,"
     " 'workflow_key', i.workflow_key, 'workflow_name', i.workflow_name, 'branch', i.branch,"
     " 'state', i.state, 'occurrences', i.occurrences,"
     " 'first_failed_run_id', i.first_failed_run_id, 'last_failed_run_id', i.last_failed_run_id,"
-    " 'opened_at', " FAULTLINE_TS("i.opened_at") ", 'acknowledged_at', " FAULTLINE_TS(
-        "i.acknowledged_at") ", 'resolved_at', " FAULTLINE_TS("i.resolved_at") ","
+    " 'opened_at', " FAULTLINE_SQL_RFC3339("i.opened_at") ", 'acknowledged_at', " FAULTLINE_SQL_RFC3339(
+        "i.acknowledged_at") ", 'resolved_at', " FAULTLINE_SQL_RFC3339("i.resolved_at") ","
     " 'resolution', i.resolution, 'resolved_by_run_id', i.resolved_by_run_id,"
     " 'issue', (SELECT json_build_object('number', x.issue_number, 'html_url', x.html_url,"
     "   'closed', x.closed) FROM incident_issues x WHERE x.incident_id = i.id))";
@@ -29,7 +28,7 @@ constexpr const char* kMatching =
 constexpr const char* kRuns =
     "(SELECT COALESCE(json_agg(json_build_object('run_id', x.run_id, 'run_attempt', x.run_attempt,"
     " 'role', x.role, 'conclusion', x.conclusion, 'html_url', x.html_url,"
-    " 'run_created_at', " FAULTLINE_TS("x.run_created_at") ", 'recorded_at', " FAULTLINE_TS(
+    " 'run_created_at', " FAULTLINE_SQL_RFC3339("x.run_created_at") ", 'recorded_at', " FAULTLINE_SQL_RFC3339(
         "x.recorded_at") ") ORDER BY x.recorded_at, x.run_id), '[]')"
     " FROM incident_runs x WHERE x.incident_id = i.id)";
 
@@ -38,7 +37,7 @@ constexpr const char* kCalls =
     "(SELECT COALESCE(json_agg(json_build_object('method', c.method, 'path', c.path,"
     " 'purpose', c.purpose, 'status', c.status, 'attempt', c.attempt,"
     " 'duration_ms', round(c.duration_ms::numeric, 1), 'error', c.error,"
-    " 'response_body', left(c.response_body, 4096), 'at', " FAULTLINE_TS(
+    " 'response_body', left(c.response_body, 4096), 'at', " FAULTLINE_SQL_RFC3339(
         "c.created_at") ") ORDER BY c.id), '[]')"
     " FROM github_calls c WHERE c.incident_id = i.id)";
 
@@ -140,8 +139,8 @@ std::string list_reconciliations(soci::session& sql, const Page& page) {
   const long long limit = page.size, offset = page.offset();
   std::string items;
   sql << "SELECT COALESCE(json_agg(doc ORDER BY id DESC), '[]')::text FROM (SELECT x.id,"
-         " json_build_object('id', x.id, 'started_at', " FAULTLINE_TS("x.started_at") ","
-         " 'finished_at', " FAULTLINE_TS("x.finished_at") ", 'window_start', " FAULTLINE_TS(
+         " json_build_object('id', x.id, 'started_at', " FAULTLINE_SQL_RFC3339("x.started_at") ","
+         " 'finished_at', " FAULTLINE_SQL_RFC3339("x.finished_at") ", 'window_start', " FAULTLINE_SQL_RFC3339(
              "x.window_start") ","
          " 'repositories_inspected', x.repositories_inspected, 'runs_inspected', x.runs_inspected,"
          " 'runs_missing', x.runs_missing, 'redeliveries_requested', x.redeliveries_requested,"

@@ -1,5 +1,7 @@
 #include "api/repositories.hpp"
 
+#include "api/sql_time.hpp"
+
 #include <regex>
 
 #include "common/problem.hpp"
@@ -7,16 +9,13 @@
 namespace faultline::api {
 namespace {
 
-#define FAULTLINE_TS(column) \
-  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 // Never the token: only where it would come from.
 constexpr const char* kDocument =
     "json_build_object('id', r.id, 'full_name', r.full_name, 'connected', r.connected,"
     " 'open_issues', r.open_issues, 'reconcile', r.reconcile, 'hook_id', r.hook_id,"
     " 'token_source', CASE WHEN r.token_ciphertext IS NOT NULL THEN 'repository'"
     "   WHEN :default_token::int = 1 THEN 'default' ELSE 'none' END,"
-    " 'first_seen', " FAULTLINE_TS("r.first_seen") ", 'last_seen', " FAULTLINE_TS(
+    " 'first_seen', " FAULTLINE_SQL_RFC3339("r.first_seen") ", 'last_seen', " FAULTLINE_SQL_RFC3339(
         "r.last_seen") ")";
 
 constexpr const char* kUpdate =

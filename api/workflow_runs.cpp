@@ -1,30 +1,29 @@
 #include "api/workflow_runs.hpp"
 
+#include "api/sql_time.hpp"
+
 #include "common/problem.hpp"
 
 namespace faultline::api {
 namespace {
 
 // PostgreSQL renders the documents; timestamps come out as RFC 3339 in UTC.
-#define FAULTLINE_TS(column) \
-  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 constexpr const char* kRunDocument =
     "json_build_object("
     "'repository', r.full_name, 'repository_id', w.repository_id, 'run_id', w.run_id,"
     "'run_attempt', w.run_attempt, 'workflow_id', w.workflow_id, 'name', w.name,"
     "'head_branch', w.head_branch, 'head_sha', w.head_sha, 'event', w.event,"
     "'status', w.status, 'conclusion', w.conclusion, 'html_url', w.html_url,"
-    "'created_at', " FAULTLINE_TS("w.created_at") ", 'run_started_at', " FAULTLINE_TS(
-        "w.run_started_at") ", 'updated_at', " FAULTLINE_TS("w.updated_at") ")";
+    "'created_at', " FAULTLINE_SQL_RFC3339("w.created_at") ", 'run_started_at', " FAULTLINE_SQL_RFC3339(
+        "w.run_started_at") ", 'updated_at', " FAULTLINE_SQL_RFC3339("w.updated_at") ")";
 
 constexpr const char* kJobDocument =
     "json_build_object("
     "'job_id', j.job_id, 'run_id', j.run_id, 'run_attempt', j.run_attempt, 'name', j.name,"
     "'workflow_name', j.workflow_name, 'status', j.status, 'conclusion', j.conclusion,"
     "'html_url', j.html_url, 'runner_name', j.runner_name, 'labels', j.labels,"
-    "'created_at', " FAULTLINE_TS("j.created_at") ", 'started_at', " FAULTLINE_TS(
-        "j.started_at") ", 'completed_at', " FAULTLINE_TS("j.completed_at") ")";
+    "'created_at', " FAULTLINE_SQL_RFC3339("j.created_at") ", 'started_at', " FAULTLINE_SQL_RFC3339(
+        "j.started_at") ", 'completed_at', " FAULTLINE_SQL_RFC3339("j.completed_at") ")";
 
 // Only the latest attempt of each run; an empty filter matches everything.
 // Each parameter appears once (SOCI binds a repeated name only once).

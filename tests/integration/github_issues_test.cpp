@@ -54,19 +54,6 @@ class GitHubIssuesTest : public ::testing::Test {
               RD_KAFKA_RESP_ERR_NO_ERROR);
   }
 
-  long long wait_for(const std::string& sql, long long expected,
-                     std::chrono::seconds timeout = 40s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    long long seen = -1;
-    while (std::chrono::steady_clock::now() < deadline) {
-      seen = database_.count(sql);
-      if (seen == expected)
-        return seen;
-      std::this_thread::sleep_for(100ms);
-    }
-    return seen;
-  }
-
   // The fake's issues of octo/widgets.
   json::Document issues() const {
     const auto all = json::parse(github_.issues());
@@ -90,7 +77,7 @@ TEST_F(GitHubIssuesTest, OneIssuePerIncidentCommentedAndClosed) {
   publish(1, "failure", "2026-11-23T10:00:00Z");
   publish(2, "failure", "2026-11-23T10:10:00Z");
   publish(3, "success", "2026-11-23T10:20:00Z");
-  ASSERT_EQ(wait_for("SELECT count(*) FROM incident_issues WHERE closed", 1), 1)
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incident_issues WHERE closed", 1), 1)
       << processors->log();
 
   const auto list = issues();
@@ -112,13 +99,16 @@ TEST_F(GitHubIssuesTest, OneIssuePerIncidentCommentedAndClosed) {
   EXPECT_GE(
       database_.count("SELECT count(*) FROM github_calls WHERE incident_id = 1 AND status = 429"),
       1);
-  EXPECT_EQ(wait_for("SELECT count(*) FROM outbox WHERE event_type = 'issue_linked'", 1), 1);
+  EXPECT_EQ(
+      database_.wait_for_count("SELECT count(*) FROM outbox WHERE event_type = 'issue_linked'", 1),
+      1);
 }
 
 TEST_F(GitHubIssuesTest, KilledBetweenGitHubsAnswerAndTheCommitDoesNotOpenASecondIssue) {
   auto incidents = start("incidents");
   publish(10, "failure", "2026-11-23T10:00:00Z");
-  ASSERT_EQ(wait_for("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL", 1), 1)
+  ASSERT_EQ(
+      database_.wait_for_count("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL", 1), 1)
       << incidents->log();
 
   // The issues role creates the issue, then blocks before its commit.
@@ -130,9 +120,10 @@ TEST_F(GitHubIssuesTest, KilledBetweenGitHubsAnswerAndTheCommitDoesNotOpenASecon
   while (issues().Size() == 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(100ms);
   ASSERT_EQ(issues().Size(), 1u) << issues_role->log();
-  ASSERT_EQ(wait_for("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                     " AND query LIKE '%consumer_offsets%' AND datname = current_database()",
-                     1),
+  ASSERT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query LIKE '%consumer_offsets%' AND datname = current_database()",
+                1),
             1);
   issues_role->signal(SIGKILL);
   issues_role->wait(10s);
@@ -140,16 +131,17 @@ TEST_F(GitHubIssuesTest, KilledBetweenGitHubsAnswerAndTheCommitDoesNotOpenASecon
   EXPECT_EQ(database_.count("SELECT count(*) FROM incident_issues"), 0);
 
   auto restarted = start("issues");
-  ASSERT_EQ(wait_for("SELECT count(*) FROM incident_issues", 1), 1) << restarted->log();
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incident_issues", 1), 1)
+      << restarted->log();
   EXPECT_EQ(issues().Size(), 1u);  // found by its marker, not made again
 }
 
 TEST_F(GitHubIssuesTest, WithoutAnyTokenTheSkipIsRecorded) {
   auto processors = start("incidents,issues", "");
   publish(20, "failure", "2026-11-23T10:00:00Z");
-  EXPECT_EQ(
-      wait_for("SELECT count(*) FROM github_calls WHERE status = 0 AND error LIKE 'no token%'", 1),
-      1)
+  EXPECT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM github_calls WHERE status = 0 AND error LIKE 'no token%'", 1),
+            1)
       << processors->log();
   EXPECT_EQ(issues().Size(), 0u);
 }
@@ -181,10 +173,13 @@ TEST_F(GitHubIssuesTest, ReconcilerFindsAFailedRunWhoseWebhookNeverArrived) {
                     environment(), scratch_path("reconcile.log"));
   ASSERT_EQ(pass.wait(60s), 0) << pass.log();
 
-  EXPECT_EQ(wait_for("SELECT count(*) FROM workflow_runs WHERE run_id = 4242", 1), 1)
+  EXPECT_EQ(database_.wait_for_count("SELECT count(*) FROM workflow_runs WHERE run_id = 4242", 1),
+            1)
       << processors->log();
-  EXPECT_EQ(wait_for("SELECT count(*) FROM incidents WHERE first_failed_run_id = 4242", 1), 1);
-  EXPECT_EQ(wait_for("SELECT count(*) FROM incident_issues", 1), 1);
+  EXPECT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM incidents WHERE first_failed_run_id = 4242", 1),
+            1);
+  EXPECT_EQ(database_.wait_for_count("SELECT count(*) FROM incident_issues", 1), 1);
   EXPECT_EQ(database_.scalar(
                 "SELECT runs_inspected || '/' || runs_missing || '/' || redeliveries_requested"
                 " FROM reconciliations"),

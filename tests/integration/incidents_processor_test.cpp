@@ -51,19 +51,6 @@ class IncidentsProcessorTest : public ::testing::Test {
     return spec;
   }
 
-  long long wait_for(const std::string& sql, long long expected,
-                     std::chrono::seconds timeout = 40s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    long long seen = -1;
-    while (std::chrono::steady_clock::now() < deadline) {
-      seen = database_.count(sql);
-      if (seen == expected)
-        return seen;
-      std::this_thread::sleep_for(100ms);
-    }
-    return seen;
-  }
-
   // The lifecycle events on ci.incident.v1, in order of arrival.
   std::vector<std::string> incident_events(std::size_t expected) {
     std::vector<std::string> types;
@@ -82,11 +69,11 @@ class IncidentsProcessorTest : public ::testing::Test {
 TEST_F(IncidentsProcessorTest, FailureOpensRecursAndSuccessResolves) {
   auto processors = start_processors();
   publish(completed(1, "failure", "2026-11-23T10:00:00Z"));
-  ASSERT_EQ(wait_for("SELECT count(*) FROM incidents WHERE state = 'open'", 1), 1)
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents WHERE state = 'open'", 1), 1)
       << processors->log();
 
   publish(completed(2, "timed_out", "2026-11-23T10:10:00Z"));
-  EXPECT_EQ(wait_for("SELECT occurrences FROM incidents", 2), 2);
+  EXPECT_EQ(database_.wait_for_count("SELECT occurrences FROM incidents", 2), 2);
   EXPECT_EQ(
       database_.scalar("SELECT first_failed_run_id || '/' || last_failed_run_id FROM incidents"),
       "1/2");
@@ -95,11 +82,13 @@ TEST_F(IncidentsProcessorTest, FailureOpensRecursAndSuccessResolves) {
   publish(completed(3, "cancelled", "2026-11-23T10:15:00Z"));
   publish(completed(4, "success", "2026-11-23T10:16:00Z", "feature"));
   publish(completed(5, "success", "2026-11-23T10:20:00Z"));
-  EXPECT_EQ(wait_for("SELECT count(*) FROM incidents WHERE state = 'resolved'", 1), 1);
+  EXPECT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents WHERE state = 'resolved'", 1),
+            1);
   EXPECT_EQ(database_.scalar("SELECT resolved_by_run_id FROM incidents"), "5");
   EXPECT_EQ(database_.count("SELECT count(*) FROM incidents"), 1);
 
-  EXPECT_EQ(wait_for("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL", 3), 3);
+  EXPECT_EQ(
+      database_.wait_for_count("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL", 3), 3);
   EXPECT_EQ(incident_events(3), (std::vector<std::string>{"opened", "recurred", "resolved"}));
 
   // The API shows it, with the runs that made it.
@@ -129,13 +118,14 @@ TEST_F(IncidentsProcessorTest, RedeliveriesAndReplaysChangeNothing) {
   publish(completed(10, "failure", "2026-11-23T10:00:00Z"));
   publish(completed(10, "failure", "2026-11-23T10:00:00Z"));  // GitHub redelivered it
   publish(completed(11, "success", "2026-11-23T10:05:00Z"));
-  ASSERT_EQ(wait_for("SELECT count(*) FROM incidents WHERE state = 'resolved'", 1), 1)
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents WHERE state = 'resolved'", 1),
+            1)
       << processors->log();
   // The failure arrives once more, after the resolution (a replay).
   publish(completed(10, "failure", "2026-11-23T10:00:00Z"));
   // A marker run on another branch shows when the replayed event was processed.
   publish(completed(12, "failure", "2026-11-23T10:06:00Z", "marker"));
-  ASSERT_EQ(wait_for("SELECT count(*) FROM incidents", 2), 2);
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents", 2), 2);
   EXPECT_EQ(database_.scalar("SELECT occurrences FROM incidents WHERE branch = 'main'"), "1");
   EXPECT_EQ(database_.count("SELECT count(*) FROM incidents WHERE branch = 'main'"), 1);
   EXPECT_EQ(database_.count("SELECT count(*) FROM outbox"), 3);  // opened, resolved, opened
@@ -150,9 +140,10 @@ TEST_F(IncidentsProcessorTest, AnEventIsPublishedOnlyIfItsChangeCommitted) {
   soci::transaction hold(blocker);
   blocker << "LOCK TABLE consumer_offsets IN EXCLUSIVE MODE";
   auto processors = start_processors();
-  ASSERT_EQ(wait_for("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                     " AND query LIKE '%consumer_offsets%' AND datname = current_database()",
-                     1),
+  ASSERT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query LIKE '%consumer_offsets%' AND datname = current_database()",
+                1),
             1)
       << processors->log();
   processors->signal(SIGKILL);
@@ -163,7 +154,8 @@ TEST_F(IncidentsProcessorTest, AnEventIsPublishedOnlyIfItsChangeCommitted) {
   EXPECT_TRUE(read_topic(broker_.bootstrap(), topics::kIncident, 1, 2s).empty());
 
   auto restarted = start_processors();
-  EXPECT_EQ(wait_for("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL", 1), 1)
+  EXPECT_EQ(
+      database_.wait_for_count("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL", 1), 1)
       << restarted->log();
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(database_.count("SELECT count(*) FROM incidents"), 1);

@@ -75,19 +75,6 @@ class ReplayTest : public ::testing::Test {
     }
   }
 
-  long long wait_for(const std::string& sql, long long expected,
-                     std::chrono::seconds timeout = 60s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    long long seen = -1;
-    while (std::chrono::steady_clock::now() < deadline) {
-      seen = database_.count(sql);
-      if (seen == expected)
-        return seen;
-      std::this_thread::sleep_for(100ms);
-    }
-    return seen;
-  }
-
   TestDatabase database_;
   TestBroker broker_;
   std::unique_ptr<kafka::Producer> producer_;
@@ -96,8 +83,10 @@ class ReplayTest : public ::testing::Test {
 TEST_F(ReplayTest, ReplayFromTheBeginningIntoAnEmptiedDatabaseRebuildsTheSameState) {
   publish_runs(0, 40);
   auto processors = start_processors();
-  ASSERT_EQ(wait_for("SELECT count(*) FROM applied_events", 120), 120) << processors->log();
-  ASSERT_EQ(wait_for("SELECT count(*) FROM incident_runs", 27), 27) << processors->log();
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM applied_events", 120), 120)
+      << processors->log();
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incident_runs", 27), 27)
+      << processors->log();
   const auto runs = database_.scalar(kRunsSnapshot);
   const auto incidents = database_.scalar(kIncidentsSnapshot);
   ASSERT_FALSE(runs.empty());
@@ -116,8 +105,10 @@ TEST_F(ReplayTest, ReplayFromTheBeginningIntoAnEmptiedDatabaseRebuildsTheSameSta
   EXPECT_EQ(database_.count("SELECT count(*) FROM consumer_offsets"), 0);
 
   auto rebuilt = start_processors();
-  ASSERT_EQ(wait_for("SELECT count(*) FROM applied_events", 120), 120) << rebuilt->log();
-  ASSERT_EQ(wait_for("SELECT count(*) FROM incident_runs", 27), 27) << rebuilt->log();
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM applied_events", 120), 120)
+      << rebuilt->log();
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incident_runs", 27), 27)
+      << rebuilt->log();
   EXPECT_EQ(database_.scalar(kRunsSnapshot), runs);
   EXPECT_EQ(database_.scalar(kIncidentsSnapshot), incidents);
 }
@@ -130,7 +121,8 @@ TEST_F(ReplayTest, ReplayToATimestampRewindsToTheFirstEventAtOrAfterIt) {
   publish_runs(10, 10);
 
   auto processors = start_processors();
-  ASSERT_EQ(wait_for("SELECT count(*) FROM applied_events", 60), 60) << processors->log();
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM applied_events", 60), 60)
+      << processors->log();
   processors->signal(SIGTERM);
   ASSERT_EQ(processors->wait(30s), 0);
 
@@ -151,7 +143,8 @@ TEST_F(ReplayTest, ReplayToATimestampRewindsToTheFirstEventAtOrAfterIt) {
   // Applying the rewound range again leaves the runs as they were.
   const auto before = database_.scalar(kRunsSnapshot);
   auto again = start_processors();
-  EXPECT_EQ(wait_for("SELECT count(*) FROM applied_events", 90), 90) << again->log();
+  EXPECT_EQ(database_.wait_for_count("SELECT count(*) FROM applied_events", 90), 90)
+      << again->log();
   EXPECT_EQ(database_.scalar(kRunsSnapshot), before);
 }
 

@@ -55,20 +55,6 @@ class RunsProcessorTest : public ::testing::Test {
     ASSERT_EQ(producer_->produce_and_wait(run_message(e)), RD_KAFKA_RESP_ERR_NO_ERROR);
   }
 
-  // Waits until `sql` counts `expected`; returns the last count seen.
-  long long wait_for_count(const std::string& sql, long long expected,
-                           std::chrono::seconds timeout = 60s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    long long seen = -1;
-    while (std::chrono::steady_clock::now() < deadline) {
-      seen = database_.count(sql);
-      if (seen >= expected)
-        return seen;
-      std::this_thread::sleep_for(100ms);
-    }
-    return seen;
-  }
-
   TestDatabase database_;
   TestBroker broker_;
   std::unique_ptr<kafka::Producer> producer_;
@@ -87,7 +73,7 @@ TEST_F(RunsProcessorTest, KilledWhileItsTransactionIsOpenLosesAndDuplicatesNothi
   blocker << "LOCK TABLE consumer_offsets IN EXCLUSIVE MODE";
 
   auto processors = start_processors();
-  const auto waiting = wait_for_count(
+  const auto waiting = database_.wait_for_count(
       "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
       " AND query LIKE '%consumer_offsets%' AND datname = current_database()",
       1);
@@ -102,7 +88,7 @@ TEST_F(RunsProcessorTest, KilledWhileItsTransactionIsOpenLosesAndDuplicatesNothi
   EXPECT_EQ(database_.count("SELECT count(*) FROM workflow_runs"), 0);
 
   auto restarted = start_processors();
-  EXPECT_EQ(wait_for_count("SELECT count(*) FROM applied_events", kRuns), kRuns)
+  EXPECT_EQ(database_.wait_for_count("SELECT count(*) FROM applied_events", kRuns), kRuns)
       << restarted->log();
   std::this_thread::sleep_for(1s);  // anything applied twice would show up now
   EXPECT_EQ(database_.count("SELECT count(*) FROM applied_events"), kRuns);
@@ -132,7 +118,7 @@ TEST_F(RunsProcessorTest, RepeatedCrashesAtRandomMomentsStillApplyEveryEventOnce
   }
   stream.join();
   processors = start_processors();
-  EXPECT_EQ(wait_for_count("SELECT count(*) FROM applied_events", kEvents, 90s), kEvents)
+  EXPECT_EQ(database_.wait_for_count("SELECT count(*) FROM applied_events", kEvents, 90s), kEvents)
       << processors->log();
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(database_.count("SELECT count(*) FROM applied_events"), kEvents);
@@ -151,7 +137,8 @@ TEST_F(RunsProcessorTest, OutOfOrderAndDuplicateDeliveriesLeaveTheRightState) {
   publish(run_event(42, "in_progress", "2026-11-23T10:20:00Z", "retry-1", 2));
 
   auto processors = start_processors();
-  ASSERT_EQ(wait_for_count("SELECT count(*) FROM applied_events", 5), 5) << processors->log();
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM applied_events", 5), 5)
+      << processors->log();
   EXPECT_EQ(database_.scalar("SELECT status || '/' || conclusion FROM workflow_runs"
                              " WHERE run_id = 42 AND run_attempt = 1"),
             "completed/failure");
@@ -168,7 +155,7 @@ TEST_F(RunsProcessorTest, DeadLettersWhatItCannotParseAndMovesOn) {
   publish(run_event(77, "queued", "2026-11-23T10:00:00Z", "after-poison"));
 
   auto processors = start_processors();
-  ASSERT_EQ(wait_for_count("SELECT count(*) FROM workflow_runs WHERE run_id = 77", 1), 1)
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM workflow_runs WHERE run_id = 77", 1), 1)
       << processors->log();
   const auto dead = read_topic(broker_.bootstrap(), topics::kDeadLetter, 1, 10s);
   ASSERT_EQ(dead.size(), 1u);

@@ -66,6 +66,19 @@ std::string TestDatabase::scalar(const std::string& query) const {
   return ind == soci::i_null ? "" : value;
 }
 
+long long TestDatabase::wait_for_count(const std::string& sql, long long expected,
+                                       std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  long long seen = -1;
+  while (std::chrono::steady_clock::now() < deadline) {
+    seen = count(sql);
+    if (seen == expected)
+      return seen;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return seen;
+}
+
 TestBroker::TestBroker(int brokers) {
   const std::string file = scratch_path("bootstrap");
   process_ = std::make_unique<ChildProcess>(

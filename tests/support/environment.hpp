@@ -3,6 +3,7 @@
 // The real services a test runs against: a throwaway database on the
 // PostgreSQL server that scripts/test started, and an embedded broker of its own.
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
@@ -25,6 +26,9 @@ class TestDatabase {
   // One value from a query with no parameters (tests only).
   std::string scalar(const std::string& sql) const;
   long long count(const std::string& sql) const { return std::stoll(scalar(sql)); }
+  // Polls `sql` until it counts `expected` or `timeout` passes; returns the last count.
+  long long wait_for_count(const std::string& sql, long long expected,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(40)) const;
 
  private:
   std::string admin_url_;
