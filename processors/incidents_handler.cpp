@@ -1,7 +1,10 @@
 #include "processors/incidents_handler.hpp"
 
+#include <set>
+
 #include "common/events.hpp"
 #include "common/incident_outbox.hpp"
+#include "common/json.hpp"
 #include "common/topics.hpp"
 
 namespace faultline::processors {
@@ -61,6 +64,7 @@ struct RunFacts {
   std::string conclusion;
   std::string html_url;
   std::string created_at;  // empty when GitHub gave none
+  std::string repository_name;
 };
 
 soci::indicator presence(const std::string& value) {
@@ -128,6 +132,37 @@ void record_success(soci::session& sql, const RunFacts& run) {
   enqueue_incident_event(sql, *id, IncidentEvent::kResolved, run.run_id);
 }
 
+template <typename Pending>
+std::set<std::string> unresolved_keys(soci::session& sql, const std::vector<Pending>& pending) {
+  rapidjson::StringBuffer buffer;
+  json::Writer out(buffer);
+  out.StartArray();
+  for (const auto& p : pending) {
+    out.StartObject();
+    out.Key("r");
+    out.Int64(p.run.repository_id);
+    out.Key("w");
+    json::write(out, p.run.workflow_key);
+    out.Key("b");
+    json::write(out, p.run.branch);
+    out.EndObject();
+  }
+  out.EndArray();
+  const std::string keys(buffer.GetString(), buffer.GetSize());
+  std::set<std::string> found;
+  soci::rowset<soci::row> rows =
+      (sql.prepare
+           << "SELECT DISTINCT i.repository_id::text || '/' || i.workflow_key || '/' || i.branch"
+              " FROM incidents i JOIN jsonb_to_recordset(:keys::jsonb) AS k(r bigint, w text, b "
+              "text)"
+              " ON i.repository_id = k.r AND i.workflow_key = k.w AND i.branch = k.b"
+              " WHERE i.state <> 'resolved'",
+       soci::use(keys, "keys"));
+  for (const auto& row : rows)
+    found.insert(row.get<std::string>(0));
+  return found;
+}
+
 }  // namespace
 
 Verdict verdict_of(const std::optional<std::string>& conclusion) {
@@ -143,6 +178,12 @@ Verdict verdict_of(const std::optional<std::string>& conclusion) {
 std::vector<Rejection> IncidentsHandler::apply(soci::session& sql,
                                                const std::vector<kafka::Message>& batch) {
   std::vector<Rejection> rejections;
+  struct Pending {
+    RunFacts run;
+    Verdict verdict;
+    std::string key;
+  };
+  std::vector<Pending> pending;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     events::WorkflowRunEvent event;
     try {
@@ -155,7 +196,6 @@ std::vector<Rejection> IncidentsHandler::apply(soci::session& sql,
     const Verdict verdict = verdict_of(r.conclusion);
     if (r.status != "completed" || verdict == Verdict::kNeutral)
       continue;
-
     RunFacts run{event.envelope.repository.id,
                  r.id,
                  static_cast<int>(r.run_attempt),
@@ -164,23 +204,35 @@ std::vector<Rejection> IncidentsHandler::apply(soci::session& sql,
                  r.head_branch.value_or(""),
                  *r.conclusion,
                  r.html_url.value_or(""),
-                 r.created_at.value_or("")};
+                 r.created_at.value_or(""),
+                 event.envelope.repository.full_name};
+    std::string key = std::to_string(run.repository_id) + "/" + run.workflow_key + "/" + run.branch;
+    pending.push_back({std::move(run), verdict, std::move(key)});
+  }
+  if (pending.empty())
+    return rejections;
 
-    const std::string key =
-        std::to_string(run.repository_id) + "/" + run.workflow_key + "/" + run.branch;
-    sql << kLockKey, soci::use(key, "key");
+  // Most runs succeed where nothing is failing: find, in one query, the keys
+  // that have an incident to resolve, and spend no round trip on the others.
+  std::set<std::string> unresolved = unresolved_keys(sql, pending);
+  for (const auto& p : pending) {
+    if (p.verdict == Verdict::kHealthy && !unresolved.count(p.key))
+      continue;
+    const auto& run = p.run;
+    sql << kLockKey, soci::use(p.key, "key");
     sql << kEnsureRepository, soci::use(run.repository_id, "id"),
-        soci::use(event.envelope.repository.full_name, "name");
+        soci::use(run.repository_name, "name");
     long long counted = 0;
     sql << kAlreadyCounted, soci::use(run.repository_id, "repo"), soci::use(run.run_id, "run"),
         soci::use(run.run_attempt, "attempt"), soci::into(counted);
     if (counted > 0)
       continue;
-
-    if (verdict == Verdict::kFailing)
+    if (p.verdict == Verdict::kFailing) {
       record_failure(sql, run);
-    else
+      unresolved.insert(p.key);
+    } else {
       record_success(sql, run);
+    }
   }
   return rejections;
 }

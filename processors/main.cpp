@@ -57,7 +57,7 @@ Environment:
   FAULTLINE_KAFKA_BROKERS       bootstrap servers
   FAULTLINE_KAFKA_<PROP>        any librdkafka property
   FAULTLINE_PROCESSORS_ADDR     /health and /metrics (default 127.0.0.1:8082)
-  FAULTLINE_PROCESSORS_BATCH    largest batch per transaction (default 500)
+  FAULTLINE_PROCESSORS_BATCH    largest batch per transaction (default 2000)
   FAULTLINE_GITHUB_API_URL      default https://api.github.com
   FAULTLINE_GITHUB_TOKEN        used for repositories without a token of their own
   FAULTLINE_ENCRYPTION_KEY      decrypts repositories' stored tokens (32 bytes, hex or base64)
@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
     const auto database_settings = DatabaseSettings::from(env, 6);
     const auto status_address = env.address("FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:8082");
     const auto max_batch =
-        static_cast<std::size_t>(env.integer("FAULTLINE_PROCESSORS_BATCH", 500, 1, 10000));
+        static_cast<std::size_t>(env.integer("FAULTLINE_PROCESSORS_BATCH", 2000, 1, 10000));
 
     http::block_termination_signals();
     Database database(database_settings);

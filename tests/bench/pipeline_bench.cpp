@@ -1,9 +1,9 @@
 // faultline-bench-pipeline: events per second from ci.workflow_run.v1 into
-// PostgreSQL for the runs and incidents roles, a set-based bulk insert of the
-// same rows as the ceiling, and the time to replay what the broker retains.
-// Prints one JSON document. Needs FAULTLINE_DATABASE_URL (an empty database),
+// PostgreSQL for one role, a set-based bulk insert of the same rows as the
+// ceiling, and the time to replay what the broker retains. Prints one JSON
+// document. Needs FAULTLINE_DATABASE_URL (an empty database), a fresh
 // FAULTLINE_KAFKA_BROKERS and FAULTLINE_BIN_DIR.
-//   faultline-bench-pipeline [EVENTS]
+//   faultline-bench-pipeline EVENTS runs|incidents
 
 #include <signal.h>
 
@@ -118,6 +118,12 @@ double bulk_insert_rate(Database& db, long long rows) {
 
 int main(int argc, char** argv) {
   const long long events = argc > 1 ? std::atoll(argv[1]) : 1'000'000;
+  const std::string role = argc > 2 ? argv[2] : "runs";
+  if (events <= 0 || (role != "runs" && role != "incidents")) {
+    std::cerr << "usage: faultline-bench-pipeline EVENTS runs|incidents\n";
+    return 2;
+  }
+  const std::string group = "faultline-" + role;
   const std::string database_url = env("FAULTLINE_DATABASE_URL");
   const std::string brokers = env("FAULTLINE_KAFKA_BROKERS");
   const std::string bin = env("FAULTLINE_BIN_DIR");
@@ -130,25 +136,21 @@ int main(int argc, char** argv) {
                                                        {"FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:0"},
                                                        {"FAULTLINE_LOG_LEVEL", "warn"}};
   auto processors = std::make_unique<testing::ChildProcess>(
-      std::vector<std::string>{bin + "/faultline-processors", "--roles", "runs,incidents"},
-      service_env, testing::scratch_path("processors.log"));
+      std::vector<std::string>{bin + "/faultline-processors", "--roles", role}, service_env,
+      testing::scratch_path("processors.log"));
   std::this_thread::sleep_for(6s);  // the groups join (the embedded broker takes ~3 s)
 
   kafka::Producer producer(kafka::Settings{brokers, {}}, 30s);
   const auto started = Clock::now();
-  double runs_seconds = 0, incidents_seconds = 0;
+  double elapsed = 0;
   long long produced = 0;
   while (true) {
-    const long long runs = consumed(db, "faultline-runs");
-    const long long incidents = consumed(db, "faultline-incidents");
-    if (runs >= events && runs_seconds == 0)
-      runs_seconds = seconds_since(started);
-    if (incidents >= events && incidents_seconds == 0)
-      incidents_seconds = seconds_since(started);
-    if (runs_seconds > 0 && incidents_seconds > 0)
+    const long long done = consumed(db, group.c_str());
+    if (done >= events) {
+      elapsed = seconds_since(started);
       break;
-    const long long room =
-        std::min(events - produced, kMaxLag - (produced - std::min(runs, incidents)));
+    }
+    const long long room = std::min(events - produced, kMaxLag - (produced - done));
     for (long long i = 0; i < room; ++i) {
       const auto e = testing::run_event(spec_for(produced + i));
       producer.produce(testing::run_message(e), [](rd_kafka_resp_err_t err) {
@@ -164,7 +166,7 @@ int main(int argc, char** argv) {
     }
     std::this_thread::sleep_for(50ms);
     if (seconds_since(started) > 900) {
-      std::cerr << "gave up after 15 minutes: runs " << runs << ", incidents " << incidents << "\n";
+      std::cerr << "gave up after 15 minutes: " << done << " of " << events << " applied\n";
       return 1;
     }
   }
@@ -185,48 +187,43 @@ int main(int argc, char** argv) {
         retained += high - low;
     }
   }
-  const long long runs_before = consumed(db, "faultline-runs");
+  const long long before = consumed(db, group.c_str());
   testing::ChildProcess rewind(
-      {bin + "/faultline-processors", "replay", "--group", "faultline-runs", "--to-beginning"},
-      service_env, testing::scratch_path("replay.log"));
+      {bin + "/faultline-processors", "replay", "--group", group, "--to-beginning"}, service_env,
+      testing::scratch_path("replay.log"));
   rewind.wait(30s);
   const auto replay_started = Clock::now();
-  testing::ChildProcess replaying({bin + "/faultline-processors", "--roles", "runs"}, service_env,
+  testing::ChildProcess replaying({bin + "/faultline-processors", "--roles", role}, service_env,
                                   testing::scratch_path("processors-replay.log"));
   // The group starts from the oldest retained offset, so it is done at the old position again.
-  while (consumed(db, "faultline-runs") < runs_before && seconds_since(replay_started) < 300)
+  while (consumed(db, group.c_str()) < before && seconds_since(replay_started) < 300)
     std::this_thread::sleep_for(50ms);
   const double replay_seconds = seconds_since(replay_started);
   replaying.signal(SIGTERM);
   replaying.wait(30s);
 
   const double ceiling = bulk_insert_rate(db, std::min(events, 200'000LL));
-  const double runs_rate = events / runs_seconds, incidents_rate = events / incidents_seconds;
+
+  const double rate = static_cast<double>(events) / elapsed;
   std::cout << json::object([&](json::Writer& out) {
     out.Key("benchmark");
     out.String("pipeline");
+    out.Key("role");
+    json::write(out, role);
     out.Key("events");
     out.Int64(events);
-    out.Key("runs_events_per_s");
-    out.Double(runs_rate);
-    out.Key("incidents_events_per_s");
-    out.Double(incidents_rate);
+    out.Key("events_per_s");
+    out.Double(rate);
     out.Key("bulk_insert_ceiling_rows_per_s");
     out.Double(ceiling);
-    out.Key("runs_vs_ceiling");
-    out.Double(runs_rate / ceiling);
-    out.Key("incidents_vs_ceiling");
-    out.Double(incidents_rate / ceiling);
+    out.Key("vs_ceiling");
+    out.Double(rate / ceiling);
     out.Key("replay_retained_events");
     out.Int64(retained);
     out.Key("replay_seconds");
     out.Double(replay_seconds);
     out.Key("replay_events_per_s");
     out.Double(static_cast<double>(retained) / replay_seconds);
-    out.Key("note");
-    out.String(
-        "runs and incidents consume concurrently on one 2-core machine with the broker and "
-        "PostgreSQL");
   }) << "\n";
   return 0;
 }
