@@ -3,56 +3,11 @@
 #include <set>
 
 #include "common/events.hpp"
-#include "common/incident_outbox.hpp"
 #include "common/json.hpp"
 #include "common/topics.hpp"
 
 namespace faultline::processors {
 namespace {
-
-// Serializes every change to one workflow + branch of one repository, across
-// all processors, for the rest of the transaction.
-constexpr const char* kLockKey = "SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))";
-
-constexpr const char* kEnsureRepository =
-    "INSERT INTO repositories (id, full_name) VALUES (:id, :name) ON CONFLICT (id) DO NOTHING";
-
-constexpr const char* kAlreadyCounted =
-    "SELECT count(*) FROM incident_runs"
-    " WHERE repository_id = :repo AND run_id = :run AND run_attempt = :attempt";
-
-// A failure older than the success that resolved this key is history, not news.
-constexpr const char* kSupersededFailure =
-    "SELECT count(*) FROM incidents WHERE repository_id = :repo AND workflow_key = :wf"
-    " AND branch = :branch AND state = 'resolved'"
-    " AND resolved_by_run_created_at > :created::timestamptz";
-
-constexpr const char* kOpenIncident =
-    "SELECT id FROM incidents WHERE repository_id = :repo AND workflow_key = :wf"
-    " AND branch = :branch AND state <> 'resolved'";
-
-constexpr const char* kOpen =
-    "INSERT INTO incidents (repository_id, workflow_key, workflow_name, branch, state,"
-    " first_failed_run_id, last_failed_run_id, last_failure_created_at)"
-    " VALUES (:repo, :wf, :name, :branch, 'open', :run, :run2, :created::timestamptz)"
-    " RETURNING id";
-
-constexpr const char* kRecur =
-    "UPDATE incidents SET occurrences = occurrences + 1, last_failed_run_id = :run,"
-    " last_failure_created_at = GREATEST(last_failure_created_at, :created::timestamptz)"
-    " WHERE id = :id";
-
-// Only a success at least as recent as the last failure resolves.
-constexpr const char* kResolve =
-    "UPDATE incidents SET state = 'resolved', resolved_at = now(), resolution = 'run_succeeded',"
-    " resolved_by_run_id = :run, resolved_by_run_created_at = :created::timestamptz"
-    " WHERE id = :id AND (last_failure_created_at IS NULL OR :created2::timestamptz IS NULL"
-    "   OR last_failure_created_at <= :created3::timestamptz)";
-
-constexpr const char* kCount =
-    "INSERT INTO incident_runs (repository_id, run_id, run_attempt, incident_id, role, conclusion,"
-    " html_url, run_created_at) VALUES (:repo, :run, :attempt, :id, :role, :conclusion, :url,"
-    " :created::timestamptz)";
 
 struct RunFacts {
   long long repository_id;
@@ -66,71 +21,6 @@ struct RunFacts {
   std::string created_at;  // empty when GitHub gave none
   std::string repository_name;
 };
-
-soci::indicator presence(const std::string& value) {
-  return value.empty() ? soci::i_null : soci::i_ok;
-}
-
-void count_run(soci::session& sql, const RunFacts& run, long long incident_id, const char* role) {
-  const std::string role_text = role;
-  auto url_ind = presence(run.html_url), created_ind = presence(run.created_at);
-  sql << kCount, soci::use(run.repository_id, "repo"), soci::use(run.run_id, "run"),
-      soci::use(run.run_attempt, "attempt"), soci::use(incident_id, "id"),
-      soci::use(role_text, "role"), soci::use(run.conclusion, "conclusion"),
-      soci::use(run.html_url, url_ind, "url"), soci::use(run.created_at, created_ind, "created");
-}
-
-std::optional<long long> open_incident(soci::session& sql, const RunFacts& run) {
-  long long id = 0;
-  sql << kOpenIncident, soci::use(run.repository_id, "repo"), soci::use(run.workflow_key, "wf"),
-      soci::use(run.branch, "branch"), soci::into(id);
-  if (!sql.got_data())
-    return std::nullopt;
-  return id;
-}
-
-void record_failure(soci::session& sql, const RunFacts& run) {
-  if (!run.created_at.empty()) {
-    long long superseded = 0;
-    sql << kSupersededFailure, soci::use(run.repository_id, "repo"),
-        soci::use(run.workflow_key, "wf"), soci::use(run.branch, "branch"),
-        soci::use(run.created_at, "created"), soci::into(superseded);
-    if (superseded > 0)
-      return;
-  }
-  auto created_ind = presence(run.created_at);
-  auto name_ind = presence(run.workflow_name);
-  if (const auto id = open_incident(sql, run)) {
-    sql << kRecur, soci::use(run.run_id, "run"), soci::use(run.created_at, created_ind, "created"),
-        soci::use(*id, "id");
-    count_run(sql, run, *id, "failure");
-    enqueue_incident_event(sql, *id, IncidentEvent::kRecurred, run.run_id);
-    return;
-  }
-  long long id = 0;
-  sql << kOpen, soci::use(run.repository_id, "repo"), soci::use(run.workflow_key, "wf"),
-      soci::use(run.workflow_name, name_ind, "name"), soci::use(run.branch, "branch"),
-      soci::use(run.run_id, "run"), soci::use(run.run_id, "run2"),
-      soci::use(run.created_at, created_ind, "created"), soci::into(id);
-  count_run(sql, run, id, "failure");
-  enqueue_incident_event(sql, id, IncidentEvent::kOpened, run.run_id);
-}
-
-void record_success(soci::session& sql, const RunFacts& run) {
-  const auto id = open_incident(sql, run);
-  if (!id)
-    return;
-  auto ind1 = presence(run.created_at), ind2 = ind1, ind3 = ind1;
-  soci::statement st =
-      (sql.prepare << kResolve, soci::use(run.run_id, "run"),
-       soci::use(run.created_at, ind1, "created"), soci::use(*id, "id"),
-       soci::use(run.created_at, ind2, "created2"), soci::use(run.created_at, ind3, "created3"));
-  st.execute(true);
-  if (st.get_affected_rows() != 1)
-    return;  // an older success than the last failure
-  count_run(sql, run, *id, "resolution");
-  enqueue_incident_event(sql, *id, IncidentEvent::kResolved, run.run_id);
-}
 
 template <typename Pending>
 std::set<std::string> unresolved_keys(soci::session& sql, const std::vector<Pending>& pending) {
@@ -213,26 +103,52 @@ std::vector<Rejection> IncidentsHandler::apply(soci::session& sql,
     return rejections;
 
   // Most runs succeed where nothing is failing: find, in one query, the keys
-  // that have an incident to resolve, and spend no round trip on the others.
-  std::set<std::string> unresolved = unresolved_keys(sql, pending);
+  // that have an incident to resolve, and send only what can change something.
+  std::set<std::string> relevant = unresolved_keys(sql, pending);
+  rapidjson::StringBuffer buffer;
+  json::Writer out(buffer);
+  out.StartArray();
+  std::size_t rows = 0;
   for (const auto& p : pending) {
-    if (p.verdict == Verdict::kHealthy && !unresolved.count(p.key))
+    if (p.verdict == Verdict::kHealthy && !relevant.count(p.key))
       continue;
-    const auto& run = p.run;
-    sql << kLockKey, soci::use(p.key, "key");
-    sql << kEnsureRepository, soci::use(run.repository_id, "id"),
-        soci::use(run.repository_name, "name");
-    long long counted = 0;
-    sql << kAlreadyCounted, soci::use(run.repository_id, "repo"), soci::use(run.run_id, "run"),
-        soci::use(run.run_attempt, "attempt"), soci::into(counted);
-    if (counted > 0)
-      continue;
-    if (p.verdict == Verdict::kFailing) {
-      record_failure(sql, run);
-      unresolved.insert(p.key);
-    } else {
-      record_success(sql, run);
-    }
+    if (p.verdict == Verdict::kFailing)
+      relevant.insert(p.key);
+    const auto& r = p.run;
+    out.StartObject();
+    out.Key("repository_id");
+    out.Int64(r.repository_id);
+    out.Key("repository");
+    json::write(out, r.repository_name);
+    out.Key("run_id");
+    out.Int64(r.run_id);
+    out.Key("run_attempt");
+    out.Int(r.run_attempt);
+    out.Key("workflow_key");
+    json::write(out, r.workflow_key);
+    out.Key("workflow_name");
+    json::write(out, r.workflow_name);
+    out.Key("branch");
+    json::write(out, r.branch);
+    out.Key("conclusion");
+    json::write(out, r.conclusion);
+    out.Key("failing");
+    out.Bool(p.verdict == Verdict::kFailing);
+    out.Key("html_url");
+    json::write(out, r.html_url);
+    out.Key("created_at");
+    if (r.created_at.empty())
+      out.Null();
+    else
+      json::write(out, r.created_at);
+    out.EndObject();
+    ++rows;
+  }
+  out.EndArray();
+  if (rows > 0) {
+    // One round trip: the rules run in the database, in arrival order.
+    const std::string runs(buffer.GetString(), buffer.GetSize());
+    sql << "SELECT faultline_apply_completed_runs(:runs::jsonb)", soci::use(runs, "runs");
   }
   return rejections;
 }

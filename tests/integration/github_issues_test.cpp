@@ -74,8 +74,11 @@ TEST_F(GitHubIssuesTest, OneIssuePerIncidentCommentedAndClosed) {
   github_.fail_next("POST", "/repos/octo/widgets/issues",
                     R"([{"status":502},{"status":429,"headers":{"retry-after":"1"}}])");
   auto processors = start("incidents,issues");
+  // Runs travel in different partitions: each waits for the one before (README, limits).
   publish(1, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents", 1), 1) << processors->log();
   publish(2, "failure", "2026-11-23T10:10:00Z");
+  ASSERT_EQ(database_.wait_for_count("SELECT occurrences FROM incidents", 2), 2);
   publish(3, "success", "2026-11-23T10:20:00Z");
   ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incident_issues WHERE closed", 1), 1)
       << processors->log();
