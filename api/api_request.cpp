@@ -1,5 +1,7 @@
 #include "api/api_request.hpp"
 
+#include "common/crypto.hpp"
+
 namespace faultline::api {
 
 std::optional<std::string> ApiRequest::query_value(const std::string& key) const {
@@ -10,15 +12,6 @@ std::optional<std::string> ApiRequest::query_value(const std::string& key) const
 }
 
 std::optional<std::string> url_decode(const std::string& text) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
@@ -26,7 +19,7 @@ std::optional<std::string> url_decode(const std::string& text) {
     } else if (text[i] == '%') {
       if (i + 2 >= text.size())
         return std::nullopt;
-      const int hi = hex(text[i + 1]), lo = hex(text[i + 2]);
+      const int hi = crypto::hex_value(text[i + 1]), lo = crypto::hex_value(text[i + 2]);
       if (hi < 0 || lo < 0)
         return std::nullopt;
       out += static_cast<char>(hi * 16 + lo);

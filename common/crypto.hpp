@@ -20,6 +20,9 @@ std::string to_hex(const std::array<unsigned char, N>& bytes) {
   return to_hex(bytes.data(), bytes.size());
 }
 
+// 0-15 for a hex digit of either case, -1 for anything else.
+int hex_value(char c);
+
 // Compares in time that depends only on the lengths, never on the contents.
 bool constant_time_equal(std::string_view a, std::string_view b);
 

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include "common/curl_callbacks.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <ctime>
@@ -22,26 +24,6 @@ struct CurlDeleter {
 struct SlistDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
-
-std::size_t append_body(char* data, std::size_t size, std::size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
-
-std::size_t append_header(char* data, std::size_t size, std::size_t count, void* out) {
-  const std::string line(data, size * count);
-  const auto colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(" \t"));
-    value.erase(value.find_last_not_of(" \t\r\n") + 1);
-    (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
-  }
-  return size * count;
-}
 
 bool mutating(const std::string& method) {
   return method != "GET" && method != "HEAD";
@@ -126,9 +108,9 @@ Response Client::send_once(const std::string& token, const std::string& method,
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &append_body);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &curl::append_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &append_header);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &curl::collect_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
   const CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK) {

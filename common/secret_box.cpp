@@ -26,16 +26,7 @@ std::optional<std::string> from_hex(std::string_view hex) {
     return std::nullopt;
   std::string out;
   for (std::size_t i = 0; i < hex.size(); i += 2) {
-    auto digit = [](char c) -> int {
-      if (c >= '0' && c <= '9')
-        return c - '0';
-      if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-      return -1;
-    };
-    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    const int hi = crypto::hex_value(hex[i]), lo = crypto::hex_value(hex[i + 1]);
     if (hi < 0 || lo < 0)
       return std::nullopt;
     out.push_back(static_cast<char>(hi * 16 + lo));

@@ -2,35 +2,15 @@
 
 #include <curl/curl.h>
 
+#include "common/curl_callbacks.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <memory>
 #include <stdexcept>
 
 namespace faultline::testing {
-namespace {
-
-std::size_t append_body(char* data, std::size_t size, std::size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
-
-std::size_t append_header(char* data, std::size_t size, std::size_t count, void* out) {
-  std::string line(data, size * count);
-  const auto colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(" \t"));
-    value.erase(value.find_last_not_of(" \t\r\n") + 1);
-    (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
-  }
-  return size * count;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 HttpClient::HttpClient() : curl_(curl_easy_init()) {
   if (!curl_)
@@ -63,9 +43,9 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& u
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &append_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &curl::append_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &append_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &curl::collect_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
   const CURLcode rc = curl_easy_perform(curl);
   if (rc != CURLE_OK)
