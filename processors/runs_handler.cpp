@@ -1,5 +1,7 @@
 #include "processors/runs_handler.hpp"
 
+#include <map>
+
 #include "common/events.hpp"
 #include "common/json.hpp"
 #include "common/topics.hpp"
@@ -226,19 +228,20 @@ void execute(soci::session& sql, const char* statement, Rows& rows) {
 std::vector<Rejection> RunsHandler::apply(soci::session& sql,
                                           const std::vector<kafka::Message>& batch) {
   std::vector<Rejection> rejections;
-  Rows repositories, runs, runs_from_jobs, jobs, applied;
+  // A batch names few repositories many times: send each once, as last seen.
+  std::map<std::int64_t, std::string> repository_names;
+  Rows runs, jobs, applied;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& message = batch[i];
     try {
       if (message.topic() == topics::kWorkflowRun) {
         const auto event = events::parse_workflow_run_event(message.value());
-        add_repository(repositories, event.envelope.repository);
+        repository_names[event.envelope.repository.id] = event.envelope.repository.full_name;
         add_run(runs, event);
         add_applied(applied, message, event.envelope, event.run.id);
       } else if (message.topic() == topics::kWorkflowJob) {
         const auto event = events::parse_workflow_job_event(message.value());
-        add_repository(repositories, event.envelope.repository);
-        add_job(runs_from_jobs, event);
+        repository_names[event.envelope.repository.id] = event.envelope.repository.full_name;
         add_job(jobs, event);
         add_applied(applied, message, event.envelope, event.job.run_id);
       } else {
@@ -248,10 +251,17 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
       rejections.push_back({i, e.what()});
     }
   }
+  Rows repositories;
+  for (const auto& [id, full_name] : repository_names)
+    add_repository(repositories, events::Repository{id, full_name});
   execute(sql, kUpsertRepositories, repositories);
   execute(sql, kUpsertRuns, runs);
-  execute(sql, kUpsertRunsFromJobs, runs_from_jobs);
-  execute(sql, kUpsertJobs, jobs);
+  if (!jobs.empty()) {
+    // The same rows serve both statements; each reads the columns it needs.
+    const std::string json = jobs.finish();
+    sql << kUpsertRunsFromJobs, soci::use(json, "rows");
+    sql << kUpsertJobs, soci::use(json, "rows");
+  }
   if (!applied.empty()) {
     const std::string json = applied.finish();
     sql << kRecordApplied, soci::use(group_id_, "group"), soci::use(json, "rows");
