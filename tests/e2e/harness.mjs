@@ -1,102 +1,272 @@
 // Starts the whole system from the built binaries, as a user would: a fresh
-// database on the test server, an embedded broker, ingest, processors, API.
-import {spawn, execFileSync} from 'node:child_process';
+// database on the test server, an embedded broker of its own, then ingest,
+// processors and the API as child processes configured through the
+// environment. Everything a service writes goes to a log file under the
+// scratch directory; the harness reads its JSON lines from there (ports,
+// readiness) and shows them when a test fails.
+import {spawn, execFile as execFileCallback} from 'node:child_process';
+import {promisify} from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import {test} from 'node:test';
 
-const bin = process.env.FAULTLINE_BIN_DIR ?? path.resolve('build/bin');
-const scratch = fs.mkdtempSync(path.join(process.env.FAULTLINE_TEST_SCRATCH ?? '/tmp', 'e2e-'));
+const execFile = promisify(execFileCallback);
+
+export const binDir = process.env.FAULTLINE_BIN_DIR ?? '/work/main/build/bin';
+// The webhook secrets, oldest first: any one of them verifies (a rotation in progress).
 export const secrets = ['e2e-secret-old', 'e2e-secret'];
+export const ingestMaxBodyBytes = 1048576;
+export const topics = {run: 'ci.workflow_run.v1', job: 'ci.workflow_job.v1'};
 
-function waitFor(check, what, timeoutMs = 20000) {
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Polls an async (or sync) check until it returns something truthy.
+export async function poll(check, what, timeoutMs = 30000, intervalMs = 200) {
   const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      const value = check();
-      if (value) return resolve(value);
-      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 50);
-    };
-    tick();
-  });
+  let last;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last.message})` : ''}`);
+    }
+    await sleep(intervalMs);
+  }
 }
 
-function start(name, args, env) {
-  const log = path.join(scratch, `${name}.log`);
-  const out = fs.openSync(log, 'a');
-  const child = spawn(path.join(bin, name), args, {env: {...process.env, ...env}, stdio: ['ignore', out, out]});
-  return {child, log, name};
+// The JSON lines of a log file (anything else, such as the broker's bootstrap line, is skipped).
+function jsonLines(file) {
+  if (!fs.existsSync(file)) return [];
+  const lines = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      lines.push(JSON.parse(line));
+    } catch {
+      // A line still being written.
+    }
+  }
+  return lines;
 }
 
-function listeningPort(service) {
-  return waitFor(() => {
-    const text = fs.existsSync(service.log) ? fs.readFileSync(service.log, 'utf8') : '';
-    const line = text.split('\n').find((l) => l.includes('"msg":"listening"'));
-    return line ? JSON.parse(line).port : null;
-  }, `${service.name} to listen`);
+class Service {
+  constructor(name, args, env, scratch) {
+    this.name = name;
+    this.log = path.join(scratch, `${name}.log`);
+    const fd = fs.openSync(this.log, 'a');
+    // The child writes straight into the file: nothing it logs can block on us.
+    this.child = spawn(path.join(binDir, name), args, {env: {...process.env, ...env}, stdio: ['ignore', fd, fd]});
+    fs.closeSync(fd);
+    this.exit = null;
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        this.exit = {code, signal};
+        resolve(this.exit);
+      });
+      this.child.on('error', (error) => {
+        this.exit = {code: null, signal: null, error: error.message};
+        resolve(this.exit);
+      });
+    });
+  }
+
+  get running() {
+    return this.exit === null;
+  }
+
+  // Waits for the first JSON log line that `match` accepts; fails early if the process exits.
+  waitForLine(match, what, timeoutMs = 30000) {
+    return poll(() => {
+      const line = jsonLines(this.log).find(match);
+      if (line) return line;
+      if (!this.running) throw new Error(`${this.name} exited (${JSON.stringify(this.exit)}) before ${what}`);
+      return null;
+    }, `${this.name}: ${what}`, timeoutMs, 50).catch((e) => {
+      e.message += `\n${this.tail()}`;
+      throw e;
+    });
+  }
+
+  async port() {
+    const line = await this.waitForLine((l) => l.msg === 'listening' && Number.isInteger(l.port), 'a "listening" line with its port');
+    return line.port;
+  }
+
+  tail(chars = 6000) {
+    const text = fs.existsSync(this.log) ? fs.readFileSync(this.log, 'utf8') : '';
+    const status = this.running ? 'running' : `exited ${JSON.stringify(this.exit)}`;
+    return `--- ${this.name} (${status}, ${this.log})\n${text.length > chars ? '...' + text.slice(-chars) : text}`;
+  }
+
+  // SIGTERM, then SIGKILL if it has not exited within graceMs. Resolves to how it ended.
+  async stop(graceMs = 10000) {
+    if (!this.running) return {...this.exit, killed: false, ms: 0};
+    const started = Date.now();
+    this.child.kill('SIGTERM');
+    let timer;
+    const timeout = new Promise((resolve) => { timer = setTimeout(resolve, graceMs, 'timeout'); });
+    const outcome = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      this.child.kill('SIGKILL');
+      await this.exited;
+      return {...this.exit, killed: true, ms: Date.now() - started};
+    }
+    return {...this.exit, killed: false, ms: Date.now() - started};
+  }
 }
 
 export class System {
   async start() {
     const admin = process.env.FAULTLINE_TEST_DATABASE_URL;
-    if (!admin) throw new Error('FAULTLINE_TEST_DATABASE_URL is not set: run through scripts/test');
+    if (!admin) throw new Error('FAULTLINE_TEST_DATABASE_URL is not set: run the suite through scripts/test');
+    for (const name of ['faultline-devbroker', 'faultline-ingest', 'faultline-processors', 'faultline-api']) {
+      if (!fs.existsSync(path.join(binDir, name))) throw new Error(`${path.join(binDir, name)} is missing: build first`);
+    }
+    this.scratch = fs.mkdtempSync(path.join(process.env.FAULTLINE_TEST_SCRATCH ?? '/tmp', 'e2e-'));
     this.admin = admin;
-    this.dbName = `e2e_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
-    execFileSync('psql', [admin, '-q', '-c', `CREATE DATABASE ${this.dbName}`]);
-    this.databaseUrl = admin.replace(/\/[^/?]*(\?|$)/, `/${this.dbName}$1`);
 
-    const bootstrapFile = path.join(scratch, 'bootstrap');
-    this.broker = start('faultline-devbroker', ['--bootstrap-file', bootstrapFile], {});
-    this.bootstrap = (await waitFor(() => fs.existsSync(bootstrapFile) && fs.readFileSync(bootstrapFile, 'utf8').trim(), 'the broker'));
+    this.dbName = `e2e_${crypto.randomBytes(6).toString('hex')}`;
+    await execFile('psql', [admin, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `CREATE DATABASE ${this.dbName}`]);
+    this.dbCreated = true;
+    const url = new URL(admin);
+    url.pathname = `/${this.dbName}`;
+    this.databaseUrl = url.toString();
 
-    const env = {
+    const bootstrapFile = path.join(this.scratch, 'bootstrap');
+    this.broker = new Service('faultline-devbroker', ['--bootstrap-file', bootstrapFile], {}, this.scratch);
+    this.bootstrap = await poll(() => {
+      if (!this.broker.running) throw new Error(`the broker exited: ${JSON.stringify(this.broker.exit)}\n${this.broker.tail()}`);
+      const text = fs.existsSync(bootstrapFile) ? fs.readFileSync(bootstrapFile, 'utf8') : '';
+      // Written in one go, but only trust a complete first line.
+      return text.includes('\n') ? text.split('\n')[0].trim() : null;
+    }, 'the broker bootstrap file', 20000, 50);
+
+    this.env = {
       FAULTLINE_DATABASE_URL: this.databaseUrl,
       FAULTLINE_KAFKA_BROKERS: this.bootstrap,
       FAULTLINE_WEBHOOK_SECRETS: secrets.join(','),
       FAULTLINE_INGEST_ADDR: '127.0.0.1:0',
       FAULTLINE_API_ADDR: '127.0.0.1:0',
       FAULTLINE_PROCESSORS_ADDR: '127.0.0.1:0',
-      FAULTLINE_INGEST_MAX_BODY_BYTES: '1048576',
-      FAULTLINE_GITHUB_API_URL: 'http://127.0.0.1:9',  // no GitHub here: issues are skipped and recorded
+      FAULTLINE_INGEST_MAX_BODY_BYTES: String(ingestMaxBodyBytes),
+      // No GitHub here: nothing listens on port 9, so GitHub calls fail fast and are recorded.
+      FAULTLINE_GITHUB_API_URL: 'http://127.0.0.1:9',
       FAULTLINE_RECONCILE_INTERVAL: '1h',
+      FAULTLINE_LOG_LEVEL: 'info',
     };
-    this.ingest = start('faultline-ingest', [], env);
-    this.processors = start('faultline-processors', [], env);
-    this.api = start('faultline-api', [], env);
-    this.ingestUrl = `http://127.0.0.1:${await listeningPort(this.ingest)}`;
-    this.apiUrl = `http://127.0.0.1:${await listeningPort(this.api)}`;
+    this.ingest = new Service('faultline-ingest', [], this.env, this.scratch);
+    this.processors = new Service('faultline-processors', [], this.env, this.scratch);
+    // Processors apply the migrations before they say they started; the API starts after them.
+    await this.processors.waitForLine((l) => l.msg === 'started' || l.msg === 'listening', 'a "started" line');
+    this.api = new Service('faultline-api', [], this.env, this.scratch);
+    this.ingestUrl = `http://127.0.0.1:${await this.ingest.port()}`;
+    this.apiUrl = `http://127.0.0.1:${await this.api.port()}`;
+  }
+
+  get services() {
+    return [this.ingest, this.processors, this.api].filter(Boolean);
   }
 
   logs() {
-    return [this.ingest, this.processors, this.api].filter(Boolean)
-      .map((s) => `--- ${s.name}\n${fs.existsSync(s.log) ? fs.readFileSync(s.log, 'utf8').slice(-4000) : ''}`).join('\n');
+    return [this.broker, ...this.services].filter(Boolean).map((s) => s.tail()).join('\n');
   }
 
-  // Every message of a topic, read from the beginning with kcat: "key\theaders\tvalue".
-  topic(name) {
-    const out = execFileSync('kcat', ['-b', this.bootstrap, '-C', '-t', name, '-o', 'beginning', '-e', '-q',
-      '-f', '%k\t%h\t%s\n'], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024});
-    return out.split('\n').filter(Boolean).map((line) => {
+  // Every message of a topic from the beginning, read with kcat: {key, headers, value}.
+  async topic(name) {
+    const {stdout} = await execFile('kcat', ['-b', this.bootstrap, '-C', '-t', name, '-o', 'beginning', '-e', '-q',
+      '-f', '%k\t%h\t%s\n'], {encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 30000});
+    return stdout.split('\n').filter(Boolean).map((line) => {
       const [key, headers, ...value] = line.split('\t');
-      return {key, headers: Object.fromEntries(headers.split(',').map((h) => h.split('='))), value: value.join('\t')};
+      return {key, headers: parseHeaders(headers), value: value.join('\t')};
     });
   }
 
+  // The header lines of every message of a topic (kcat -f '%h\n'): "name=value,name=value".
+  async headerLines(name) {
+    const {stdout} = await execFile('kcat', ['-b', this.bootstrap, '-C', '-t', name, '-o', 'beginning', '-e', '-q',
+      '-f', '%h\n'], {encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 30000});
+    return stdout.split('\n').filter(Boolean);
+  }
+
+  // How many messages on the webhook topics carry each of these ce_ids: {id: count}.
+  async countCeIds(ids) {
+    const counts = Object.fromEntries(ids.map((id) => [id, 0]));
+    const lines = (await Promise.all(Object.values(topics).map((name) => this.headerLines(name)))).flat();
+    for (const line of lines) {
+      const id = parseHeaders(line).ce_id;
+      if (id in counts) counts[id] += 1;
+    }
+    return counts;
+  }
+
+  async countCeId(id) {
+    return (await this.countCeIds([id]))[id];
+  }
+
+  // SIGTERM to the services (then SIGKILL after the grace period); returns how each ended.
+  async stopServices(graceMs = 10000) {
+    const ends = await Promise.all(this.services.map(async (s) => [s.name, await s.stop(graceMs)]));
+    return Object.fromEntries(ends);
+  }
+
   async stop() {
-    for (const s of [this.api, this.processors, this.ingest, this.broker].filter(Boolean)) s.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    for (const s of [this.api, this.processors, this.ingest, this.broker].filter(Boolean)) if (s.child.exitCode === null) s.child.kill('SIGKILL');
-    if (this.dbName) execFileSync('psql', [this.admin, '-q', '-c', `DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`]);
+    const errors = [];
+    await this.stopServices().catch((e) => errors.push(e));
+    if (this.broker) await this.broker.stop(5000).catch((e) => errors.push(e));
+    if (this.dbCreated) {
+      await execFile('psql', [this.admin, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`])
+        .catch((e) => errors.push(e));
+    }
+    if (errors.length) throw errors[0];
   }
 }
 
-export async function poll(check, what, timeoutMs = 30000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
+export function parseHeaders(text) {
+  const headers = {};
+  for (const pair of (text ?? '').split(',')) {
+    const at = pair.indexOf('=');
+    if (at > 0) headers[pair.slice(0, at)] = pair.slice(at + 1);
   }
+  return headers;
+}
+
+// A test whose failure message carries the tail of every service's log.
+export function systemTest(system) {
+  return (name, options, fn) => test(name, typeof options === 'function' ? {} : options, async (t) => {
+    if (typeof options === 'function') fn = options;
+    try {
+      await fn(t);
+    } catch (e) {
+      const logs = system.logs();
+      if (e && typeof e === 'object') {
+        try {
+          e.message = `${e.message}\n\nservice logs:\n${logs}`;
+        } catch {
+          console.error(logs);
+        }
+      }
+      throw e;
+    }
+  });
+}
+
+// Asserts an RFC 9457 problem: its status, media type and a body that is JSON naming the same status.
+export async function readProblem(response, status, assert, what) {
+  const text = await response.text();
+  assert.equal(response.status, status, `${what}: status (body: ${text.slice(0, 500)})`);
+  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json\b/,
+    `${what}: content-type ${response.headers.get('content-type')} (body: ${text.slice(0, 500)})`);
+  let body;
+  assert.doesNotThrow(() => { body = JSON.parse(text); }, `${what}: body is JSON: ${text.slice(0, 500)}`);
+  assert.equal(body.status, status, `${what}: "status" member`);
+  assert.ok([body.title, body.detail].some((v) => typeof v === 'string' && v.length > 0), `${what}: says what is wrong: ${text}`);
+  // Nothing of the implementation leaks out.
+  assert.doesNotMatch(text, /std::|what\(\)|exception|soci|ERROR:|SQLSTATE|pqxx|rapidjson|Pistache/i, `${what}: ${text}`);
+  return body;
 }

@@ -1,6 +1,9 @@
 // End to end over the built binaries: GitHub's example payloads, signed as
-// GitHub signs them, go in at ingest and come out of the API; bad input is
-// refused with its status and publishes nothing.
+// GitHub signs them, go in at ingest, travel through Kafka and come out of the
+// API; bad input is refused with its status and a problem, and publishes
+// nothing. Run through scripts/test (CTest "e2e"), or by hand:
+//   cd tests && FAULTLINE_TEST_DATABASE_URL=postgresql://... FAULTLINE_TEST_SCRATCH=/tmp/x \
+//     FAULTLINE_BIN_DIR=../build/bin node --test e2e/
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,176 +13,511 @@ import {createRequire} from 'node:module';
 import {sign} from '@octokit/webhooks-methods';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import {System, poll, secrets} from './harness.mjs';
+import {System, poll, secrets, topics, readProblem, systemTest, ingestMaxBodyBytes} from './harness.mjs';
 
 const require = createRequire(import.meta.url);
-const examples = JSON.parse(fs.readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8'))
+const index = JSON.parse(fs.readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8'));
+const examples = index
   .filter((e) => e.name === 'workflow_run' || e.name === 'workflow_job')
-  .flatMap((e) => e.examples.map((payload) => ({event: e.name, payload})));
-
-const system = new System();
-before(async () => { await system.start(); });
-after(async () => { await system.stop(); });
-
-async function deliver(event, body, {secret = secrets[1], delivery = crypto.randomUUID(), headers = {}} = {}) {
-  const response = await fetch(`${system.ingestUrl}/webhooks/github`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': delivery,
-      'x-github-hook-id': '424242', 'x-hub-signature-256': await sign(secret, body), ...headers,
-    },
-    body,
-  });
-  return {status: response.status, type: response.headers.get('content-type'), body: await response.text(), delivery};
-}
+  .flatMap((e) => e.examples.map((payload, i) => ({event: e.name, payload, label: `${e.name}[${i}] ${payload.action}`})));
 
 const runIdOf = ({event, payload}) => (event === 'workflow_run' ? payload.workflow_run.id : payload.workflow_job.run_id);
+const jobIdOf = ({event, payload}) => (event === 'workflow_job' ? payload.workflow_job.id : null);
+const countBy = (items, keyOf) => items.reduce((m, x) => m.set(keyOf(x), (m.get(keyOf(x)) ?? 0) + 1), new Map());
+const runMentions = countBy(examples, runIdOf);
+const jobMentions = countBy(examples.filter((e) => e.event === 'workflow_job'), jobIdOf);
 
-test('every example is accepted, published with CloudEvents headers, and shows up in the API', async () => {
-  assert.ok(examples.some((e) => e.event === 'workflow_run') && examples.some((e) => e.event === 'workflow_job'));
-  const deliveries = [];
+const runFields = ['repository', 'repository_id', 'run_id', 'run_attempt', 'workflow_id', 'name', 'head_branch', 'head_sha',
+  'event', 'status', 'conclusion', 'html_url', 'created_at', 'run_started_at', 'updated_at'];
+const jobFields = ['job_id', 'run_id', 'run_attempt', 'name', 'workflow_name', 'status', 'conclusion', 'html_url',
+  'runner_name', 'labels', 'created_at', 'started_at', 'completed_at'];
+const hookId = '424242';
+
+const system = new System();
+const systemCase = systemTest(system);
+
+before(async () => {
+  try {
+    await system.start();
+  } catch (e) {
+    e.message += `\n\nservice logs:\n${system.logs()}`;
+    throw e;
+  }
+}, {timeout: 90000});
+after(async () => { await system.stop(); }, {timeout: 60000});
+
+const hmac = (secret, body) => `sha256=${crypto.createHmac('sha256', secret).update(body).digest('hex')}`;
+
+// POSTs a webhook as GitHub does. `headers` entries set to undefined are left out.
+async function deliver(event, body, {secret = secrets[1], delivery = crypto.randomUUID(), headers = {}} = {}) {
+  const all = {
+    'content-type': 'application/json',
+    'x-github-event': event,
+    'x-github-delivery': delivery,
+    'x-github-hook-id': hookId,
+    // @octokit/webhooks-methods refuses an empty payload; that one case is signed by hand.
+    'x-hub-signature-256': body.length ? await sign(secret, body) : hmac(secret, body),
+    'user-agent': 'GitHub-Hookshot/e2e',
+    ...headers,
+  };
+  for (const [name, value] of Object.entries(all)) if (value === undefined) delete all[name];
+  return fetch(`${system.ingestUrl}/webhooks/github`, {method: 'POST', headers: all, body});
+}
+
+async function getJson(path) {
+  const response = await fetch(system.apiUrl + path);
+  const text = await response.text();
+  return {status: response.status, type: response.headers.get('content-type'), body: text ? JSON.parse(text) : null, text};
+}
+
+const sameTime = (actual, expected, what) => {
+  if (expected === undefined) return;
+  if (expected === null) return assert.equal(actual, null, what);
+  assert.equal(typeof actual, 'string', `${what}: ${actual}`);
+  assert.equal(Date.parse(actual), Date.parse(expected), `${what}: ${actual} vs ${expected}`);
+};
+
+// Every delivery of the first test, for the ones after it.
+const delivered = [];
+// The answer to the body over the limit.
+let tooLarge;
+
+systemCase('every workflow_run and workflow_job example is accepted and shows up in the API', async () => {
+  assert.ok(examples.some((e) => e.event === 'workflow_run') && examples.some((e) => e.event === 'workflow_job'),
+    'the examples package has both events');
   for (const [i, example] of examples.entries()) {
     // Both secrets verify: a rotation in progress.
-    const r = await deliver(example.event, JSON.stringify(example.payload), {secret: secrets[i % 2]});
-    assert.equal(r.status, 202, r.body);
-    deliveries.push({...example, delivery: r.delivery});
+    const secret = secrets[i % 2];
+    const delivery = crypto.randomUUID();
+    const response = await deliver(example.event, JSON.stringify(example.payload), {secret, delivery});
+    const text = await response.text();
+    assert.equal(response.status, 202, `${example.label} signed with ${secret}: ${text}`);
+    assert.equal(JSON.parse(text).accepted, true, `${example.label}: ${text}`);
+    delivered.push({...example, delivery});
   }
 
-  for (const d of deliveries) {
+  // Each run is served, with each example's job among its jobs.
+  const runs = new Map();
+  for (const d of delivered) {
     const runId = runIdOf(d);
     const run = await poll(async () => {
-      const res = await fetch(`${system.apiUrl}/api/v1/workflow-runs/${runId}`);
-      if (res.status !== 200) return null;
-      const body = await res.json();
-      if (d.event === 'workflow_job' && !body.jobs.some((j) => j.job_id === d.payload.workflow_job.id)) return null;
+      const {status, body} = await getJson(`/api/v1/workflow-runs/${runId}`);
+      if (status !== 200) return null;
+      if (d.event === 'workflow_job' && !body.jobs?.some((j) => j.job_id === d.payload.workflow_job.id)) return null;
       return body;
-    }, `run ${runId} in the API`).catch((e) => { throw new Error(`${e.message}\n${system.logs()}`); });
+    }, `run ${runId} (${d.label}) in the API`);
+    for (const field of [...runFields, 'jobs']) assert.ok(field in run, `run ${runId} has "${field}": ${JSON.stringify(run)}`);
+    assert.equal(run.run_id, runId);
     assert.equal(run.repository, d.payload.repository.full_name);
-    const listed = await (await fetch(`${system.apiUrl}/api/v1/workflow-runs?repository=${encodeURIComponent(d.payload.repository.full_name)}&page_size=100`)).json();
-    assert.ok(listed.items.some((item) => item.run_id === runId), `run ${runId} listed`);
+    assert.equal(run.repository_id, d.payload.repository.id);
+    assert.ok(Array.isArray(run.jobs));
+    for (const job of run.jobs) for (const field of jobFields) assert.ok(field in job, `job has "${field}": ${JSON.stringify(job)}`);
+    runs.set(runId, run);
   }
 
-  // A run that only one example mentions holds exactly what that example said.
-  const counts = new Map();
-  for (const d of deliveries) counts.set(runIdOf(d), (counts.get(runIdOf(d)) ?? 0) + 1);
-  for (const d of deliveries.filter((x) => x.event === 'workflow_run' && counts.get(runIdOf(x)) === 1)) {
-    const run = await (await fetch(`${system.apiUrl}/api/v1/workflow-runs/${runIdOf(d)}`)).json();
-    assert.equal(run.status, d.payload.workflow_run.status);
-    assert.equal(run.conclusion, d.payload.workflow_run.conclusion);
+  // A run that only one example mentions holds what that example said (state of shared runs depends on arrival order).
+  for (const d of delivered.filter((x) => runMentions.get(runIdOf(x)) === 1)) {
+    const run = (await getJson(`/api/v1/workflow-runs/${runIdOf(d)}`)).body;
+    if (d.event === 'workflow_run') {
+      const w = d.payload.workflow_run;
+      assert.equal(run.status, w.status, `${d.label}: status`);
+      assert.equal(run.conclusion, w.conclusion, `${d.label}: conclusion`);
+      assert.equal(run.run_attempt, w.run_attempt ?? 1, `${d.label}: run_attempt`);
+      assert.equal(run.workflow_id, w.workflow_id, `${d.label}: workflow_id`);
+      assert.equal(run.name, w.name, `${d.label}: name`);
+      assert.equal(run.head_branch, w.head_branch, `${d.label}: head_branch`);
+      assert.equal(run.head_sha, w.head_sha, `${d.label}: head_sha`);
+      assert.equal(run.event, w.event, `${d.label}: event`);
+      assert.equal(run.html_url, w.html_url, `${d.label}: html_url`);
+      sameTime(run.created_at, w.created_at, `${d.label}: created_at`);
+      sameTime(run.run_started_at, w.run_started_at, `${d.label}: run_started_at`);
+      sameTime(run.updated_at, w.updated_at, `${d.label}: updated_at`);
+    } else {
+      // Known only from one job: the run is as far along as that job says, and not concluded.
+      const j = d.payload.workflow_job;
+      const expected = j.status === 'in_progress' || j.status === 'completed' ? ['in_progress'] : ['queued', 'waiting', 'pending', 'requested'];
+      assert.ok(expected.includes(run.status), `${d.label}: run status ${run.status} from a job ${j.status}`);
+      assert.equal(run.conclusion, null, `${d.label}: conclusion of a run known only from one job`);
+      if (j.head_sha) assert.equal(run.head_sha, j.head_sha, `${d.label}: head_sha`);
+      if (j.head_branch) assert.equal(run.head_branch, j.head_branch, `${d.label}: head_branch`);
+      if (j.workflow_name) assert.equal(run.name, j.workflow_name, `${d.label}: name from workflow_name`);
+    }
   }
 
-  // On the topics: one message per delivery, CloudEvents binary mode, key repository/run.
-  const messages = [...system.topic('ci.workflow_run.v1'), ...system.topic('ci.workflow_job.v1')];
+  // A job that only one example mentions holds what that example said.
+  for (const d of delivered.filter((x) => x.event === 'workflow_job' && jobMentions.get(jobIdOf(x)) === 1)) {
+    const j = d.payload.workflow_job;
+    const job = runs.get(j.run_id).jobs.find((x) => x.job_id === j.id);
+    assert.equal(job.run_id, j.run_id, `${d.label}: run_id`);
+    assert.equal(job.run_attempt, j.run_attempt ?? 1, `${d.label}: run_attempt`);
+    assert.equal(job.name, j.name, `${d.label}: name`);
+    if (j.workflow_name !== undefined) assert.equal(job.workflow_name, j.workflow_name, `${d.label}: workflow_name`);
+    assert.equal(job.status, j.status, `${d.label}: status`);
+    assert.equal(job.conclusion, j.conclusion, `${d.label}: conclusion`);
+    assert.equal(job.html_url, j.html_url, `${d.label}: html_url`);
+    assert.equal(job.runner_name, j.runner_name ?? null, `${d.label}: runner_name`);
+    assert.deepEqual(job.labels, j.labels, `${d.label}: labels`);
+    sameTime(job.created_at, j.created_at, `${d.label}: created_at`);
+    sameTime(job.started_at, j.started_at, `${d.label}: started_at`);
+    sameTime(job.completed_at, j.completed_at, `${d.label}: completed_at`);
+  }
+
+  // Each repository's list holds each of its runs.
+  const byRepository = new Map();
+  for (const d of delivered) {
+    const name = d.payload.repository.full_name;
+    byRepository.set(name, new Set([...(byRepository.get(name) ?? []), runIdOf(d)]));
+  }
+  for (const [repository, runIds] of byRepository) {
+    const {status, body, text} = await getJson(`/api/v1/workflow-runs?repository=${encodeURIComponent(repository)}&page=1&page_size=100`);
+    assert.equal(status, 200, text);
+    assert.deepEqual(Object.keys(body).sort(), ['items', 'page', 'page_size', 'pages', 'total'], text);
+    assert.equal(body.page, 1);
+    assert.equal(body.page_size, 100);
+    assert.equal(body.total, runIds.size, `${repository}: total (${text})`);
+    assert.equal(body.pages, Math.ceil(body.total / body.page_size));
+    for (const item of body.items) {
+      assert.equal(item.repository, repository);
+      for (const field of runFields) assert.ok(field in item, `list item has "${field}": ${JSON.stringify(item)}`);
+    }
+    assert.deepEqual(new Set(body.items.map((item) => item.run_id)), runIds, `${repository}: the listed runs`);
+  }
+});
+
+systemCase('accepted deliveries are on the topics as CloudEvents, keyed <repository_id>/<run_id>, and valid against their schema', async () => {
+  assert.ok(delivered.length > 0, 'the first test delivered the examples');
+  const messages = {workflow_run: await system.topic(topics.run), workflow_job: await system.topic(topics.job)};
   const ajv = new Ajv2020({strict: false});
   addFormats(ajv);
   const schemas = new URL('../../schemas/events/', import.meta.url);
-  ajv.addSchema(JSON.parse(fs.readFileSync(new URL('envelope.v1.json', schemas))), 'envelope.v1.json');
+  ajv.addSchema(JSON.parse(fs.readFileSync(new URL('envelope.v1.json', schemas), 'utf8')), 'envelope.v1.json');
   const validate = {
-    workflow_run: ajv.compile(JSON.parse(fs.readFileSync(new URL('workflow_run.v1.json', schemas)))),
-    workflow_job: ajv.compile(JSON.parse(fs.readFileSync(new URL('workflow_job.v1.json', schemas)))),
+    workflow_run: ajv.compile(JSON.parse(fs.readFileSync(new URL('workflow_run.v1.json', schemas), 'utf8'))),
+    workflow_job: ajv.compile(JSON.parse(fs.readFileSync(new URL('workflow_job.v1.json', schemas), 'utf8'))),
   };
-  for (const d of deliveries) {
-    const found = messages.filter((m) => m.headers.ce_id === d.delivery);
-    assert.equal(found.length, 1, `one message for ${d.delivery}`);
+  for (const d of delivered) {
+    const found = messages[d.event].filter((m) => m.headers.ce_id === d.delivery);
+    assert.equal(found.length, 1, `${d.label}: one message with ce_id ${d.delivery} on the ${d.event} topic`);
+    const other = d.event === 'workflow_run' ? 'workflow_job' : 'workflow_run';
+    assert.equal(messages[other].filter((m) => m.headers.ce_id === d.delivery).length, 0, `${d.label}: nothing on the ${other} topic`);
     const m = found[0];
-    assert.equal(m.key, `${d.payload.repository.id}/${runIdOf(d)}`);
-    assert.equal(m.headers.ce_specversion, '1.0');
-    assert.equal(m.headers.ce_type, `com.github.${d.event}.${d.payload.action}`);
-    assert.equal(m.headers.ce_source, `https://github.com/${d.payload.repository.full_name}`);
-    assert.match(m.headers.ce_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    assert.equal(m.headers['content-type'], 'application/json');
+    assert.equal(m.key, `${d.payload.repository.id}/${runIdOf(d)}`, `${d.label}: key`);
+    assert.equal(m.headers.ce_specversion, '1.0', `${d.label}: ce_specversion`);
+    assert.equal(m.headers.ce_type, `com.github.${d.event}.${d.payload.action}`, `${d.label}: ce_type`);
+    assert.ok(m.headers.ce_source, `${d.label}: ce_source`);
+    assert.ok(m.headers.ce_source.includes(d.payload.repository.full_name), `${d.label}: ce_source ${m.headers.ce_source}`);
+    assert.match(m.headers.ce_time ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/, `${d.label}: ce_time`);
+    assert.ok(Math.abs(Date.parse(m.headers.ce_time) - Date.now()) < 10 * 60 * 1000, `${d.label}: ce_time ${m.headers.ce_time} is now`);
+    assert.equal(m.headers['content-type'], 'application/json', `${d.label}: content-type`);
     const value = JSON.parse(m.value);
-    assert.ok(validate[d.event](value), JSON.stringify(validate[d.event].errors));
+    assert.ok(validate[d.event](value), `${d.label}: ${JSON.stringify(validate[d.event].errors)}`);
     assert.equal(value.delivery_id, d.delivery);
-    assert.equal(value.hook_id, 424242);
+    assert.equal(String(value.hook_id), hookId);
+    assert.equal(value.action, d.payload.action);
+    assert.equal(value.repository.id, d.payload.repository.id);
   }
 });
 
-test('every bad-input row of the ingest table gives its status and publishes nothing', async () => {
+systemCase('a redelivery and a late event change nothing that is already right', async () => {
+  const example = delivered.find((d) => d.event === 'workflow_job' && jobMentions.get(jobIdOf(d)) === 1 && runMentions.get(runIdOf(d)) === 1);
+  assert.ok(example, 'an example whose job and run no other example mentions');
+  const runId = runIdOf(example);
+  const before = (await getJson(`/api/v1/workflow-runs/${runId}`)).body;
+  const listPath = `/api/v1/workflow-runs?repository=${encodeURIComponent(example.payload.repository.full_name)}`;
+  const totalBefore = (await getJson(listPath)).body.total;
+
+  // GitHub's redelivery: same body, same X-GitHub-Delivery.
+  const again = await deliver('workflow_job', JSON.stringify(example.payload), {delivery: example.delivery});
+  assert.equal(again.status, 202, await again.text());
+  // Then a job of the same run (same key, so same partition, processed after it) tells when it has been handled.
+  const marker = structuredClone(example.payload);
+  marker.workflow_job.id = example.payload.workflow_job.id + 7;
+  marker.workflow_job.name = 'e2e marker';
+  const sent = await deliver('workflow_job', JSON.stringify(marker));
+  assert.equal(sent.status, 202, await sent.text());
+  const after = await poll(async () => {
+    const {body} = await getJson(`/api/v1/workflow-runs/${runId}`);
+    return body?.jobs?.some((j) => j.job_id === marker.workflow_job.id) ? body : null;
+  }, 'the marker job');
+  assert.equal(after.jobs.filter((j) => j.job_id === example.payload.workflow_job.id).length, 1, 'the redelivered job once');
+  assert.equal(after.jobs.length, before.jobs.length + 1, 'only the marker job is new');
+  assert.equal((await getJson(listPath)).body.total, totalBefore, 'no new run');
+
+  // A run that completed, then a late "requested" for it: the run does not go back.
+  const completed = examples.find((e) => e.event === 'workflow_run' && e.payload.workflow_run.status === 'completed'
+    && e.payload.workflow_run.conclusion === 'success');
+  const requested = examples.find((e) => e.event === 'workflow_run' && e.payload.action === 'requested'
+    && e.payload.workflow_run.status === 'queued');
+  assert.ok(completed && requested, 'examples of a completed and of a requested run');
+  const newRunId = 7000000000 + crypto.randomInt(1000000);
+  for (const e of [completed, requested]) {
+    const payload = structuredClone(e.payload);
+    payload.workflow_run.id = newRunId;
+    payload.workflow_run.run_number = 4242;
+    const response = await deliver('workflow_run', JSON.stringify(payload));
+    assert.equal(response.status, 202, await response.text());
+  }
+  // Runs have no marker that would travel behind the late event on its partition: wait for the run to complete,
+  // then give the late event time to be handled and check the run stayed completed.
+  await poll(async () => (await getJson(`/api/v1/workflow-runs/${newRunId}`)).body?.status === 'completed', `run ${newRunId} completed`);
+  await new Promise((r) => setTimeout(r, 2000));
+  const run = (await getJson(`/api/v1/workflow-runs/${newRunId}`)).body;
+  assert.equal(run.status, 'completed', 'a late requested event does not regress a completed run');
+  assert.equal(run.conclusion, 'success');
+
+  // A re-run is a new attempt of the same run: the run's page shows the latest attempt.
+  const rerunId = newRunId + 1;
+  for (const [attempt, conclusion] of [[1, 'failure'], [2, 'success']]) {
+    const payload = structuredClone(completed.payload);
+    Object.assign(payload.workflow_run, {id: rerunId, run_attempt: attempt, conclusion, run_number: 4243});
+    const response = await deliver('workflow_run', JSON.stringify(payload));
+    assert.equal(response.status, 202, await response.text());
+  }
+  const rerun = await poll(async () => {
+    const {body} = await getJson(`/api/v1/workflow-runs/${rerunId}`);
+    return body?.run_attempt === 2 ? body : null;
+  }, `attempt 2 of run ${rerunId}`);
+  assert.equal(rerun.status, 'completed');
+  assert.equal(rerun.conclusion, 'success', 'the latest attempt\'s conclusion');
+});
+
+systemCase('every bad-input row of the ingest table gives its status and problem, and publishes nothing', async () => {
   const example = examples.find((e) => e.event === 'workflow_run');
   const body = JSON.stringify(example.payload);
-  const cases = [
-    {name: 'missing signature', status: 401, send: () => fetch(`${system.ingestUrl}/webhooks/github`, {method: 'POST',
-      headers: {'x-github-event': 'workflow_run', 'x-github-delivery': 'bad-unsigned'}, body})},
-    {name: 'wrong secret', status: 401, send: () => deliver('workflow_run', body, {secret: 'not-ours', delivery: 'bad-wrong-secret'})},
-    {name: 'wrong scheme', status: 401, send: () => deliver('workflow_run', body, {delivery: 'bad-scheme',
-      headers: {'x-hub-signature-256': 'sha1=' + 'a'.repeat(40)}})},
-    {name: 'missing event', status: 400, send: async () => {
-      const r = await fetch(`${system.ingestUrl}/webhooks/github`, {method: 'POST', body, headers: {
-        'x-github-delivery': 'bad-no-event', 'x-hub-signature-256': await sign(secrets[1], body)}});
-      return r;
-    }},
-    {name: 'missing delivery', status: 400, send: async () => fetch(`${system.ingestUrl}/webhooks/github`, {method: 'POST', body,
-      headers: {'x-github-event': 'workflow_run', 'x-hub-signature-256': await sign(secrets[1], body)}})},
-    {name: 'not JSON', status: 400, send: () => deliver('workflow_run', '{"action": "completed", oops', {delivery: 'bad-not-json'})},
-    {name: 'required fields missing', status: 400, send: () => deliver('workflow_run', JSON.stringify({action: 'completed', repository: {id: 1, full_name: 'a/b'}}), {delivery: 'bad-fields'})},
-    {name: 'ping', status: 200, send: () => deliver('ping', JSON.stringify({zen: 'Keep it logically awesome.'}), {delivery: 'bad-ping'})},
-    {name: 'other event', status: 202, send: () => deliver('push', JSON.stringify({ref: 'refs/heads/main'}), {delivery: 'bad-push'})},
-  ];
-  for (const c of cases) {
-    const r = await c.send();
-    const text = typeof r.text === 'function' ? await r.text() : r.body;
-    const type = typeof r.headers?.get === 'function' ? r.headers.get('content-type') : r.type;
-    assert.equal(r.status, c.status, `${c.name}: ${text}`);
-    if (c.status >= 400 && c.status !== 413) {
-      assert.equal(type, 'application/problem+json', c.name);
-      assert.equal(JSON.parse(text).status, c.status, c.name);
-      assert.doesNotMatch(text, /std::|what\(\)|exception/i, c.name);
-    }
-    if (c.name === 'other event') assert.deepEqual(JSON.parse(text), {ignored: true});
-  }
-  // Over the limit: on a connection of its own, because Pistache keeps reading
-  // the rest of a refused body as if it were further requests (README, limits).
-  const tooBig = JSON.stringify({...example.payload, padding: 'x'.repeat(1100 * 1024)});
-  const refused = await new Promise((resolve, reject) => {
-    sign(secrets[1], tooBig).then((signature) => {
-      const req = http.request(`${system.ingestUrl}/webhooks/github`, {method: 'POST', agent: false, headers: {
-        'content-type': 'application/json', 'x-github-event': 'workflow_run', 'x-github-delivery': 'bad-too-big',
-        'x-hub-signature-256': signature, 'content-length': Buffer.byteLength(tooBig)}}, (res) => {
-        res.resume();
-        resolve(res.statusCode);
-        req.destroy();
-      });
-      req.on('error', (e) => (e.code === 'ECONNRESET' || e.code === 'EPIPE' ? null : reject(e)));
-      req.end(tooBig);
-    }, reject);
-  });
-  assert.equal(refused, 413);
-  // A body just under the limit (~900 KB, far above Pistache's 4 KB default) is accepted.
-  const large = await deliver('workflow_run', JSON.stringify({...example.payload, padding: 'y'.repeat(900 * 1024)}), {delivery: 'good-large'});
-  assert.equal(large.status, 202, large.body);
+  const jobBody = JSON.stringify(examples.find((e) => e.event === 'workflow_job').payload);
+  const tag = crypto.randomBytes(4).toString('hex');
+  const id = (name) => `e2e-rejected-${name}-${tag}`;
+  const post = (headers, payload = body) => fetch(`${system.ingestUrl}/webhooks/github`, {method: 'POST', headers, body: payload});
+  const withoutRepository = structuredClone(example.payload);
+  delete withoutRepository.repository;
+  const withoutRun = structuredClone(example.payload);
+  delete withoutRun.workflow_run;
+  const withoutRunId = structuredClone(example.payload);
+  delete withoutRunId.workflow_run.id;
+  const withoutAction = structuredClone(example.payload);
+  delete withoutAction.action;
+  const withoutJob = JSON.parse(jobBody);
+  delete withoutJob.workflow_job;
 
-  const ids = [...system.topic('ci.workflow_run.v1'), ...system.topic('ci.workflow_job.v1')].map((m) => m.headers.ce_id);
-  assert.ok(ids.includes('good-large'), 'the accepted delivery reached the topic');
-  assert.deepEqual(ids.filter((id) => id.startsWith('bad-')), []);
+  const rows = [
+    // missing/bad signature -> 401
+    ['no signature', 401, () => deliver('workflow_run', body, {delivery: id('unsigned'), headers: {'x-hub-signature-256': undefined}})],
+    ['a secret not configured', 401, () => deliver('workflow_run', body, {delivery: id('wrong-secret'), secret: 'not-our-secret'})],
+    ['signature of another body', 401, async () => deliver('workflow_run', body, {delivery: id('tampered'),
+      headers: {'x-hub-signature-256': await sign(secrets[1], body.replace('"completed"', '"requested"'))}})],
+    ['sha1 signature only', 401, () => deliver('workflow_run', body, {delivery: id('sha1'), headers: {'x-hub-signature-256': undefined,
+      'x-hub-signature': `sha1=${crypto.createHmac('sha1', secrets[1]).update(body).digest('hex')}`}})],
+    ['malformed signature', 401, () => deliver('workflow_run', body, {delivery: id('malformed-sig'), headers: {'x-hub-signature-256': 'sha256=zz'}})],
+    ['empty signature', 401, () => deliver('workflow_run', body, {delivery: id('empty-sig'), headers: {'x-hub-signature-256': ''}})],
+    ['unsigned ping', 401, () => deliver('ping', '{"zen":"Keep it logically awesome.","hook_id":424242}',
+      {delivery: id('unsigned-ping'), headers: {'x-hub-signature-256': undefined}})],
+    // missing headers, body not JSON, required fields missing -> 400
+    ['no X-GitHub-Event', 400, () => deliver('workflow_run', body, {delivery: id('no-event'), headers: {'x-github-event': undefined}})],
+    ['no X-GitHub-Delivery', 400, async () => post({'content-type': 'application/json', 'x-github-event': 'workflow_run',
+      'x-hub-signature-256': await sign(secrets[1], body)})],
+    ['empty X-GitHub-Delivery', 400, () => deliver('workflow_run', body, {delivery: ''})],
+    ['body not JSON', 400, () => deliver('workflow_run', '{"action": "completed", oops', {delivery: id('not-json')})],
+    ['empty body', 400, () => deliver('workflow_run', '', {delivery: id('empty-body')})],
+    ['body a JSON array', 400, () => deliver('workflow_run', '[1,2]', {delivery: id('array')})],
+    ['workflow_run without repository', 400, () => deliver('workflow_run', JSON.stringify(withoutRepository), {delivery: id('no-repository')})],
+    ['workflow_run without workflow_run', 400, () => deliver('workflow_run', JSON.stringify(withoutRun), {delivery: id('no-run')})],
+    ['workflow_run without its id', 400, () => deliver('workflow_run', JSON.stringify(withoutRunId), {delivery: id('no-run-id')})],
+    ['workflow_run without action', 400, () => deliver('workflow_run', JSON.stringify(withoutAction), {delivery: id('no-action')})],
+    ['workflow_job without workflow_job', 400, () => deliver('workflow_job', JSON.stringify(withoutJob), {delivery: id('no-job')})],
+    // published nowhere, but not errors
+    ['ping', 200, () => deliver('ping', '{"zen":"Keep it logically awesome.","hook_id":424242}', {delivery: id('ping')})],
+    ['push', 202, () => deliver('push', JSON.stringify({ref: 'refs/heads/main', repository: example.payload.repository}), {delivery: id('push')})],
+    ['push of a workflow_run body', 202, () => deliver('push', body, {delivery: id('push-run-body')})],
+  ];
+
+  const totals = async () => (await Promise.all([topics.run, topics.job].map((t) => system.headerLines(t)))).flat().length;
+  const totalBefore = await totals();
+  for (const [name, status, send] of rows) {
+    const response = await send();
+    if (status >= 400) {
+      await readProblem(response, status, assert, name);
+    } else {
+      const text = await response.text();
+      assert.equal(response.status, status, `${name}: ${text}`);
+      if (name.startsWith('push')) assert.equal(JSON.parse(text).ignored, true, `${name}: ${text}`);
+    }
+  }
+
+  // Over the limit: on a connection of its own (README, known limits: Pistache reads the rest of a refused body
+  // as further requests on the same connection).
+  const tooBig = JSON.stringify({...example.payload, padding: 'x'.repeat(ingestMaxBodyBytes + 50 * 1024)});
+  assert.ok(Buffer.byteLength(tooBig) > ingestMaxBodyBytes);
+  const signature = await sign(secrets[1], tooBig);
+  const refused = await new Promise((resolve, reject) => {
+    const req = http.request(`${system.ingestUrl}/webhooks/github`, {method: 'POST', agent: false, headers: {
+      'content-type': 'application/json', 'x-github-event': 'workflow_run', 'x-github-delivery': id('too-big'),
+      'x-github-hook-id': hookId, 'x-hub-signature-256': signature, 'content-length': Buffer.byteLength(tooBig)}}, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => { resolve({status: res.statusCode, type: res.headers['content-type'], text: Buffer.concat(chunks).toString()}); req.destroy(); });
+      res.on('error', reject);
+    });
+    // The server may answer and close before it has read everything.
+    req.on('error', (e) => (e.code === 'ECONNRESET' || e.code === 'EPIPE' ? null : reject(e)));
+    req.end(tooBig);
+  });
+  assert.equal(refused.status, 413, `over the limit: ${refused.text}`);
+  tooLarge = refused;
+  assert.equal((await fetch(`${system.ingestUrl}/health`)).status, 200, 'ingest still serves after a 413');
+
+  // Nothing of the above reached a topic.
+  await new Promise((r) => setTimeout(r, 500));
+  const rejected = ['unsigned', 'wrong-secret', 'tampered', 'sha1', 'malformed-sig', 'empty-sig', 'unsigned-ping', 'no-event',
+    'not-json', 'empty-body', 'array', 'no-repository', 'no-run', 'no-run-id', 'no-action', 'no-job', 'ping', 'push',
+    'push-run-body', 'too-big'].map(id);
+  const counts = await system.countCeIds(rejected);
+  assert.deepEqual(counts, Object.fromEntries(rejected.map((x) => [x, 0])), 'messages published per refused delivery id');
+  assert.equal(await totals(), totalBefore, 'no message at all was published by the refused requests');
+
+  // A valid delivery of ~900 KB, far above Pistache's 4 KB default and under our 1 MB limit, is accepted and published.
+  const large = JSON.stringify({...example.payload, padding: 'y'.repeat(900 * 1024)});
+  assert.ok(Buffer.byteLength(large) > 900 * 1024 && Buffer.byteLength(large) < ingestMaxBodyBytes);
+  const accepted = await deliver('workflow_run', large, {delivery: `e2e-large-${tag}`});
+  const acceptedText = await accepted.text();
+  assert.equal(accepted.status, 202, acceptedText);
+  assert.equal(JSON.parse(acceptedText).accepted, true, acceptedText);
+  assert.equal(await system.countCeId(`e2e-large-${tag}`), 1, 'the large delivery is on the topic once');
+  const onTopic = (await system.topic(topics.run)).find((m) => m.headers.ce_id === `e2e-large-${tag}`);
+  assert.equal(onTopic.key, `${example.payload.repository.id}/${example.payload.workflow_run.id}`);
+  assert.equal(onTopic.headers.ce_type, `com.github.workflow_run.${example.payload.action}`);
+  assert.ok(Buffer.byteLength(onTopic.value) < 64 * 1024, 'the event is the normalized data, not the padded payload');
 });
 
-test('ingest keeps HTTP/1.1 connections alive', async () => {
+// Pistache answers a body over its limit by itself, before any handler runs: "413", no content-type, a text body.
+test('a body over the limit is refused with a problem', {todo: 'Pistache writes its own 413 (no content-type, text body) before ingest sees the request'}, () => {
+  assert.ok(tooLarge, 'the bad-input test sent a body over the limit');
+  assert.equal(tooLarge.status, 413);
+  assert.match(tooLarge.type ?? '(none)', /^application\/problem\+json\b/, `content-type of the 413: ${tooLarge.type ?? '(none)'}, body: ${tooLarge.text}`);
+  assert.equal(JSON.parse(tooLarge.text).status, 413);
+});
+
+systemCase('ingest keeps HTTP/1.1 connections alive', async () => {
   const agent = new http.Agent({keepAlive: true, maxSockets: 1});
-  const get = () => new Promise((resolve, reject) => {
-    const req = http.get(`${system.ingestUrl}/health`, {agent}, (res) => {
-      res.resume();
-      res.on('end', () => resolve({reused: req.reusedSocket, connection: res.headers.connection, status: res.statusCode}));
+  const request = (method, path, {headers = {}, body} = {}) => new Promise((resolve, reject) => {
+    const req = http.request(`${system.ingestUrl}${path}`, {method, agent, headers}, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({reused: req.reusedSocket, connection: res.headers.connection, status: res.statusCode,
+        text: Buffer.concat(chunks).toString()}));
     });
     req.on('error', reject);
+    req.end(body);
   });
-  const first = await get();
-  const second = await get();
-  agent.destroy();
-  assert.equal(first.status, 200);
-  assert.equal(second.reused, true);
-  assert.match(second.connection, /keep-alive/i);
+  try {
+    const first = await request('GET', '/health');
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.reused, false);
+    assert.match(first.connection ?? '', /keep-alive/i, 'connection header of the first response');
+    const second = await request('GET', '/health');
+    assert.equal(second.status, 200, second.text);
+    assert.equal(second.reused, true, 'the second request went over the first connection');
+    assert.match(second.connection ?? '', /keep-alive/i, 'connection header of the second response');
+
+    // A webhook and then another request over the same connection.
+    const example = examples.find((e) => e.event === 'workflow_job');
+    const body = JSON.stringify(example.payload);
+    const hook = await request('POST', '/webhooks/github', {body, headers: {
+      'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-github-event': 'workflow_job',
+      'x-github-delivery': crypto.randomUUID(), 'x-github-hook-id': hookId, 'x-hub-signature-256': await sign(secrets[0], body)}});
+    assert.equal(hook.status, 202, hook.text);
+    assert.equal(hook.reused, true, 'the webhook went over the same connection');
+    const third = await request('GET', '/health');
+    assert.equal(third.status, 200, third.text);
+    assert.equal(third.reused, true, 'the connection survives a webhook');
+  } finally {
+    agent.destroy();
+  }
 });
 
-test('the API refuses malformed requests with problems', async () => {
-  for (const [url, status] of [
-    ['/api/v1/workflow-runs/abc', 400], ['/api/v1/workflow-runs/999999999999', 404],
-    ['/api/v1/workflow-runs?page_size=1000', 400], ['/api/v1/workflow-runs?page=0', 400], ['/api/v1/nowhere', 404],
-  ]) {
-    const res = await fetch(system.apiUrl + url);
-    const text = await res.text();
-    assert.equal(res.status, status, url);
-    assert.equal(res.headers.get('content-type'), 'application/problem+json', url);
-    assert.doesNotMatch(text, /soci|ERROR:|std::/, url);
+systemCase('the API is up and refuses malformed requests with problems', async () => {
+  for (const path of ['/health', '/ready']) {
+    const response = await fetch(system.apiUrl + path);
+    assert.equal(response.status, 200, `${path}: ${await response.text()}`);
+  }
+  const rows = [
+    ['/api/v1/workflow-runs/abc', 400],
+    ['/api/v1/workflow-runs/12abc', 400],
+    ['/api/v1/workflow-runs/-1', 400],
+    ['/api/v1/workflow-runs/99999999999999999999999999', 400],
+    ['/api/v1/workflow-runs/999999999999', 404],
+    ['/api/v1/workflow-runs?page_size=1000', 400],
+    ['/api/v1/workflow-runs?page_size=101', 400],
+    ['/api/v1/workflow-runs?page_size=0', 400],
+    ['/api/v1/workflow-runs?page_size=abc', 400],
+    ['/api/v1/workflow-runs?page=0', 400],
+    ['/api/v1/workflow-runs?page=-3', 400],
+    ['/api/v1/workflow-runs?page=x', 400],
+    ['/api/v1/nowhere', 404],
+    ['/nowhere', 404],
+  ];
+  for (const [path, status] of rows) await readProblem(await fetch(system.apiUrl + path), status, assert, path);
+
+  const max = await getJson('/api/v1/workflow-runs?page_size=100');
+  assert.equal(max.status, 200, max.text);
+  assert.equal(max.body.page_size, 100);
+  const defaults = await getJson('/api/v1/workflow-runs');
+  assert.equal(defaults.status, 200, defaults.text);
+  assert.equal(defaults.body.page, 1);
+  assert.equal(defaults.body.page_size, 50);
+});
+
+systemCase('the run list filters and pages', async () => {
+  const all = await getJson('/api/v1/workflow-runs?page_size=100');
+  assert.equal(all.status, 200, all.text);
+  assert.ok(all.body.total >= 2, all.text);
+
+  // Every filter of a run that one example describes finds it, and only runs that match.
+  for (const d of delivered.filter((x) => x.event === 'workflow_run' && runMentions.get(runIdOf(x)) === 1)) {
+    const w = d.payload.workflow_run;
+    const query = new URLSearchParams({repository: d.payload.repository.full_name, branch: w.head_branch, status: w.status, page_size: '100'});
+    if (w.name) query.set('workflow', w.name);
+    if (w.conclusion) query.set('conclusion', w.conclusion);
+    const {status, body, text} = await getJson(`/api/v1/workflow-runs?${query}`);
+    assert.equal(status, 200, text);
+    assert.ok(body.items.some((item) => item.run_id === w.id), `${d.label} found by ${query}: ${text}`);
+    for (const item of body.items) {
+      assert.equal(item.repository, d.payload.repository.full_name);
+      assert.equal(item.head_branch, w.head_branch);
+      assert.equal(item.status, w.status);
+      if (w.name) assert.equal(item.name, w.name);
+    }
+  }
+  for (const status of ['completed', 'in_progress', 'queued']) {
+    const {body} = await getJson(`/api/v1/workflow-runs?status=${status}&page_size=100`);
+    for (const item of body.items) assert.equal(item.status, status, `status=${status}`);
+    assert.equal(body.total, all.body.items.filter((item) => item.status === status).length, `status=${status}: total`);
+  }
+  const none = await getJson('/api/v1/workflow-runs?repository=nobody%2Fnothing');
+  assert.equal(none.status, 200, none.text);
+  assert.deepEqual(none.body, {items: [], total: 0, page: 1, page_size: 50, pages: 0});
+
+  // Pages of one run each cover every run exactly once.
+  const seen = [];
+  for (let page = 1; page <= all.body.total; page++) {
+    const {status, body, text} = await getJson(`/api/v1/workflow-runs?page_size=1&page=${page}`);
+    assert.equal(status, 200, text);
+    assert.equal(body.items.length, 1, text);
+    assert.equal(body.total, all.body.total);
+    assert.equal(body.pages, all.body.total);
+    assert.equal(body.page, page);
+    seen.push(body.items[0].run_id);
+  }
+  assert.deepEqual(new Set(seen), new Set(all.body.items.map((item) => item.run_id)));
+  assert.equal(seen.length, new Set(seen).size, 'no run on two pages');
+  const beyond = await getJson(`/api/v1/workflow-runs?page_size=1&page=${all.body.total + 1}`);
+  assert.equal(beyond.status, 200, beyond.text);
+  assert.deepEqual(beyond.body.items, []);
+});
+
+systemCase('every service exits 0 on SIGTERM', async () => {
+  const ends = await system.stopServices(15000);
+  for (const [name, end] of Object.entries(ends)) {
+    assert.equal(end.killed, false, `${name} did not stop within 15 s of SIGTERM`);
+    assert.deepEqual({code: end.code, signal: end.signal}, {code: 0, signal: null}, `${name} exit`);
   }
 });
