@@ -1,5 +1,8 @@
 #include "api/api_request.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include "common/crypto.hpp"
 
 namespace faultline::api {
@@ -9,6 +12,12 @@ std::optional<std::string> ApiRequest::query_value(const std::string& key) const
   if (it == query.end())
     return std::nullopt;
   return it->second;
+}
+
+const auth::Principal& ApiRequest::user() const {
+  if (!principal)
+    throw std::logic_error("a public route asked for the caller: " + path);
+  return *principal;
 }
 
 std::optional<std::string> url_decode(const std::string& text) {
@@ -29,6 +38,25 @@ std::optional<std::string> url_decode(const std::string& text) {
     }
   }
   return out;
+}
+
+std::optional<std::map<std::string, std::string>> parse_form(const std::string& body) {
+  std::map<std::string, std::string> form;
+  std::size_t start = 0;
+  while (start < body.size()) {
+    const auto end = std::min(body.find('&', start), body.size());
+    const std::string pair = body.substr(start, end - start);
+    start = end + 1;
+    if (pair.empty())
+      continue;
+    const auto equals = pair.find('=');
+    const auto name = url_decode(pair.substr(0, equals));
+    const auto value =
+        url_decode(equals == std::string::npos ? std::string() : pair.substr(equals + 1));
+    if (!name || !value || name->empty() || !form.emplace(*name, *value).second)
+      return std::nullopt;
+  }
+  return form;
 }
 
 }  // namespace faultline::api

@@ -16,6 +16,8 @@ ApiSettings ApiSettings::from(const Environment& env) {
   s.workers = static_cast<std::size_t>(env.integer("FAULTLINE_API_WORKERS", 4, 1, 256));
   s.database = DatabaseSettings::from(env, s.workers);
   s.default_github_token = env.text("FAULTLINE_GITHUB_TOKEN", "");
+  s.auth = auth::AuthSettings::from(env);
+  s.cors_origins = env.list("FAULTLINE_CORS_ORIGINS");
   return s;
 }
 
@@ -26,8 +28,9 @@ ApiServer::ApiServer(const ApiSettings& settings, Database& database, metrics::R
       registry_(registry),
       repositories_(secrets, !settings.default_github_token.empty()),
       github_(github),
+      auth_(settings.auth, database, registry),
       workers_(settings.workers, 1024),
-      routes_(router_, workers_, registry_),
+      routes_(router_, workers_, registry_, auth_.authenticator(), settings.cors_origins),
       endpoint_(Pistache::Address(settings.address.host, Pistache::Port(settings.address.port))) {
   declare_routes();
 }
@@ -51,15 +54,18 @@ void ApiServer::declare_routes() {
     return http::Reply{200, registry_.render(), "text/plain; version=0.0.4", {}};
   });
 
-  // The CI state. These become Access::kUser once accounts exist.
-  routes.get("/api/v1/workflow-runs", Access::kPublic, [this](const ApiRequest& request) {
+  auth_.declare_routes(routes);
+
+  // The CI state: for any signed-in user; connecting repositories (and their
+  // tokens) is for administrators.
+  routes.get("/api/v1/workflow-runs", Access::kUser, [this](const ApiRequest& request) {
     const auto filter = parse_run_filter(request);
     const auto page = parse_page(request);
     return http::json_reply(200, database_.with_session([&](soci::session& sql) {
       return list_workflow_runs(sql, filter, page);
     }));
   });
-  routes.get("/api/v1/workflow-runs/:run_id", Access::kPublic, [this](const ApiRequest& request) {
+  routes.get("/api/v1/workflow-runs/:run_id", Access::kUser, [this](const ApiRequest& request) {
     const auto run_id = positive_integer("run_id", request.params.at("run_id"));
     auto document =
         database_.with_session([&](soci::session& sql) { return get_workflow_run(sql, run_id); });
@@ -68,14 +74,14 @@ void ApiServer::declare_routes() {
     return http::json_reply(200, std::move(*document));
   });
 
-  routes.get("/api/v1/incidents", Access::kPublic, [this](const ApiRequest& request) {
+  routes.get("/api/v1/incidents", Access::kUser, [this](const ApiRequest& request) {
     const auto filter = parse_incident_filter(request);
     const auto page = parse_page(request);
     return http::json_reply(200, database_.with_session([&](soci::session& sql) {
       return list_incidents(sql, filter, page);
     }));
   });
-  routes.get("/api/v1/incidents/:id", Access::kPublic, [this](const ApiRequest& request) {
+  routes.get("/api/v1/incidents/:id", Access::kUser, [this](const ApiRequest& request) {
     const auto id = positive_integer("id", request.params.at("id"));
     auto document =
         database_.with_session([&](soci::session& sql) { return get_incident(sql, id); });
@@ -83,28 +89,28 @@ void ApiServer::declare_routes() {
       throw ClientError(not_found("No incident " + std::to_string(id) + " is known."));
     return http::json_reply(200, std::move(*document));
   });
-  routes.post("/api/v1/incidents/:id/acknowledge", Access::kPublic,
+  routes.post("/api/v1/incidents/:id/acknowledge", Access::kUser,
               [this](const ApiRequest& request) {
                 return incident_action(request, &acknowledge_incident);
               });
-  routes.post("/api/v1/incidents/:id/resolve", Access::kPublic, [this](const ApiRequest& request) {
+  routes.post("/api/v1/incidents/:id/resolve", Access::kUser, [this](const ApiRequest& request) {
     return incident_action(request, &resolve_incident);
   });
 
-  routes.get("/api/v1/repositories", Access::kPublic, [this](const ApiRequest& request) {
+  routes.get("/api/v1/repositories", Access::kUser, [this](const ApiRequest& request) {
     const auto page = parse_page(request);
     return http::json_reply(200, database_.with_session([&](soci::session& sql) {
       return repositories_.list(sql, page);
     }));
   });
-  routes.post("/api/v1/repositories", Access::kPublic, [this](const ApiRequest& request) {
+  routes.post("/api/v1/repositories", Access::kAdmin, [this](const ApiRequest& request) {
     const auto body = json_body(request);
     auto [status, document] = database_.with_session([&](soci::session& sql) {
       return repositories_.connect(sql, body, &github_, settings_.default_github_token);
     });
     return http::json_reply(status, std::move(document));
   });
-  routes.get("/api/v1/repositories/:id", Access::kPublic, [this](const ApiRequest& request) {
+  routes.get("/api/v1/repositories/:id", Access::kUser, [this](const ApiRequest& request) {
     const auto id = positive_integer("id", request.params.at("id"));
     auto document =
         database_.with_session([&](soci::session& sql) { return repositories_.get(sql, id); });
@@ -112,7 +118,7 @@ void ApiServer::declare_routes() {
       throw ClientError(not_found("No repository " + std::to_string(id) + "."));
     return http::json_reply(200, std::move(*document));
   });
-  routes.patch("/api/v1/repositories/:id", Access::kPublic, [this](const ApiRequest& request) {
+  routes.patch("/api/v1/repositories/:id", Access::kAdmin, [this](const ApiRequest& request) {
     const auto id = positive_integer("id", request.params.at("id"));
     const auto body = json_body(request);
     auto document = database_.with_session(
@@ -121,7 +127,7 @@ void ApiServer::declare_routes() {
       throw ClientError(not_found("No repository " + std::to_string(id) + "."));
     return http::json_reply(200, std::move(*document));
   });
-  routes.remove("/api/v1/repositories/:id", Access::kPublic, [this](const ApiRequest& request) {
+  routes.remove("/api/v1/repositories/:id", Access::kAdmin, [this](const ApiRequest& request) {
     const auto id = positive_integer("id", request.params.at("id"));
     if (!database_.with_session(
             [&](soci::session& sql) { return repositories_.disconnect(sql, id); }))
@@ -129,7 +135,7 @@ void ApiServer::declare_routes() {
     return http::Reply{204, "", "application/json", {}};
   });
 
-  routes.get("/api/v1/reconciliations", Access::kPublic, [this](const ApiRequest& request) {
+  routes.get("/api/v1/reconciliations", Access::kUser, [this](const ApiRequest& request) {
     const auto page = parse_page(request);
     return http::json_reply(200, database_.with_session([&](soci::session& sql) {
       return list_reconciliations(sql, page);

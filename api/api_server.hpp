@@ -10,6 +10,7 @@
 
 #include "common/http.hpp"
 
+#include "api/auth/auth_service.hpp"
 #include "api/repositories.hpp"
 #include "api/route_table.hpp"
 #include "api/worker_pool.hpp"
@@ -27,6 +28,8 @@ struct ApiSettings {
   int io_threads = 2;
   std::size_t workers = 4;
   DatabaseSettings database;
+  auth::AuthSettings auth;
+  std::vector<std::string> cors_origins;  // FAULTLINE_CORS_ORIGINS
 
   static ApiSettings from(const Environment& env);
 };
@@ -51,6 +54,7 @@ class ApiServer {
   metrics::Registry& registry_;
   Repositories repositories_;
   github::Client& github_;
+  auth::AuthService auth_;
   WorkerPool workers_;
   Pistache::Rest::Router router_;
   RouteTable routes_;

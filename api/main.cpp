@@ -1,34 +1,109 @@
 // faultline-api: the REST API over Faultline's PostgreSQL state.
 
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "api/api_server.hpp"
+#include "api/auth/accounts.hpp"
 #include "common/github_client.hpp"
 #include "common/http.hpp"
+#include "common/json.hpp"
 #include "common/log.hpp"
 #include "common/migrations.hpp"
 #include "common/secret_box.hpp"
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: faultline-api [migrate]
+constexpr const char* kUsage =
+    R"(usage: faultline-api [migrate | create-user --email E --role admin|user --password-stdin]
 
-  faultline-api           serves the REST API until SIGTERM
-  faultline-api migrate   applies pending migrations from schemas/db/, then exits
+  faultline-api               serves the REST API until SIGTERM
+  faultline-api migrate       applies pending migrations from schemas/db/, then exits
+  faultline-api create-user   creates an account (the first admin) with the password
+                              read from the first line of stdin, then exits
 
-Both apply migrations first, under a Postgres advisory lock.
+All apply migrations first, under a Postgres advisory lock.
 
 Environment:
   FAULTLINE_DATABASE_URL        postgresql://user:pass@host:port/db
   FAULTLINE_API_ADDR            listen address (default 127.0.0.1:8080)
   FAULTLINE_API_THREADS         HTTP I/O threads (default 2)
   FAULTLINE_API_WORKERS         request workers and database connections (default 4)
+  FAULTLINE_JWT_SECRET          signs access tokens (at least 32 bytes; required in production)
+  FAULTLINE_CORS_ORIGINS        origins allowed to call the API from a browser, comma-separated
+  FAULTLINE_AUTH_*_LIMIT        rate limits, e.g. FAULTLINE_AUTH_LOGIN_LIMIT=20/1m (see README)
   FAULTLINE_ENCRYPTION_KEY      seals repositories' tokens at rest (32 bytes, hex or base64)
   FAULTLINE_GITHUB_API_URL      looks up repositories connected before any webhook
   FAULTLINE_GITHUB_TOKEN        the token for repositories without their own
   FAULTLINE_LOG_LEVEL           debug, info, warn, error
 )";
+
+// create-user's flags; nullopt (after saying why) when they are wrong.
+struct NewUser {
+  std::string email, role;
+};
+
+std::optional<NewUser> parse_create_user(int argc, char** argv) {
+  NewUser user;
+  bool password_stdin = false;
+  for (int i = 2; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--password-stdin") {
+      password_stdin = true;
+    } else if ((flag == "--email" || flag == "--role") && i + 1 < argc) {
+      (flag == "--email" ? user.email : user.role) = argv[++i];
+    } else {
+      std::cerr << "faultline-api create-user: unexpected argument '" << flag << "'\n";
+      return std::nullopt;
+    }
+  }
+  if (user.email.empty() || user.role.empty() || !password_stdin) {
+    std::cerr << "faultline-api create-user: --email, --role and --password-stdin are required\n";
+    return std::nullopt;
+  }
+  return user;
+}
+
+int create_user(const faultline::api::ApiSettings& settings, const NewUser& wanted) {
+  using namespace faultline;
+  const auto email = api::auth::normalize_email(wanted.email);
+  if (!email || !api::auth::valid_role(wanted.role)) {
+    std::cerr << "faultline-api create-user: "
+              << (email ? "role must be admin or user" : "email is not a valid address") << "\n";
+    return 2;
+  }
+  std::string password;
+  std::getline(std::cin, password);
+  if (!password.empty() && password.back() == '\r')
+    password.pop_back();
+  if (const auto problem = api::auth::password_problem(password)) {
+    std::cerr << "faultline-api create-user: " << *problem << "\n";
+    return 2;
+  }
+  auto one = settings.database;
+  one.pool_size = 1;
+  Database database(one);
+  try {
+    const auto user = database.with_session([&](soci::session& sql) {
+      migrate(sql, schemas::migrations());
+      return api::auth::create_user(sql, api::auth::PasswordHasher(settings.auth.argon2), *email,
+                                    password, wanted.role);
+    });
+    std::cout << json::object([&](json::Writer& out) {
+      out.Key("id");
+      out.Int64(user.id);
+      out.Key("email");
+      json::write(out, user.email);
+      out.Key("role");
+      json::write(out, user.role);
+    }) << "\n";
+    return 0;
+  } catch (const api::auth::DuplicateEmail&) {
+    std::cerr << "faultline-api create-user: an account with this email already exists\n";
+    return 1;
+  }
+}
 
 }  // namespace
 
@@ -39,7 +114,7 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return 0;
   }
-  if (!command.empty() && command != "migrate") {
+  if (!command.empty() && command != "migrate" && command != "create-user") {
     std::cerr << "faultline-api: unknown command '" << command << "'\n" << kUsage;
     return 2;
   }
@@ -47,6 +122,11 @@ int main(int argc, char** argv) {
     const Environment env;
     log::configure("api", log::parse_level(env.text("FAULTLINE_LOG_LEVEL", "info")));
     const auto settings = api::ApiSettings::from(env);
+
+    if (command == "create-user") {
+      const auto wanted = parse_create_user(argc, argv);
+      return wanted ? create_user(settings, *wanted) : 2;
+    }
 
     if (command == "migrate") {
       auto one = settings.database;

@@ -1,5 +1,6 @@
 #include "api/route_table.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <memory>
@@ -18,6 +19,7 @@ ApiRequest copy_request(const Rest::Request& request, const std::string& route) 
   out.method = Http::methodString(request.method());
   out.path = request.resource();
   out.body = request.body();
+  out.client_ip = request.address().host();
   for (const auto& [name, raw] : request.headers().rawList()) {
     std::string lower = name;
     for (auto& c : lower)
@@ -53,15 +55,58 @@ ApiRequest copy_request(const Rest::Request& request, const std::string& route) 
 
 }  // namespace
 
-RouteTable::RouteTable(Rest::Router& router, WorkerPool& workers, metrics::Registry& registry)
-    : router_(router), workers_(workers), registry_(registry) {}
+RouteTable::RouteTable(Rest::Router& router, WorkerPool& workers, metrics::Registry& registry,
+                       auth::Authenticator& authenticator, std::vector<std::string> cors_origins)
+    : router_(router),
+      workers_(workers),
+      registry_(registry),
+      authenticator_(authenticator),
+      cors_origins_(std::move(cors_origins)) {}
 
-void RouteTable::add(PistacheRoute route, const std::string& path, Access, Handler handler) {
+void RouteTable::add(PistacheRoute route, const std::string& path, Access access, Handler handler) {
   route(router_, path,
-        [this, path, handler](const Rest::Request& request, Http::ResponseWriter response) {
-          dispatch(path, handler, request, std::move(response));
+        [this, path, access, handler](const Rest::Request& request, Http::ResponseWriter response) {
+          dispatch(path, access, handler, request, std::move(response));
           return Rest::Route::Result::Ok;
         });
+  if (preflight_paths_.insert(path).second)
+    Rest::Routes::Options(router_, path,
+                          [this](const Rest::Request& request, Http::ResponseWriter response) {
+                            preflight(request, std::move(response));
+                            return Rest::Route::Result::Ok;
+                          });
+}
+
+http::Headers RouteTable::cors_headers(const ApiRequest& request) const {
+  const auto origin = request.headers.find("origin");
+  if (origin == request.headers.end() ||
+      std::find(cors_origins_.begin(), cors_origins_.end(), origin->second) == cors_origins_.end())
+    return {};
+  return {{"Access-Control-Allow-Origin", origin->second},
+          {"Vary", "Origin"},
+          {"Access-Control-Expose-Headers",
+           "ETag, Location, Retry-After, RateLimit, RateLimit-Policy, X-RateLimit-Limit, "
+           "X-RateLimit-Remaining, X-RateLimit-Reset"}};
+}
+
+void RouteTable::preflight(const Rest::Request& request, Http::ResponseWriter response) {
+  http::set_connection(request, response);
+  ApiRequest copied;
+  try {
+    copied = copy_request(request, "");
+  } catch (const ClientError& e) {
+    return http::send(response, http::error_reply(e));
+  }
+  auto headers = cors_headers(copied);
+  if (headers.empty())
+    return http::send(
+        response, http::problem_reply(Problem{
+                      403, "Forbidden", "This origin may not call the API.", "cors-origin", {}}));
+  headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS");
+  headers.emplace_back("Access-Control-Allow-Headers",
+                       "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match");
+  headers.emplace_back("Access-Control-Max-Age", "600");
+  http::send(response, http::Reply{204, "", "text/plain", std::move(headers)});
 }
 
 void RouteTable::get(const std::string& path, Access access, Handler handler) {
@@ -80,27 +125,39 @@ void RouteTable::remove(const std::string& path, Access access, Handler handler)
   add(&Rest::Routes::Delete, path, access, std::move(handler));
 }
 
-void RouteTable::dispatch(const std::string& route, const Handler& handler,
+void RouteTable::dispatch(const std::string& route, Access access, const Handler& handler,
                           const Rest::Request& request, Http::ResponseWriter response) {
   http::set_connection(request, response);
   ApiRequest copied;
   try {
     copied = copy_request(request, route);
   } catch (const ClientError& e) {
-    return http::send(response, http::problem_reply(e.problem()));
+    return http::send(response, http::error_reply(e));
   }
   auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
   const auto started = std::chrono::steady_clock::now();
-  auto task = [this, route, handler, writer, started, copied = std::move(copied)] {
+  auto task = [this, route, access, handler, writer, started,
+               copied = std::move(copied)]() mutable {
     http::Reply reply;
     try {
+      if (access != Access::kPublic)
+        copied.principal = authenticator_.authenticate(copied);
+      if (access == Access::kAdmin && !copied.principal->admin())
+        throw ClientError(
+            Problem{403, "Forbidden", "This needs an administrator.", "forbidden", {}});
       reply = handler(copied);
     } catch (const ClientError& e) {
-      reply = http::problem_reply(e.problem());
+      reply = http::error_reply(e);
     } catch (const std::exception& e) {
       log::error("request failed", {{"route", route}, {"path", copied.path}, {"error", e.what()}});
       reply = http::problem_reply(internal_error());
     }
+    const bool cache_chosen = std::any_of(reply.headers.begin(), reply.headers.end(),
+                                          [](const auto& h) { return h.first == "Cache-Control"; });
+    if (!cache_chosen)
+      reply.headers.emplace_back("Cache-Control", "no-store");
+    for (auto& header : cors_headers(copied))
+      reply.headers.push_back(std::move(header));
     http::send(*writer, reply);
     registry_
         .counter("faultline_api_requests_total", "API requests answered, by route and status",

@@ -43,6 +43,12 @@ Reply problem_reply(const Problem& problem) {
   return Reply{problem.status, problem.to_json(), kProblemContentType, {}};
 }
 
+Reply error_reply(const ClientError& error) {
+  auto reply = problem_reply(error.problem());
+  reply.headers = error.headers();
+  return reply;
+}
+
 void set_connection(const Request& request, ResponseWriter& response) {
   using Pistache::Http::ConnectionControl;
   namespace Header = Pistache::Http::Header;
@@ -73,7 +79,7 @@ void respond(const Request& request, ResponseWriter& response,
   try {
     reply = handle();
   } catch (const ClientError& e) {
-    reply = problem_reply(e.problem());
+    reply = error_reply(e);
   } catch (const std::exception& e) {
     log::error("request failed", {{"path", request.resource()}, {"error", e.what()}});
     reply = problem_reply(internal_error());

@@ -31,6 +31,7 @@ struct Reply {
 
 Reply json_reply(int status, std::string body);
 Reply problem_reply(const Problem& problem);
+Reply error_reply(const ClientError& error);
 
 // Pistache answers "Connection: Close" to an HTTP/1.1 request that sent no
 // Connection header, so clients would reconnect every time. This sets the

@@ -31,6 +31,10 @@ Problem not_found(std::string detail) {
   return Problem{404, "Not Found", std::move(detail), "not-found", {}};
 }
 
+Problem unprocessable(std::string detail, std::string kind) {
+  return Problem{422, "Unprocessable Content", std::move(detail), std::move(kind), {}};
+}
+
 Problem internal_error() {
   return Problem{
       500, "Internal Server Error", "The server could not complete the request.", "internal", {}};

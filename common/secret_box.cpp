@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "common/base64.hpp"
 #include "common/crypto.hpp"
 #include "common/log.hpp"
 
@@ -35,32 +36,6 @@ std::optional<std::string> from_hex(std::string_view hex) {
 }
 
 }  // namespace
-
-std::string base64_encode(std::string_view input) {
-  std::string out(4 * ((input.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(input),
-                                static_cast<int>(input.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-  if (text.size() % 4)
-    return std::nullopt;
-  std::string out(3 * text.size() / 4, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes(text),
-                                static_cast<int>(text.size()));
-  if (n < 0)
-    return std::nullopt;
-  // EVP_DecodeBlock counts padding as zero bytes.
-  std::size_t length = static_cast<std::size_t>(n);
-  if (!text.empty() && text.back() == '=')
-    --length;
-  if (text.size() > 1 && text[text.size() - 2] == '=')
-    --length;
-  out.resize(length);
-  return out;
-}
 
 SecretBox::SecretBox(std::string key) : key_(std::move(key)) {
   if (key_.size() != kKeySize)

@@ -30,7 +30,4 @@ class SecretBox {
   std::string key_;
 };
 
-std::string base64_encode(std::string_view bytes);
-std::optional<std::string> base64_decode(std::string_view text);
-
 }  // namespace faultline

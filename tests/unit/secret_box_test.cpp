@@ -41,14 +41,5 @@ TEST(SecretBoxTest, ReadsTheKeyFromTheEnvironment) {
                ConfigError);
 }
 
-TEST(Base64Test, RoundTripsEveryLength) {
-  for (std::size_t n = 0; n < 20; ++n) {
-    const auto bytes = crypto::random_bytes(n);
-    EXPECT_EQ(base64_decode(base64_encode(bytes)), bytes) << n;
-  }
-  EXPECT_EQ(base64_encode("Man"), "TWFu");
-  EXPECT_EQ(base64_encode("Ma"), "TWE=");
-}
-
 }  // namespace
 }  // namespace faultline

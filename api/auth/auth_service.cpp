@@ -1,0 +1,361 @@
+#include "api/auth/auth_service.hpp"
+
+#include "api/json_body.hpp"
+#include "api/pagination.hpp"
+#include "common/crypto.hpp"
+#include "common/json.hpp"
+#include "common/log.hpp"
+#include "common/problem.hpp"
+
+namespace faultline::api::auth {
+namespace {
+
+constexpr const char* kWrongCredentials = "The email or password is wrong.";
+
+std::int64_t epoch_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string jwt_secret_from(const Environment& env) {
+  if (const auto secret = env.find("FAULTLINE_JWT_SECRET")) {
+    if (secret->size() < 32)
+      throw ConfigError("FAULTLINE_JWT_SECRET: expected at least 32 bytes, got " +
+                        std::to_string(secret->size()));
+    return *secret;
+  }
+  if (env.production())
+    throw ConfigError("FAULTLINE_JWT_SECRET: required in production");
+  log::warn("FAULTLINE_JWT_SECRET is not set; access tokens die with this process");
+  return crypto::random_bytes(32);
+}
+
+// A string member of the body, or a 400 naming it.
+std::string required_string(const json::Value& body, const char* key, std::size_t max_bytes) {
+  const auto value = json::string_member(body, key);
+  if (!value)
+    throw ClientError(bad_request(std::string(key) + " must be a string.", "invalid-body"));
+  if (value->size() > max_bytes)
+    throw ClientError(unprocessable(std::string(key) + " is too long."));
+  return std::string(*value);
+}
+
+ClientInfo client_of(const ApiRequest& request) {
+  const auto agent = request.headers.find("user-agent");
+  return ClientInfo{agent == request.headers.end() ? "" : agent->second, request.client_ip};
+}
+
+[[noreturn]] void refuse_credentials() {
+  throw ClientError(Problem{401, "Unauthorized", kWrongCredentials, "invalid-credentials", {}});
+}
+
+// RFC 6749 §5.2.
+http::Reply oauth_error(const std::string& error, const std::string& description) {
+  auto reply = http::json_reply(400, json::object([&](json::Writer& out) {
+                                  out.Key("error");
+                                  json::write(out, error);
+                                  out.Key("error_description");
+                                  json::write(out, description);
+                                }));
+  reply.headers = {{"Cache-Control", "no-store"}, {"Pragma", "no-cache"}};
+  return reply;
+}
+
+http::Reply no_content() {
+  return http::Reply{204, "", "application/json", {}};
+}
+
+}  // namespace
+
+AuthSettings AuthSettings::from(const Environment& env) {
+  AuthSettings s;
+  s.jwt_secret = jwt_secret_from(env);
+  s.argon2 = Argon2Parameters::from(env);
+  s.sessions = SessionSettings::from(env);
+  s.session_cache = env.duration("FAULTLINE_AUTH_SESSION_CACHE", s.session_cache);
+  s.login = RatePolicy::from(env, "FAULTLINE_AUTH_LOGIN_LIMIT", "login", "20/1m");
+  s.registration = RatePolicy::from(env, "FAULTLINE_AUTH_REGISTER_LIMIT", "register", "10/10m");
+  s.refresh = RatePolicy::from(env, "FAULTLINE_AUTH_REFRESH_LIMIT", "refresh", "60/1m");
+  s.token = RatePolicy::from(env, "FAULTLINE_AUTH_TOKEN_LIMIT", "token", "30/1m");
+  s.login_failures =
+      RatePolicy::from(env, "FAULTLINE_AUTH_LOGIN_FAILURE_LIMIT", "login-failures", "5/15m");
+  return s;
+}
+
+AuthService::AuthService(const AuthSettings& settings, Database& database,
+                         metrics::Registry& registry)
+    : settings_(settings),
+      database_(database),
+      registry_(registry),
+      hasher_(settings.argon2),
+      tokens_(settings.jwt_secret),
+      sessions_(settings.sessions),
+      authenticator_(tokens_, sessions_, database, registry, settings.session_cache) {}
+
+http::Reply AuthService::limited(const RatePolicy& policy, const ApiRequest& request,
+                                 const std::function<http::Reply()>& handle) {
+  const auto decision = database_.with_session(
+      [&](soci::session& sql) { return limiter_.hit(sql, policy, request.client_ip); });
+  if (!decision.allowed) {
+    registry_
+        .counter("faultline_api_rate_limited_total", "Requests refused by a rate limit, by policy",
+                 {{"policy", policy.name}})
+        .increment();
+    return too_many_requests(policy, decision);
+  }
+  http::Reply reply;
+  try {
+    reply = handle();
+  } catch (const ClientError& e) {
+    reply = http::error_reply(e);
+    if (reply.status == 429)
+      return reply;  // refused by a narrower limit, whose headers it carries
+  }
+  for (auto& header : rate_limit_headers(policy, decision))
+    reply.headers.push_back(std::move(header));
+  return reply;
+}
+
+std::string AuthService::token_response(const User& user, const IssuedSession& session) const {
+  const auto access = tokens_.issue(
+      AccessClaims{user.id, user.email, user.role, 0, 0, "", session.session_id}, epoch_seconds());
+  return json::object([&](json::Writer& out) {
+    out.Key("access_token");
+    json::write(out, access);
+    out.Key("token_type");
+    json::write(out, "Bearer");
+    out.Key("expires_in");
+    out.Int64(AccessTokens::kLifetimeSeconds);
+    out.Key("refresh_token");
+    json::write(out, session.refresh_token);
+    out.Key("refresh_token_expires_in");
+    out.Int64(std::max<std::int64_t>(0, session.expires_at - epoch_seconds()));
+    out.Key("session_id");
+    json::write(out, session.session_id);
+    out.Key("user");
+    out.StartObject();
+    out.Key("id");
+    out.Int64(user.id);
+    out.Key("email");
+    json::write(out, user.email);
+    out.Key("role");
+    json::write(out, user.role);
+    out.EndObject();
+  });
+}
+
+std::string AuthService::sign_in(const std::string& email, const std::string& password,
+                                 const ApiRequest& request) {
+  // An address that cannot exist is still counted and still costs a hash, so
+  // nothing about the answer tells it apart from a wrong password.
+  const auto normalized = normalize_email(email);
+  const std::string account = normalized.value_or(email.substr(0, 254));
+  const auto [locked, user] = database_.with_session([&](soci::session& sql) {
+    const auto decision = limiter_.peek(sql, settings_.login_failures, account);
+    return std::pair(decision, decision.allowed && normalized ? find_user_by_email(sql, *normalized)
+                                                              : std::nullopt);
+  });
+  if (!locked.allowed) {
+    registry_
+        .counter("faultline_api_rate_limited_total", "Requests refused by a rate limit, by policy",
+                 {{"policy", settings_.login_failures.name}})
+        .increment();
+    const auto reply = too_many_requests(settings_.login_failures, locked);
+    throw ClientError(Problem{429,
+                              "Too Many Requests",
+                              "Too many failed logins for this account; retry after " +
+                                  std::to_string(locked.reset_after) + " seconds.",
+                              "rate-limited",
+                              {}},
+                      reply.headers);
+  }
+  const bool verified = hasher_.verify(user ? user->password_hash : hasher_.decoy(), password);
+  if (!user || !verified) {
+    database_.with_session(
+        [&](soci::session& sql) { limiter_.hit(sql, settings_.login_failures, account); });
+    registry_.counter("faultline_api_logins_total", "Logins, by outcome", {{"outcome", "refused"}})
+        .increment();
+    refuse_credentials();
+  }
+  const std::string rehashed =
+      hasher_.needs_rehash(user->password_hash) ? hasher_.hash(password) : std::string();
+  const auto session = database_.with_session([&](soci::session& sql) {
+    if (!rehashed.empty())
+      replace_password_hash(sql, user->id, rehashed);
+    return sessions_.open(sql, user->id, client_of(request));
+  });
+  registry_.counter("faultline_api_logins_total", "Logins, by outcome", {{"outcome", "accepted"}})
+      .increment();
+  log::info("login", {{"user_id", user->id}, {"session_id", session.session_id}});
+  return token_response(*user, session);
+}
+
+std::string AuthService::rotate(const std::string& refresh_token, const ApiRequest& request) {
+  const auto rotation = database_.with_session(
+      [&](soci::session& sql) { return sessions_.rotate(sql, refresh_token, client_of(request)); });
+  switch (rotation.outcome) {
+    case Rotation::Outcome::kRotated:
+      return token_response(rotation.user, rotation.session);
+    case Rotation::Outcome::kReused:
+      authenticator_.forget_all();
+      registry_
+          .counter("faultline_api_refresh_reuse_total",
+                   "Retired refresh tokens presented again (sessions ended)")
+          .increment();
+      log::warn("retired refresh token presented again; its session is ended",
+                {{"client_ip", request.client_ip}});
+      throw ClientError(Problem{401,
+                                "Unauthorized",
+                                "This refresh token was already used; its session has ended.",
+                                "refresh-token-reused",
+                                {}});
+    case Rotation::Outcome::kUnknown:
+      break;
+  }
+  throw ClientError(
+      Problem{401, "Unauthorized", "The refresh token is not valid.", "invalid-refresh-token", {}});
+}
+
+http::Reply AuthService::register_account(const ApiRequest& request) {
+  return limited(settings_.registration, request, [&] {
+    const auto body = json_body(request);
+    const auto email = normalize_email(required_string(body, "email", 1024));
+    if (!email)
+      throw ClientError(unprocessable("email is not a valid address."));
+    const auto password = required_string(body, "password", 4 * kMaxPasswordLength);
+    if (const auto problem = password_problem(password))
+      throw ClientError(unprocessable(*problem, "weak-password"));
+    try {
+      const auto user = database_.with_session(
+          [&](soci::session& sql) { return create_user(sql, hasher_, *email, password, "user"); });
+      auto reply = http::json_reply(201, database_.with_session([&](soci::session& sql) {
+        return user_document(sql, user.id).value_or("{}");
+      }));
+      reply.headers.emplace_back("Location", "/api/v1/auth/me");
+      return reply;
+    } catch (const DuplicateEmail&) {
+      throw ClientError(Problem{
+          409, "Conflict", "An account with this email already exists.", "duplicate-email", {}});
+    }
+  });
+}
+
+http::Reply AuthService::login(const ApiRequest& request) {
+  return limited(settings_.login, request, [&] {
+    const auto body = json_body(request);
+    const auto email = required_string(body, "email", 1024);
+    const auto password = required_string(body, "password", 4 * kMaxPasswordLength);
+    return http::json_reply(200, sign_in(email, password, request));
+  });
+}
+
+http::Reply AuthService::refresh(const ApiRequest& request) {
+  return limited(settings_.refresh, request, [&] {
+    const auto body = json_body(request);
+    return http::json_reply(200, rotate(required_string(body, "refresh_token", 256), request));
+  });
+}
+
+http::Reply AuthService::token_endpoint(const ApiRequest& request) {
+  return limited(settings_.token, request, [&]() -> http::Reply {
+    const auto type = request.headers.find("content-type");
+    if (type == request.headers.end() ||
+        type->second.rfind("application/x-www-form-urlencoded", 0) != 0)
+      return oauth_error("invalid_request", "Send the body as application/x-www-form-urlencoded.");
+    const auto form = parse_form(request.body);
+    if (!form)
+      return oauth_error("invalid_request", "The body is not a valid form, or repeats a field.");
+    const auto field = [&](const char* name) -> std::optional<std::string> {
+      const auto it = form->find(name);
+      if (it == form->end() || it->second.empty() || it->second.size() > 1024)
+        return std::nullopt;
+      return it->second;
+    };
+    const auto grant = field("grant_type");
+    if (!grant)
+      return oauth_error("invalid_request", "grant_type is required.");
+    std::string document;
+    try {
+      if (*grant == "password") {
+        const auto username = field("username"), password = field("password");
+        if (!username || !password)
+          return oauth_error("invalid_request", "username and password are required.");
+        document = sign_in(*username, *password, request);
+      } else if (*grant == "refresh_token") {
+        const auto token = field("refresh_token");
+        if (!token)
+          return oauth_error("invalid_request", "refresh_token is required.");
+        document = rotate(*token, request);
+      } else {
+        return oauth_error("unsupported_grant_type",
+                           "Only password and refresh_token grants are supported.");
+      }
+    } catch (const ClientError& e) {
+      if (e.problem().status != 401)
+        throw;
+      return oauth_error("invalid_grant", e.problem().detail);
+    }
+    auto reply = http::json_reply(200, std::move(document));
+    reply.headers = {{"Cache-Control", "no-store"}, {"Pragma", "no-cache"}};
+    return reply;
+  });
+}
+
+void AuthService::declare_routes(RouteTable& routes) {
+  routes.post("/api/v1/auth/register", Access::kPublic,
+              [this](const ApiRequest& r) { return register_account(r); });
+  routes.post("/api/v1/auth/login", Access::kPublic,
+              [this](const ApiRequest& r) { return login(r); });
+  routes.post("/api/v1/auth/refresh", Access::kPublic,
+              [this](const ApiRequest& r) { return refresh(r); });
+  routes.post("/api/v1/auth/token", Access::kPublic,
+              [this](const ApiRequest& r) { return token_endpoint(r); });
+
+  routes.get("/api/v1/auth/me", Access::kUser, [this](const ApiRequest& r) {
+    auto document = database_.with_session(
+        [&](soci::session& sql) { return user_document(sql, r.user().user_id); });
+    if (!document)
+      throw ClientError(not_found("This account no longer exists."));
+    return http::json_reply(200, std::move(*document));
+  });
+  routes.post("/api/v1/auth/logout", Access::kUser, [this](const ApiRequest& r) {
+    database_.with_session([&](soci::session& sql) {
+      sessions_.revoke(sql, r.user().user_id, r.user().session_id, "logout");
+    });
+    authenticator_.forget(r.user().session_id);
+    return no_content();
+  });
+  routes.post("/api/v1/auth/logout-all", Access::kUser, [this](const ApiRequest& r) {
+    database_.with_session(
+        [&](soci::session& sql) { sessions_.revoke_all(sql, r.user().user_id, "logout-all"); });
+    authenticator_.forget_all();
+    return no_content();
+  });
+  routes.get("/api/v1/auth/sessions", Access::kUser, [this](const ApiRequest& r) {
+    const auto page = parse_page(r);
+    return http::json_reply(200, database_.with_session([&](soci::session& sql) {
+      return sessions_.list(sql, r.user().user_id, r.user().session_id, page);
+    }));
+  });
+  routes.post("/api/v1/auth/sessions/:id/revoke", Access::kUser, [this](const ApiRequest& r) {
+    const auto& id = r.params.at("id");
+    if (!plausible_session_id(id))
+      throw ClientError(bad_request("id must be a session id (a UUID).", "invalid-parameter"));
+    const int revoked = database_.with_session(
+        [&](soci::session& sql) { return sessions_.revoke(sql, r.user().user_id, id, "revoked"); });
+    if (revoked == 0)
+      throw ClientError(not_found("You have no session " + id + "."));
+    authenticator_.forget(id);
+    return no_content();
+  });
+  routes.post("/api/v1/auth/sessions/revoke-others", Access::kUser, [this](const ApiRequest& r) {
+    const int revoked = database_.with_session([&](soci::session& sql) {
+      return sessions_.revoke_others(sql, r.user().user_id, r.user().session_id);
+    });
+    authenticator_.forget_all();
+    return http::json_reply(200, "{\"revoked\":" + std::to_string(revoked) + "}");
+  });
+}
+
+}  // namespace faultline::api::auth

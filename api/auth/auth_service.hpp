@@ -1,0 +1,77 @@
+#pragma once
+
+// /api/v1/auth: accounts, logins, refresh-token rotation, sessions, and the
+// OAuth 2.0 token endpoint, all behind the rate limits.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/auth/access_token.hpp"
+#include "api/auth/accounts.hpp"
+#include "api/auth/authenticator.hpp"
+#include "api/auth/password_hasher.hpp"
+#include "api/auth/rate_limiter.hpp"
+#include "api/auth/sessions.hpp"
+#include "api/route_table.hpp"
+#include "common/config.hpp"
+#include "common/database.hpp"
+
+namespace faultline::api::auth {
+
+struct AuthSettings {
+  std::string jwt_secret;  // FAULTLINE_JWT_SECRET
+  Argon2Parameters argon2;
+  SessionSettings sessions;
+  std::chrono::milliseconds session_cache{2000};  // FAULTLINE_AUTH_SESSION_CACHE
+  // Per client address: FAULTLINE_AUTH_{LOGIN,REGISTER,REFRESH,TOKEN}_LIMIT.
+  RatePolicy login{"login", 20, std::chrono::seconds(60)};
+  RatePolicy registration{"register", 10, std::chrono::seconds(600)};
+  RatePolicy refresh{"refresh", 60, std::chrono::seconds(60)};
+  RatePolicy token{"token", 30, std::chrono::seconds(60)};
+  // Failed logins per account: FAULTLINE_AUTH_LOGIN_FAILURE_LIMIT.
+  RatePolicy login_failures{"login-failures", 5, std::chrono::seconds(900)};
+
+  static AuthSettings from(const Environment& env);
+};
+
+class AuthService {
+ public:
+  AuthService(const AuthSettings& settings, Database& database, metrics::Registry& registry);
+
+  Authenticator& authenticator() { return authenticator_; }
+  const PasswordHasher& hasher() const { return hasher_; }
+
+  void declare_routes(RouteTable& routes);
+
+ private:
+  http::Reply login(const ApiRequest& request);
+  http::Reply refresh(const ApiRequest& request);
+  http::Reply token_endpoint(const ApiRequest& request);
+  http::Reply register_account(const ApiRequest& request);
+
+  // Checks a password login and opens a session: the token response, or a
+  // ClientError (401 with one body for every wrong email or password, 429).
+  std::string sign_in(const std::string& email, const std::string& password,
+                      const ApiRequest& request);
+  // Rotates a refresh token: the token response, or a ClientError 401.
+  std::string rotate(const std::string& refresh_token, const ApiRequest& request);
+  std::string token_response(const User& user, const IssuedSession& session) const;
+
+  // Runs `handle` after counting the request against `policy` for the
+  // client's address; every answer carries the policy's headers.
+  http::Reply limited(const RatePolicy& policy, const ApiRequest& request,
+                      const std::function<http::Reply()>& handle);
+
+  AuthSettings settings_;
+  Database& database_;
+  metrics::Registry& registry_;
+  PasswordHasher hasher_;
+  AccessTokens tokens_;
+  Sessions sessions_;
+  RateLimiter limiter_;
+  Authenticator authenticator_;
+};
+
+}  // namespace faultline::api::auth
