@@ -19,7 +19,7 @@ json::Document json_body(const ApiRequest& request) {
     return document;
   } catch (const json::ParseError& e) {
     throw ClientError(
-        bad_request(std::string("The body is not valid JSON: ") + e.what() + ".", "invalid-body"));
+        bad_request(std::string("The body is not valid JSON: ") + e.what(), "invalid-body"));
   }
 }
 

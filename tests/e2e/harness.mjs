@@ -159,6 +159,7 @@ export class System {
       FAULTLINE_GITHUB_API_URL: 'http://127.0.0.1:9',
       FAULTLINE_RECONCILE_INTERVAL: '1h',
       FAULTLINE_LOG_LEVEL: 'info',
+      FAULTLINE_JWT_SECRET: crypto.randomBytes(32).toString('hex'),
     };
     this.ingest = new Service('faultline-ingest', [], this.env, this.scratch);
     this.processors = new Service('faultline-processors', [], this.env, this.scratch);
@@ -167,6 +168,28 @@ export class System {
     this.api = new Service('faultline-api', [], this.env, this.scratch);
     this.ingestUrl = `http://127.0.0.1:${await this.ingest.port()}`;
     this.apiUrl = `http://127.0.0.1:${await this.api.port()}`;
+    this.accessToken = await this.signIn();
+  }
+
+  // Creates the first admin the way an operator does (create-user, password on
+  // stdin) and signs in through the API: the access token for every API call.
+  async signIn() {
+    const email = 'ops@example.com', password = crypto.randomBytes(18).toString('base64');
+    await new Promise((resolve, reject) => {
+      const child = spawn(path.join(binDir, 'faultline-api'),
+        ['create-user', '--email', email, '--role', 'admin', '--password-stdin'],
+        {env: {...process.env, ...this.env}, stdio: ['pipe', 'ignore', 'pipe']});
+      let stderr = '';
+      child.stderr.on('data', (chunk) => { stderr += chunk; });
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`create-user exited ${code}: ${stderr}`))));
+      child.stdin.end(password + '\n');
+    });
+    const response = await fetch(`${this.apiUrl}/api/v1/auth/login`, {
+      method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({email, password})});
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`login answered ${response.status}: ${text}`);
+    return JSON.parse(text).access_token;
   }
 
   get services() {

@@ -65,7 +65,7 @@ async function deliver(event, body, {secret = secrets[1], delivery = crypto.rand
 }
 
 async function getJson(path) {
-  const response = await fetch(system.apiUrl + path);
+  const response = await fetch(system.apiUrl + path, {headers: {authorization: `Bearer ${system.accessToken}`}});
   const text = await response.text();
   return {status: response.status, type: response.headers.get('content-type'), body: text ? JSON.parse(text) : null, text};
 }
@@ -436,7 +436,7 @@ systemCase('ingest keeps HTTP/1.1 connections alive', async () => {
 
 systemCase('the API is up and refuses malformed requests with problems', async () => {
   for (const path of ['/health', '/ready']) {
-    const response = await fetch(system.apiUrl + path);
+    const response = await fetch(system.apiUrl + path, {headers: {authorization: `Bearer ${system.accessToken}`}});
     assert.equal(response.status, 200, `${path}: ${await response.text()}`);
   }
   const rows = [
@@ -455,7 +455,14 @@ systemCase('the API is up and refuses malformed requests with problems', async (
     ['/api/v1/nowhere', 404],
     ['/nowhere', 404],
   ];
-  for (const [path, status] of rows) await readProblem(await fetch(system.apiUrl + path), status, assert, path);
+  const authorization = {authorization: `Bearer ${system.accessToken}`};
+  for (const [path, status] of rows) await readProblem(await fetch(system.apiUrl + path, {headers: authorization}), status, assert, path);
+  // Without a valid access token the CI state is not shown at all.
+  for (const headers of [{}, {authorization: 'Bearer nonsense'}, {authorization: `Basic ${Buffer.from('a:b').toString('base64')}`}]) {
+    const response = await fetch(`${system.apiUrl}/api/v1/workflow-runs`, {headers});
+    await readProblem(response, 401, assert, JSON.stringify(headers));
+    assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer /);
+  }
 
   const max = await getJson('/api/v1/workflow-runs?page_size=100');
   assert.equal(max.status, 200, max.text);

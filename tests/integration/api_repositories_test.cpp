@@ -7,6 +7,7 @@
 
 #include "common/database.hpp"
 #include "common/json.hpp"
+#include "tests/support/api_process.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/fake_github.hpp"
 #include "tests/support/http_client.hpp"
@@ -26,26 +27,28 @@ class ApiRepositoriesTest : public ::testing::Test {
              "first_failed_run_id,"
              " last_failed_run_id) VALUES (555, '31', 'main', 'open', 1, 1)";
     }
-    api_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{binary("faultline-api")},
-        std::map<std::string, std::string>{{"FAULTLINE_DATABASE_URL", database_.url()},
-                                           {"FAULTLINE_API_ADDR", "127.0.0.1:0"},
-                                           {"FAULTLINE_GITHUB_API_URL", github_.url()},
-                                           {"FAULTLINE_ENCRYPTION_KEY", std::string(64, 'c')}},
-        scratch_path("api.log"));
-    base_ = "http://127.0.0.1:" +
-            std::to_string(log_field_int(api_->wait_for_log("\"msg\":\"listening\"", 20s), "port"));
+    api_ = std::make_unique<ApiProcess>(
+        database_,
+        std::map<std::string, std::string>{{"FAULTLINE_GITHUB_API_URL", github_.url()},
+                                           {"FAULTLINE_ENCRYPTION_KEY", std::string(64, 'c')}});
+    base_ = api_->base();
+    admin_ = new_account(database_, client_, base_, "admin@example.com", "admin").authorization();
+    user_ = new_account(database_, client_, base_, "user@example.com").authorization();
   }
 
+  // As the administrator unless `as` names another Authorization header.
   HttpResponse send(const std::string& method, const std::string& path,
-                    const std::string& body = "", const std::string& type = "application/json") {
-    return client_.request(method, base_ + path, {"Content-Type: " + type}, body);
+                    const std::string& body = "", const std::string& type = "application/json",
+                    const std::string& as = "") {
+    return client_.request(method, base_ + path,
+                           {"Content-Type: " + type, as.empty() ? admin_ : as}, body);
   }
 
   TestDatabase database_;
   FakeGitHub github_;
-  std::unique_ptr<ChildProcess> api_;
+  std::unique_ptr<ApiProcess> api_;
   std::string base_;
+  std::string admin_, user_;
   HttpClient client_;
 };
 
@@ -66,7 +69,7 @@ TEST_F(ApiRepositoriesTest, ConnectsATrackedRepositoryAndNeverShowsItsToken) {
             1);
 
   EXPECT_EQ(send("POST", "/api/v1/repositories", R"({"full_name":"octo/widgets"})").status, 200);
-  const auto list = client_.get(base_ + "/api/v1/repositories");
+  const auto list = client_.get(base_ + "/api/v1/repositories", {admin_});
   EXPECT_EQ(list.status, 200);
   EXPECT_EQ(list.body.find("ghp_"), std::string::npos);
 
@@ -78,8 +81,28 @@ TEST_F(ApiRepositoriesTest, ConnectsATrackedRepositoryAndNeverShowsItsToken) {
 
   EXPECT_EQ(send("DELETE", "/api/v1/repositories/555").status, 204);
   EXPECT_FALSE(
-      json::parse(client_.get(base_ + "/api/v1/repositories/555").body)["connected"].GetBool());
+      json::parse(client_.get(base_ + "/api/v1/repositories/555", {admin_}).body)["connected"]
+          .GetBool());
   EXPECT_EQ(send("DELETE", "/api/v1/repositories/999").status, 404);
+}
+
+TEST_F(ApiRepositoriesTest, OnlyAdministratorsChangeRepositories) {
+  const auto body = R"({"full_name":"octo/widgets","token":"ghp_x"})";
+  EXPECT_EQ(send("POST", "/api/v1/repositories", body, "application/json", user_).status, 403);
+  EXPECT_EQ(send("PATCH", "/api/v1/repositories/555", "{}", "application/json", user_).status, 403);
+  EXPECT_EQ(send("DELETE", "/api/v1/repositories/555", "", "application/json", user_).status, 403);
+  EXPECT_EQ(send("GET", "/api/v1/repositories", "", "application/json", user_).status, 200);
+  EXPECT_EQ(send("POST", "/api/v1/incidents/1/acknowledge", "", "application/json", user_).status,
+            200);
+  // Without a token, or with a garbage one, nothing at all.
+  for (const std::string as :
+       {"Authorization: Bearer nonsense", "Authorization: Basic YTpi", "X-None: 1"}) {
+    auto refused = send("GET", "/api/v1/repositories", "", "application/json", as);
+    EXPECT_EQ(refused.status, 401) << as;
+    EXPECT_EQ(refused.headers["content-type"], "application/problem+json");
+    EXPECT_NE(refused.headers["www-authenticate"].find("Bearer"), std::string::npos);
+  }
+  EXPECT_EQ(database_.count("SELECT count(*) FROM repositories WHERE connected"), 0);
 }
 
 TEST_F(ApiRepositoriesTest, RefusesBadRepositoryRequests) {

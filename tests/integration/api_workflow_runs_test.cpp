@@ -7,6 +7,7 @@
 
 #include "common/database.hpp"
 #include "common/json.hpp"
+#include "tests/support/api_process.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/http_client.hpp"
 
@@ -46,13 +47,10 @@ class ApiWorkflowRunsTest : public ::testing::Test {
           sql << seed.substr(start, end - start);
       tx.commit();
     }
-    api_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{binary("faultline-api")},
-        std::map<std::string, std::string>{{"FAULTLINE_DATABASE_URL", database_->url()},
-                                           {"FAULTLINE_API_ADDR", "127.0.0.1:0"}},
-        scratch_path("api.log"));
-    const auto port = log_field_int(api_->wait_for_log("\"msg\":\"listening\"", 20s), "port");
-    base_ = "http://127.0.0.1:" + std::to_string(port);
+    api_ = std::make_unique<ApiProcess>(*database_);
+    base_ = api_->base();
+    HttpClient client;
+    authorization_ = new_account(*database_, client, base_, "reader@example.com").authorization();
   }
   static void TearDownTestSuite() {
     api_.reset();
@@ -61,14 +59,14 @@ class ApiWorkflowRunsTest : public ::testing::Test {
 
   static json::Document get_json(const std::string& path, long expected_status) {
     HttpClient client;
-    auto response = client.get(base_ + path);
+    auto response = client.get(base_ + path, {authorization_});
     EXPECT_EQ(response.status, expected_status) << path << ": " << response.body;
     return json::parse(response.body);
   }
 
   static void expect_problem(const std::string& path, long status) {
     HttpClient client;
-    auto response = client.get(base_ + path);
+    auto response = client.get(base_ + path, {authorization_});
     EXPECT_EQ(response.status, status) << path << ": " << response.body;
     EXPECT_EQ(response.headers["content-type"], "application/problem+json") << path;
     const auto body = json::parse(response.body);
@@ -78,7 +76,8 @@ class ApiWorkflowRunsTest : public ::testing::Test {
   }
 
   static inline std::unique_ptr<TestDatabase> database_;
-  static inline std::unique_ptr<ChildProcess> api_;
+  static inline std::unique_ptr<ApiProcess> api_;
+  static inline std::string authorization_;
   static inline std::string base_;
 };
 
