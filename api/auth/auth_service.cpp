@@ -170,7 +170,13 @@ std::string AuthService::sign_in(const std::string& email, const std::string& pa
                               {}},
                       reply.headers);
   }
+  const auto started = std::chrono::steady_clock::now();
   const bool verified = hasher_.verify(user ? user->password_hash : hasher_.decoy(), password);
+  registry_
+      .histogram("faultline_api_password_verify_seconds",
+                 "Time to verify a password with Argon2id (the cost of a login by design)",
+                 metrics::latency_buckets())
+      .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!user || !verified) {
     database_.with_session(
         [&](soci::session& sql) { limiter_.hit(sql, settings_.login_failures, account); });

@@ -1,5 +1,7 @@
 -- wrk script: signed workflow_job deliveries on keep-alive connections.
 -- Environment: BENCH_BODY_FILE, BENCH_SIGNATURE, BENCH_DELAY_MS (0: as fast as possible).
+dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
+
 local body_file = io.open(os.getenv("BENCH_BODY_FILE"), "rb")
 local body = body_file:read("*a")
 body_file:close()
@@ -40,12 +42,5 @@ if delay_ms > 0 then
 end
 
 function done(summary, latency, requests)
-  local failed = 0
-  for _, t in ipairs(threads) do failed = failed + (t:get("failures") or 0) end
-  io.write(string.format(
-    '{"requests":%d,"duration_s":%.3f,"requests_per_s":%.1f,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,"non_2xx":%d,"socket_errors":%d}\n',
-    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
-    latency.max / 1000, failed,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+  report(threads, summary, latency)
 end

@@ -123,12 +123,17 @@ TEST_F(ApiAuthTest, RefusesBadRegistrationsClearly) {
   expect("", 400, problem);
   expect(R"({"email":")" + std::string(5000, 'a') + R"(@example.com","password":"x"})", 422,
          problem);
-  const auto oversized = post_json("/api/v1/auth/register", std::string(2 * 1024 * 1024, ' '));
+  // On a connection of its own: Pistache goes on reading an over-limit body as
+  // further requests of the same connection (README, Known limits).
+  HttpClient once;
+  const auto oversized =
+      once.request("POST", api_->base() + "/api/v1/auth/register",
+                   {"Content-Type: application/json"}, std::string(2 * 1024 * 1024, ' '));
   EXPECT_EQ(oversized.status, 413);
   const auto wrong_type =
       client_.request("POST", api_->base() + "/api/v1/auth/register", {"Content-Type: text/plain"},
                       credentials("ada@example.com", kTestPassword));
-  EXPECT_EQ(wrong_type.status, 415);
+  EXPECT_EQ(wrong_type.status, 415) << wrong_type.body;
   EXPECT_EQ(database_.count("SELECT count(*) FROM users"), 0);
 }
 

@@ -11,6 +11,7 @@
 #include "common/json.hpp"
 #include "common/soci.hpp"
 #include "common/topics.hpp"
+#include "tests/support/api_process.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/run_events.hpp"
@@ -92,25 +93,22 @@ TEST_F(IncidentsProcessorTest, FailureOpensRecursAndSuccessResolves) {
   EXPECT_EQ(incident_events(3), (std::vector<std::string>{"opened", "recurred", "resolved"}));
 
   // The API shows it, with the runs that made it.
-  ChildProcess api(
-      {binary("faultline-api")},
-      {{"FAULTLINE_DATABASE_URL", database_.url()}, {"FAULTLINE_API_ADDR", "127.0.0.1:0"}},
-      scratch_path("api.log"));
-  const auto base =
-      "http://127.0.0.1:" +
-      std::to_string(log_field_int(api.wait_for_log("\"msg\":\"listening\"", 20s), "port"));
+  ApiProcess api(database_);
+  const auto& base = api.base();
   HttpClient client;
-  const auto list = json::parse(client.get(base + "/api/v1/incidents?state=resolved").body);
+  const auto reader = new_account(database_, client, base, "reader@example.com").authorization();
+  const auto list =
+      json::parse(client.get(base + "/api/v1/incidents?state=resolved", {reader}).body);
   ASSERT_EQ(json::integer_member(list, "total"), 1);
   const auto id = *json::integer_member((*json::member(list, "items"))[0], "id");
-  const auto detail = client.get(base + "/api/v1/incidents/" + std::to_string(id));
+  const auto detail = client.get(base + "/api/v1/incidents/" + std::to_string(id), {reader});
   ASSERT_EQ(detail.status, 200) << detail.body;
   const auto incident = json::parse(detail.body);
   EXPECT_EQ(json::string_member(incident, "state"), "resolved");
   EXPECT_EQ(json::string_member(incident, "repository"), "octo/widgets");
   EXPECT_EQ((*json::member(incident, "runs")).GetArray().Size(), 3u);
-  EXPECT_EQ(client.get(base + "/api/v1/incidents?state=bogus").status, 400);
-  EXPECT_EQ(client.get(base + "/api/v1/incidents/999999").status, 404);
+  EXPECT_EQ(client.get(base + "/api/v1/incidents?state=bogus", {reader}).status, 400);
+  EXPECT_EQ(client.get(base + "/api/v1/incidents/999999", {reader}).status, 404);
 }
 
 TEST_F(IncidentsProcessorTest, RedeliveriesAndReplaysChangeNothing) {
