@@ -58,6 +58,7 @@ Environment:
   FAULTLINE_KAFKA_<PROP>        any librdkafka property
   FAULTLINE_PROCESSORS_ADDR     /health and /metrics (default 127.0.0.1:8082)
   FAULTLINE_PROCESSORS_BATCH    largest batch per transaction (default 2000)
+  FAULTLINE_PROCESSORS_CONSUMERS  consumers per role for runs and incidents (default 2)
   FAULTLINE_GITHUB_API_URL      default https://api.github.com
   FAULTLINE_GITHUB_TOKEN        used for repositories without a token of their own
   FAULTLINE_ENCRYPTION_KEY      decrypts repositories' stored tokens (32 bytes, hex or base64)
@@ -214,7 +215,12 @@ int main(int argc, char** argv) {
     log::configure("processors", log::parse_level(env.text("FAULTLINE_LOG_LEVEL", "info")));
     const auto roles = parse_roles(roles_arg);
     const auto kafka_settings = kafka::Settings::from(env);
-    const auto database_settings = DatabaseSettings::from(env, 6);
+    // Consumers of the runs and incidents roles, side by side in each group:
+    // the partitions are shared out, and each consumer has its own database
+    // connection, so batches of different partitions are applied in parallel.
+    const auto consumers = static_cast<int>(env.integer("FAULTLINE_PROCESSORS_CONSUMERS", 2, 1, 6));
+    const auto database_settings =
+        DatabaseSettings::from(env, static_cast<std::size_t>(2 * consumers + 4));
     const auto status_address = env.address("FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:8082");
     const auto max_batch =
         static_cast<std::size_t>(env.integer("FAULTLINE_PROCESSORS_BATCH", 2000, 1, 10000));
@@ -246,12 +252,14 @@ int main(int argc, char** argv) {
           kafka_settings, database, producer, *handler, registry);
       running.push_back({std::move(handler), std::move(consumer)});
     };
-    if (roles.count("runs"))
-      add_role(std::make_unique<processors::RunsHandler>("faultline-runs"), "faultline-runs",
-               {topics::kWorkflowRun, topics::kWorkflowJob});
-    if (roles.count("incidents"))
-      add_role(std::make_unique<processors::IncidentsHandler>(), "faultline-incidents",
-               {topics::kWorkflowRun});
+    for (int i = 0; i < consumers; ++i) {
+      if (roles.count("runs"))
+        add_role(std::make_unique<processors::RunsHandler>("faultline-runs"), "faultline-runs",
+                 {topics::kWorkflowRun, topics::kWorkflowJob});
+      if (roles.count("incidents"))
+        add_role(std::make_unique<processors::IncidentsHandler>(), "faultline-incidents",
+                 {topics::kWorkflowRun});
+    }
     processors::OutboxRelay relay(database, producer, registry);
 
     // GitHub mutations are paced a second apart, so the issues role takes

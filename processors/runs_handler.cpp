@@ -12,12 +12,20 @@ namespace {
 // Rows arrive as one JSON array per table; jsonb_to_recordset turns them into
 // a set, so a batch of any size is one statement.
 
-constexpr const char* kUpsertRepositories = R"sql(
-INSERT INTO repositories AS r (id, full_name)
-SELECT DISTINCT ON (id) id, full_name
-FROM jsonb_to_recordset(:rows::jsonb) AS x(id bigint, full_name text)
+// New repositories are inserted; known ones are touched at most once a minute
+// (or when renamed), so consumers working side by side seldom wait for each
+// other's repository rows.
+constexpr const char* kInsertRepositories = R"sql(
+INSERT INTO repositories (id, full_name)
+SELECT id, full_name FROM jsonb_to_recordset(:rows::jsonb) AS x(id bigint, full_name text)
 ORDER BY id
-ON CONFLICT (id) DO UPDATE SET full_name = EXCLUDED.full_name, last_seen = now()
+ON CONFLICT (id) DO NOTHING
+)sql";
+
+constexpr const char* kTouchRepositories = R"sql(
+UPDATE repositories AS r SET full_name = x.full_name, last_seen = now()
+FROM jsonb_to_recordset(:rows::jsonb) AS x(id bigint, full_name text)
+WHERE r.id = x.id AND (r.full_name <> x.full_name OR r.last_seen < now() - interval '1 minute')
 )sql";
 
 // Metadata fills in whatever is known; status, conclusion and updated_at move
@@ -254,7 +262,11 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
   Rows repositories;
   for (const auto& [id, full_name] : repository_names)
     add_repository(repositories, events::Repository{id, full_name});
-  execute(sql, kUpsertRepositories, repositories);
+  if (!repositories.empty()) {
+    const std::string json = repositories.finish();
+    sql << kInsertRepositories, soci::use(json, "rows");
+    sql << kTouchRepositories, soci::use(json, "rows");
+  }
   execute(sql, kUpsertRuns, runs);
   if (!jobs.empty()) {
     // The same rows serve both statements; each reads the columns it needs.

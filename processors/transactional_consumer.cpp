@@ -10,6 +10,19 @@ namespace faultline::processors {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+// Errors that say nothing about the messages: a deadlock or serialization
+// failure between consumers (class 40), a lost connection (08), a server short
+// of resources (53) or shutting down (57P). The batch is retried as it is,
+// never split or dead-lettered.
+bool transient(const std::string& sqlstate) {
+  return sqlstate.rfind("40", 0) == 0 || sqlstate.rfind("08", 0) == 0 ||
+         sqlstate.rfind("53", 0) == 0 || sqlstate.rfind("57P", 0) == 0;
+}
+
+}  // namespace
+
 TransactionalConsumer::TransactionalConsumer(ConsumerSettings settings,
                                              const kafka::Settings& kafka, Database& database,
                                              kafka::Producer& dead_letters, BatchHandler& handler,
@@ -124,6 +137,11 @@ TransactionalConsumer::Outcome TransactionalConsumer::commit(
       } catch (const RetryLater& e) {
         error = e.what();
         return Outcome::kUnavailable;
+      } catch (const soci::postgresql_soci_error& e) {
+        error = e.what();
+        if (transient(e.sqlstate()))
+          return Outcome::kUnavailable;
+        return sql.is_connected() ? Outcome::kFailed : Outcome::kUnavailable;
       } catch (const std::exception& e) {
         error = e.what();
         return sql.is_connected() ? Outcome::kFailed : Outcome::kUnavailable;
