@@ -6,6 +6,8 @@
 #include "api/route_table.hpp"
 #include "api/workflow_runs.hpp"
 #include "common/http.hpp"
+#include "common/log.hpp"
+#include "schemas/embedded.hpp"
 
 namespace faultline::api {
 
@@ -18,6 +20,7 @@ ApiSettings ApiSettings::from(const Environment& env) {
   s.default_github_token = env.text("FAULTLINE_GITHUB_TOKEN", "");
   s.auth = auth::AuthSettings::from(env);
   s.cors_origins = env.list("FAULTLINE_CORS_ORIGINS");
+  s.cleanup_interval = env.duration("FAULTLINE_API_CLEANUP_INTERVAL", s.cleanup_interval);
   return s;
 }
 
@@ -29,13 +32,17 @@ ApiServer::ApiServer(const ApiSettings& settings, Database& database, metrics::R
       repositories_(secrets, !settings.default_github_token.empty()),
       github_(github),
       auth_(settings.auth, database, registry),
+      idempotency_(database, registry),
       workers_(settings.workers, 1024),
-      routes_(router_, workers_, registry_, auth_.authenticator(), settings.cors_origins),
+      routes_(router_, workers_, registry_, auth_.authenticator(), idempotency_,
+              settings.cors_origins),
       endpoint_(Pistache::Address(settings.address.host, Pistache::Port(settings.address.port))) {
   declare_routes();
 }
 
-ApiServer::~ApiServer() = default;
+ApiServer::~ApiServer() {
+  stop();
+}
 
 void ApiServer::declare_routes() {
   auto& routes = routes_;
@@ -54,7 +61,26 @@ void ApiServer::declare_routes() {
     return http::Reply{200, registry_.render(), "text/plain; version=0.0.4", {}};
   });
 
+  routes.get("/openapi.json", Access::kPublic, [](const ApiRequest&) {
+    auto reply = http::json_reply(200, std::string(schemas::openapi_json()));
+    reply.headers.emplace_back("Cache-Control", "public, max-age=300");
+    return reply;
+  });
+
   auth_.declare_routes(routes);
+  declare_ci_routes();
+  declare_content_routes();
+
+  router_.addNotFoundHandler(
+      [](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response) {
+        http::respond(request, response,
+                      [] { return http::problem_reply(not_found("No such endpoint.")); });
+        return Pistache::Rest::Route::Result::Ok;
+      });
+}
+
+void ApiServer::declare_ci_routes() {
+  auto& routes = routes_;
 
   // The CI state: for any signed-in user; connecting repositories (and their
   // tokens) is for administrators.
@@ -141,13 +167,6 @@ void ApiServer::declare_routes() {
       return list_reconciliations(sql, page);
     }));
   });
-
-  router_.addNotFoundHandler(
-      [](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response) {
-        http::respond(request, response,
-                      [] { return http::problem_reply(not_found("No such endpoint.")); });
-        return Pistache::Rest::Route::Result::Ok;
-      });
 }
 
 http::Reply ApiServer::incident_action(const ApiRequest& request,
@@ -164,10 +183,38 @@ void ApiServer::start() {
   endpoint_.init(http::endpoint_options(settings_.io_threads, 1024 * 1024));
   endpoint_.setHandler(router_.handler());
   endpoint_.serveThreaded();
+  started_ = true;
+  cleanup_ = std::thread([this] { clean_up_periodically(); });
 }
 
 void ApiServer::stop() {
-  endpoint_.shutdown();
+  {
+    std::lock_guard lock(cleanup_mutex_);
+    if (stopping_)
+      return;
+    stopping_ = true;
+  }
+  cleanup_wake_.notify_all();
+  if (cleanup_.joinable())
+    cleanup_.join();
+  if (started_)
+    endpoint_.shutdown();
+}
+
+void ApiServer::clean_up_periodically() {
+  std::unique_lock lock(cleanup_mutex_);
+  while (!cleanup_wake_.wait_for(lock, settings_.cleanup_interval, [this] { return stopping_; })) {
+    lock.unlock();
+    try {
+      const auto removed = idempotency_.remove_expired();
+      if (removed > 0)
+        log::info("expired idempotency keys removed",
+                  {{"count", static_cast<std::int64_t>(removed)}});
+    } catch (const std::exception& e) {
+      log::warn("idempotency key cleanup failed; retrying later", {{"error", e.what()}});
+    }
+    lock.lock();
+  }
 }
 
 }  // namespace faultline::api

@@ -3,14 +3,18 @@
 #include <pistache/endpoint.h>
 #include <pistache/router.h>
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "common/http.hpp"
 
 #include "api/auth/auth_service.hpp"
+#include "api/idempotency.hpp"
 #include "api/repositories.hpp"
 #include "api/route_table.hpp"
 #include "api/worker_pool.hpp"
@@ -30,6 +34,8 @@ struct ApiSettings {
   DatabaseSettings database;
   auth::AuthSettings auth;
   std::vector<std::string> cors_origins;  // FAULTLINE_CORS_ORIGINS
+  // How often expired Idempotency-Keys are removed: FAULTLINE_API_CLEANUP_INTERVAL.
+  std::chrono::milliseconds cleanup_interval{std::chrono::minutes(10)};
 
   static ApiSettings from(const Environment& env);
 };
@@ -44,8 +50,15 @@ class ApiServer {
   std::uint16_t port() const { return endpoint_.getPort(); }
   void stop();
 
+  // Every route served, for checking against schemas/openapi.yaml.
+  const std::vector<DeclaredRoute>& routes() const { return routes_.declared(); }
+
  private:
   void declare_routes();
+  void declare_ci_routes();
+  void declare_content_routes();
+  // Removes expired Idempotency-Keys every cleanup_interval until stop().
+  void clean_up_periodically();
   http::Reply incident_action(const ApiRequest& request,
                               std::optional<std::string> (*action)(soci::session&, std::int64_t));
 
@@ -55,10 +68,17 @@ class ApiServer {
   Repositories repositories_;
   github::Client& github_;
   auth::AuthService auth_;
+  Idempotency idempotency_;
   WorkerPool workers_;
   Pistache::Rest::Router router_;
   RouteTable routes_;
   Pistache::Http::Endpoint endpoint_;
+
+  std::mutex cleanup_mutex_;
+  std::condition_variable cleanup_wake_;
+  bool started_ = false;
+  bool stopping_ = false;
+  std::thread cleanup_;
 };
 
 }  // namespace faultline::api

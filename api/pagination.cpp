@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "common/problem.hpp"
+#include "common/time.hpp"
 
 namespace faultline::api {
 
@@ -12,6 +13,17 @@ std::int64_t positive_integer(const std::string& name, const std::string& text) 
   if (ec != std::errc{} || end != text.data() + text.size() || value < 1)
     throw ClientError(bad_request(name + " must be a positive integer.", "invalid-parameter"));
   return value;
+}
+
+std::string timestamp_parameter(const ApiRequest& request, const std::string& name) {
+  const auto value = request.query_value(name);
+  if (!value)
+    return "";
+  if (!is_rfc3339(*value))
+    throw ClientError(bad_request(name + " must be an RFC 3339 date-time such as "
+                                         "2026-11-23T10:00:00Z.",
+                                  "invalid-parameter"));
+  return *value;
 }
 
 Page parse_page(const ApiRequest& request) {

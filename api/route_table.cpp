@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 
+#include "api/conditional.hpp"
 #include "common/log.hpp"
 
 namespace faultline::api {
@@ -53,17 +54,36 @@ ApiRequest copy_request(const Rest::Request& request, const std::string& route) 
   return out;
 }
 
+bool has_header(const http::Reply& reply, const std::string& name) {
+  return std::any_of(reply.headers.begin(), reply.headers.end(),
+                     [&](const auto& header) { return header.first == name; });
+}
+
+// Credentials and sessions are never stored; other signed-in reads may be
+// kept by the browser, but only to be revalidated with their ETag.
+std::string default_cache_control(const ApiRequest& request, const std::string& route,
+                                  Access access) {
+  const bool auth_route = route.rfind("/api/v1/auth/", 0) == 0;
+  if (request.method == "GET" && access != Access::kPublic && !auth_route)
+    return "private, no-cache";
+  return "no-store";
+}
+
 }  // namespace
 
 RouteTable::RouteTable(Rest::Router& router, WorkerPool& workers, metrics::Registry& registry,
-                       auth::Authenticator& authenticator, std::vector<std::string> cors_origins)
+                       auth::Authenticator& authenticator, Idempotency& idempotency,
+                       std::vector<std::string> cors_origins)
     : router_(router),
       workers_(workers),
       registry_(registry),
       authenticator_(authenticator),
+      idempotency_(idempotency),
       cors_origins_(std::move(cors_origins)) {}
 
-void RouteTable::add(PistacheRoute route, const std::string& path, Access access, Handler handler) {
+void RouteTable::add(PistacheRoute route, const std::string& method, const std::string& path,
+                     Access access, Handler handler) {
+  declared_.push_back(DeclaredRoute{method, path, access});
   route(router_, path,
         [this, path, access, handler](const Rest::Request& request, Http::ResponseWriter response) {
           dispatch(path, access, handler, request, std::move(response));
@@ -110,19 +130,46 @@ void RouteTable::preflight(const Rest::Request& request, Http::ResponseWriter re
 }
 
 void RouteTable::get(const std::string& path, Access access, Handler handler) {
-  add(&Rest::Routes::Get, path, access, std::move(handler));
+  add(&Rest::Routes::Get, "GET", path, access, std::move(handler));
 }
 
 void RouteTable::post(const std::string& path, Access access, Handler handler) {
-  add(&Rest::Routes::Post, path, access, std::move(handler));
+  add(&Rest::Routes::Post, "POST", path, access, std::move(handler));
 }
 
 void RouteTable::patch(const std::string& path, Access access, Handler handler) {
-  add(&Rest::Routes::Patch, path, access, std::move(handler));
+  add(&Rest::Routes::Patch, "PATCH", path, access, std::move(handler));
 }
 
 void RouteTable::remove(const std::string& path, Access access, Handler handler) {
-  add(&Rest::Routes::Delete, path, access, std::move(handler));
+  add(&Rest::Routes::Delete, "DELETE", path, access, std::move(handler));
+}
+
+http::Reply RouteTable::answer(const std::string& route, Access access, const Handler& handler,
+                               ApiRequest& request) {
+  if (access != Access::kPublic)
+    request.principal = authenticator_.authenticate(request);
+  if (access == Access::kAdmin && !request.principal->admin())
+    throw ClientError(Problem{403, "Forbidden", "This needs an administrator.", "forbidden", {}});
+
+  if ((request.method == "POST" || request.method == "PATCH") && access != Access::kPublic &&
+      route.rfind("/api/v1/auth/", 0) != 0) {
+    // Token answers are never stored: a retried login or refresh is the
+    // client's to make again.
+    if (const auto key = idempotency_key(request))
+      return idempotency_.run(request, *key, [&] { return handler(request); });
+  }
+
+  auto reply = handler(request);
+  if (request.method == "GET" && reply.status == 200 && !has_header(reply, "ETag")) {
+    const auto etag = etag_of(reply.body);
+    if (none_match_fails(request, etag)) {
+      reply.status = 304;
+      reply.body.clear();
+    }
+    reply.headers.emplace_back("ETag", etag);
+  }
+  return reply;
 }
 
 void RouteTable::dispatch(const std::string& route, Access access, const Handler& handler,
@@ -140,22 +187,15 @@ void RouteTable::dispatch(const std::string& route, Access access, const Handler
                copied = std::move(copied)]() mutable {
     http::Reply reply;
     try {
-      if (access != Access::kPublic)
-        copied.principal = authenticator_.authenticate(copied);
-      if (access == Access::kAdmin && !copied.principal->admin())
-        throw ClientError(
-            Problem{403, "Forbidden", "This needs an administrator.", "forbidden", {}});
-      reply = handler(copied);
+      reply = answer(route, access, handler, copied);
     } catch (const ClientError& e) {
       reply = http::error_reply(e);
     } catch (const std::exception& e) {
       log::error("request failed", {{"route", route}, {"path", copied.path}, {"error", e.what()}});
       reply = http::problem_reply(internal_error());
     }
-    const bool cache_chosen = std::any_of(reply.headers.begin(), reply.headers.end(),
-                                          [](const auto& h) { return h.first == "Cache-Control"; });
-    if (!cache_chosen)
-      reply.headers.emplace_back("Cache-Control", "no-store");
+    if (!has_header(reply, "Cache-Control"))
+      reply.headers.emplace_back("Cache-Control", default_cache_control(copied, route, access));
     for (auto& header : cors_headers(copied))
       reply.headers.push_back(std::move(header));
     http::send(*writer, reply);

@@ -9,6 +9,7 @@
 
 #include "api/api_request.hpp"
 #include "api/auth/authenticator.hpp"
+#include "api/idempotency.hpp"
 #include "api/worker_pool.hpp"
 #include "common/http.hpp"
 #include "common/metrics.hpp"
@@ -22,15 +23,31 @@ enum class Access { kPublic, kUser, kAdmin };
 
 using Handler = std::function<http::Reply(const ApiRequest&)>;
 
-// Declares routes on a Pistache router. Handlers run on the worker pool and
-// see an ApiRequest whose caller is already authenticated as the route's
-// Access asks; whatever they throw is mapped once, here. Every answer gets
-// "Cache-Control: no-store" unless the handler chose otherwise, and CORS
-// headers when the Origin is one of `cors_origins` (preflights included).
+struct DeclaredRoute {
+  std::string method;  // GET, POST, PATCH, DELETE
+  std::string path;    // as declared: /api/v1/projects/:id
+  Access access;
+};
+
+// Declares routes on a Pistache router and applies, once, the rules every
+// endpoint shares (DESIGN.md, API):
+//   - handlers run on the worker pool and see a caller already authenticated
+//     as the route's Access asks; whatever they throw is mapped here;
+//   - a signed-in POST or PATCH with an Idempotency-Key runs at most once per
+//     user, endpoint and key (see Idempotency);
+//   - a GET that answers 200 carries an ETag, and 304 when If-None-Match
+//     names it;
+//   - Cache-Control, unless the handler chose: "private, no-cache" for
+//     signed-in reads (revalidated with the ETag), "no-store" for the auth
+//     endpoints and every other answer;
+//   - CORS headers when the Origin is one of `cors_origins` (preflights too).
 class RouteTable {
  public:
   RouteTable(Pistache::Rest::Router& router, WorkerPool& workers, metrics::Registry& registry,
-             auth::Authenticator& authenticator, std::vector<std::string> cors_origins);
+             auth::Authenticator& authenticator, Idempotency& idempotency,
+             std::vector<std::string> cors_origins);
+
+  const std::vector<DeclaredRoute>& declared() const { return declared_; }
 
   void get(const std::string& path, Access access, Handler handler);
   void post(const std::string& path, Access access, Handler handler);
@@ -40,7 +57,11 @@ class RouteTable {
  private:
   using PistacheRoute = void (*)(Pistache::Rest::Router&, const std::string&,
                                  Pistache::Rest::Route::Handler);
-  void add(PistacheRoute route, const std::string& path, Access access, Handler handler);
+  void add(PistacheRoute route, const std::string& method, const std::string& path, Access access,
+           Handler handler);
+  // Runs the handler under the shared rules above; the reply to send.
+  http::Reply answer(const std::string& route, Access access, const Handler& handler,
+                     ApiRequest& request);
   void dispatch(const std::string& route, Access access, const Handler& handler,
                 const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void preflight(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
@@ -51,7 +72,9 @@ class RouteTable {
   WorkerPool& workers_;
   metrics::Registry& registry_;
   auth::Authenticator& authenticator_;
+  Idempotency& idempotency_;
   std::vector<std::string> cors_origins_;
+  std::vector<DeclaredRoute> declared_;
   std::set<std::string> preflight_paths_;
 };
 

@@ -6,7 +6,8 @@ namespace faultline::json {
 
 Document parse(std::string_view text) {
   Document document;
-  document.Parse(text.data(), text.size());
+  // Valid UTF-8 only: PostgreSQL would refuse anything else later, less clearly.
+  document.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   if (document.HasParseError())
     throw ParseError(std::string("invalid JSON at byte ") +
                      std::to_string(document.GetErrorOffset()) + ": " +

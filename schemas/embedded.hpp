@@ -13,4 +13,7 @@ struct EmbeddedFile {
 // The SQL migrations of schemas/db, ordered by file name.
 const std::vector<EmbeddedFile>& migrations();
 
+// schemas/openapi.yaml as JSON, served at GET /openapi.json.
+std::string_view openapi_json();
+
 }  // namespace faultline::schemas

@@ -80,6 +80,7 @@ AuthSettings AuthSettings::from(const Environment& env) {
   s.token = RatePolicy::from(env, "FAULTLINE_AUTH_TOKEN_LIMIT", "token", "30/1m");
   s.login_failures =
       RatePolicy::from(env, "FAULTLINE_AUTH_LOGIN_FAILURE_LIMIT", "login-failures", "5/15m");
+  s.csp_reports = RatePolicy::from(env, "FAULTLINE_API_CSP_REPORT_LIMIT", "csp-report", "120/1m");
   return s;
 }
 

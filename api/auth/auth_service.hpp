@@ -32,6 +32,9 @@ struct AuthSettings {
   RatePolicy token{"token", 30, std::chrono::seconds(60)};
   // Failed logins per account: FAULTLINE_AUTH_LOGIN_FAILURE_LIMIT.
   RatePolicy login_failures{"login-failures", 5, std::chrono::seconds(900)};
+  // CSP reports per client address (anyone may send them):
+  // FAULTLINE_API_CSP_REPORT_LIMIT.
+  RatePolicy csp_reports{"csp-report", 120, std::chrono::seconds(60)};
 
   static AuthSettings from(const Environment& env);
 };
@@ -42,8 +45,14 @@ class AuthService {
 
   Authenticator& authenticator() { return authenticator_; }
   const PasswordHasher& hasher() const { return hasher_; }
+  const AuthSettings& settings() const { return settings_; }
 
   void declare_routes(RouteTable& routes);
+
+  // Runs `handle` after counting the request against `policy` for the
+  // client's address; every answer carries the policy's headers.
+  http::Reply limited(const RatePolicy& policy, const ApiRequest& request,
+                      const std::function<http::Reply()>& handle);
 
  private:
   http::Reply login(const ApiRequest& request);
@@ -58,11 +67,6 @@ class AuthService {
   // Rotates a refresh token: the token response, or a ClientError 401.
   std::string rotate(const std::string& refresh_token, const ApiRequest& request);
   std::string token_response(const User& user, const IssuedSession& session) const;
-
-  // Runs `handle` after counting the request against `policy` for the
-  // client's address; every answer carries the policy's headers.
-  http::Reply limited(const RatePolicy& policy, const ApiRequest& request,
-                      const std::function<http::Reply()>& handle);
 
   AuthSettings settings_;
   Database& database_;
