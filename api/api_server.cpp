@@ -21,6 +21,7 @@ ApiSettings ApiSettings::from(const Environment& env) {
   s.auth = auth::AuthSettings::from(env);
   s.cors_origins = env.list("FAULTLINE_CORS_ORIGINS");
   s.cleanup_interval = env.duration("FAULTLINE_API_CLEANUP_INTERVAL", s.cleanup_interval);
+  s.total_cache = env.duration("FAULTLINE_API_TOTAL_CACHE", s.total_cache);
   return s;
 }
 
@@ -33,6 +34,7 @@ ApiServer::ApiServer(const ApiSettings& settings, Database& database, metrics::R
       github_(github),
       auth_(settings.auth, database, registry),
       idempotency_(database, registry),
+      run_totals_(settings.total_cache),
       workers_(settings.workers, 1024),
       routes_(router_, workers_, registry_, auth_.authenticator(), idempotency_,
               settings.cors_origins),
@@ -87,8 +89,18 @@ void ApiServer::declare_ci_routes() {
   routes.get("/api/v1/workflow-runs", Access::kUser, [this](const ApiRequest& request) {
     const auto filter = parse_run_filter(request);
     const auto page = parse_page(request);
+    const auto key = filter.repository + '\n' + filter.workflow + '\n' + filter.branch + '\n' +
+                     filter.status + '\n' + filter.conclusion + '\n' + filter.since;
     return http::json_reply(200, database_.with_session([&](soci::session& sql) {
-      return list_workflow_runs(sql, filter, page);
+      const auto total = run_totals_.get(key, [&] { return count_workflow_runs(sql, filter); });
+      return list_workflow_runs(sql, filter, page, total);
+    }));
+  });
+  routes.get("/api/v1/workflow-runs/stats", Access::kUser, [this](const ApiRequest& request) {
+    const auto window = parse_stats_window(request);
+    const auto page = parse_page(request);
+    return http::json_reply(200, database_.with_session([&](soci::session& sql) {
+      return workflow_run_stats(sql, window, page);
     }));
   });
   routes.get("/api/v1/workflow-runs/:run_id", Access::kUser, [this](const ApiRequest& request) {

@@ -17,6 +17,7 @@
 #include "api/idempotency.hpp"
 #include "api/repositories.hpp"
 #include "api/route_table.hpp"
+#include "api/total_cache.hpp"
 #include "api/worker_pool.hpp"
 #include "common/config.hpp"
 #include "common/database.hpp"
@@ -36,6 +37,8 @@ struct ApiSettings {
   std::vector<std::string> cors_origins;  // FAULTLINE_CORS_ORIGINS
   // How often expired Idempotency-Keys are removed: FAULTLINE_API_CLEANUP_INTERVAL.
   std::chrono::milliseconds cleanup_interval{std::chrono::minutes(10)};
+  // How long a list's total may be reused: FAULTLINE_API_TOTAL_CACHE (0: never).
+  std::chrono::milliseconds total_cache{std::chrono::seconds(2)};
 
   static ApiSettings from(const Environment& env);
 };
@@ -69,6 +72,7 @@ class ApiServer {
   github::Client& github_;
   auth::AuthService auth_;
   Idempotency idempotency_;
+  TotalCache run_totals_;
   WorkerPool workers_;
   Pistache::Rest::Router router_;
   RouteTable routes_;

@@ -29,7 +29,8 @@ constexpr const char* kJobDocument =
 // Each parameter appears once (SOCI binds a repeated name only once).
 constexpr const char* kLatestAttemptsMatching =
     " FROM (SELECT :repository::text AS repository, :workflow::text AS workflow,"
-    "   :branch::text AS branch, :status::text AS status, :conclusion::text AS conclusion) f,"
+    "   :branch::text AS branch, :status::text AS status, :conclusion::text AS conclusion,"
+    "   CAST(NULLIF(:since, '') AS timestamptz) AS since) f,"
     " workflow_runs w JOIN repositories r ON r.id = w.repository_id"
     " WHERE NOT EXISTS (SELECT 1 FROM workflow_runs n WHERE n.repository_id = w.repository_id"
     "   AND n.run_id = w.run_id AND n.run_attempt > w.run_attempt)"
@@ -37,7 +38,74 @@ constexpr const char* kLatestAttemptsMatching =
     " AND (f.workflow = '' OR w.name = f.workflow)"
     " AND (f.branch = '' OR w.head_branch = f.branch)"
     " AND (f.status = '' OR w.status = f.status)"
-    " AND (f.conclusion = '' OR w.conclusion = f.conclusion)";
+    " AND (f.conclusion = '' OR w.conclusion = f.conclusion)"
+    " AND (f.since IS NULL OR w.created_at >= f.since)";
+
+// One row per repository and workflow. Durations come from GitHub's own
+// times: a run from run_started_at to its last update, a job's queue time
+// from created_at to started_at. Recovery is from the first failing run to
+// the run that resolved the incident.
+constexpr const char* kStats = R"sql(
+WITH p AS (
+  SELECT NULLIF(:since, '')::timestamptz AS since,
+         COALESCE(NULLIF(:until, '')::timestamptz, now()) AS until, :repository::text AS repository),
+win AS (SELECT COALESCE(since, until - interval '7 days') AS since, until, repository FROM p),
+runs AS (
+  SELECT w.repository_id, r.full_name, w.run_id, w.run_attempt,
+         COALESCE(w.workflow_id::text, w.name) AS workflow_key, w.workflow_id, w.name,
+         w.conclusion IN ('failure', 'timed_out', 'startup_failure') AS failed,
+         EXTRACT(EPOCH FROM w.updated_at - COALESCE(w.run_started_at, w.created_at)) AS seconds
+  FROM win, workflow_runs w JOIN repositories r ON r.id = w.repository_id
+  WHERE w.created_at >= win.since AND w.created_at < win.until AND w.status = 'completed'
+    AND (win.repository = '' OR lower(r.full_name) = lower(win.repository))
+    AND NOT EXISTS (SELECT 1 FROM workflow_runs n WHERE n.repository_id = w.repository_id
+                    AND n.run_id = w.run_id AND n.run_attempt > w.run_attempt)),
+per_workflow AS (
+  SELECT repository_id, full_name, workflow_key, max(workflow_id) AS workflow_id,
+         max(name) AS name, count(*) AS runs, count(*) FILTER (WHERE failed) AS failures,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS duration_p50,
+         percentile_cont(0.95) WITHIN GROUP (ORDER BY seconds) AS duration_p95
+  FROM runs GROUP BY repository_id, full_name, workflow_key),
+queue AS (
+  SELECT r.repository_id, r.workflow_key,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM j.started_at - j.created_at)) AS p50,
+         percentile_cont(0.95) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM j.started_at - j.created_at)) AS p95
+  FROM runs r JOIN workflow_jobs j ON j.repository_id = r.repository_id AND j.run_id = r.run_id
+    AND j.run_attempt = r.run_attempt
+  WHERE j.started_at IS NOT NULL AND j.created_at IS NOT NULL
+  GROUP BY r.repository_id, r.workflow_key),
+recovery AS (
+  SELECT i.repository_id, i.workflow_key, count(*) AS resolved,
+         avg(EXTRACT(EPOCH FROM COALESCE(i.resolved_by_run_created_at, i.resolved_at) -
+             COALESCE((SELECT min(fr.created_at) FROM workflow_runs fr
+                       WHERE fr.repository_id = i.repository_id AND fr.run_id = i.first_failed_run_id),
+                      i.opened_at))) AS mttr
+  FROM win, incidents i
+  WHERE i.resolved_at >= win.since AND i.resolved_at < win.until
+  GROUP BY i.repository_id, i.workflow_key),
+per_row AS (
+  SELECT json_build_object(
+    'repository', p.full_name, 'repository_id', p.repository_id, 'workflow_id', p.workflow_id,
+    'workflow', p.name, 'runs', p.runs, 'failures', p.failures,
+    'failure_rate', round(p.failures::numeric / p.runs, 4),
+    'duration_seconds', json_build_object('p50', round(p.duration_p50::numeric, 1),
+                                          'p95', round(p.duration_p95::numeric, 1)),
+    'queue_seconds', json_build_object('p50', round(q.p50::numeric, 1), 'p95', round(q.p95::numeric, 1)),
+    'incidents_resolved', COALESCE(rc.resolved, 0),
+    'mttr_seconds', round(rc.mttr::numeric, 1)) AS doc,
+    p.full_name, p.name, p.workflow_key
+  FROM per_workflow p
+  LEFT JOIN queue q ON q.repository_id = p.repository_id AND q.workflow_key = p.workflow_key
+  LEFT JOIN recovery rc ON rc.repository_id = p.repository_id AND rc.workflow_key = p.workflow_key)
+SELECT json_build_object(
+  'since', )sql" FAULTLINE_SQL_RFC3339("(SELECT since FROM win)") R"sql(,
+  'until', )sql" FAULTLINE_SQL_RFC3339("(SELECT until FROM win)") R"sql(,
+  'items', COALESCE((SELECT json_agg(doc ORDER BY full_name, name, workflow_key) FROM
+             (SELECT * FROM per_row ORDER BY full_name, name, workflow_key
+              LIMIT :limit OFFSET :offset) pg), '[]'),
+  'total', (SELECT count(*) FROM per_row), 'page', :page::bigint, 'page_size', :page_size::bigint,
+  'pages', ((SELECT count(*) FROM per_row) + :limit2 - 1) / :limit3)::text
+)sql";
 
 void check_length(const std::string& name, const std::string& value) {
   if (value.size() > 255)
@@ -60,16 +128,44 @@ RunFilter parse_run_filter(const ApiRequest& request) {
   check_length("conclusion", filter.conclusion);
   if (!filter.repository.empty() && filter.repository.find('/') == std::string::npos)
     throw ClientError(bad_request("repository must be owner/name.", "invalid-parameter"));
+  filter.since = timestamp_parameter(request, "since");
   return filter;
 }
 
-std::string list_workflow_runs(soci::session& sql, const RunFilter& f, const Page& page) {
+StatsWindow parse_stats_window(const ApiRequest& request) {
+  StatsWindow window;
+  window.since = timestamp_parameter(request, "since");
+  window.until = timestamp_parameter(request, "until");
+  window.repository = request.query_value("repository").value_or("");
+  check_length("repository", window.repository);
+  if (!window.repository.empty() && window.repository.find('/') == std::string::npos)
+    throw ClientError(bad_request("repository must be owner/name.", "invalid-parameter"));
+  return window;
+}
+
+std::string workflow_run_stats(soci::session& sql, const StatsWindow& window, const Page& page) {
+  const long long limit = page.size, offset = page.offset(), number = page.number;
+  std::string document;
+  sql << kStats, soci::use(window.since, "since"), soci::use(window.until, "until"),
+      soci::use(window.repository, "repository"), soci::use(limit, "limit"),
+      soci::use(offset, "offset"), soci::use(number, "page"), soci::use(limit, "page_size"),
+      soci::use(limit, "limit2"), soci::use(limit, "limit3"), soci::into(document);
+  return document;
+}
+
+std::int64_t count_workflow_runs(soci::session& sql, const RunFilter& f) {
   long long total = 0;
   sql << std::string("SELECT count(*)") + kLatestAttemptsMatching,
       soci::use(f.repository, "repository"), soci::use(f.workflow, "workflow"),
       soci::use(f.branch, "branch"), soci::use(f.status, "status"),
-      soci::use(f.conclusion, "conclusion"), soci::into(total);
+      soci::use(f.conclusion, "conclusion"), soci::use(f.since, "since"), soci::into(total);
+  return total;
+}
 
+std::string list_workflow_runs(soci::session& sql, const RunFilter& f, const Page& page,
+                               std::optional<std::int64_t> total) {
+  if (!total)
+    total = count_workflow_runs(sql, f);
   const long long limit = page.size, offset = page.offset();
   std::string items;
   soci::indicator ind = soci::i_ok;
@@ -82,9 +178,9 @@ std::string list_workflow_runs(soci::session& sql, const RunFilter& f, const Pag
              " AS page",
       soci::use(f.repository, "repository"), soci::use(f.workflow, "workflow"),
       soci::use(f.branch, "branch"), soci::use(f.status, "status"),
-      soci::use(f.conclusion, "conclusion"), soci::use(limit, "limit"), soci::use(offset, "offset"),
-      soci::into(items, ind);
-  return page_document(items, total, page);
+      soci::use(f.conclusion, "conclusion"), soci::use(f.since, "since"), soci::use(limit, "limit"),
+      soci::use(offset, "offset"), soci::into(items, ind);
+  return page_document(items, *total, page);
 }
 
 std::optional<std::string> get_workflow_run(soci::session& sql, std::int64_t run_id) {

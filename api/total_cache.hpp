@@ -1,0 +1,37 @@
+#pragma once
+
+// Counting every match of a list is the most expensive part of a page of the
+// run list (the page itself is an index range). Dashboards poll the same
+// lists, so the total of each filter is kept for a moment: a page's items are
+// always fresh, its total may be up to `ttl` old.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace faultline::api {
+
+class TotalCache {
+ public:
+  explicit TotalCache(std::chrono::milliseconds ttl, std::size_t max_entries = 4096)
+      : ttl_(ttl), max_entries_(max_entries) {}
+
+  // The cached total for `key`, or `count()` (then kept for ttl).
+  std::int64_t get(const std::string& key, const std::function<std::int64_t()>& count);
+
+ private:
+  struct Entry {
+    std::int64_t total;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::chrono::milliseconds ttl_;
+  std::size_t max_entries_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+}  // namespace faultline::api
