@@ -14,6 +14,7 @@ import {sign} from '@octokit/webhooks-methods';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import {System, poll, secrets, topics, readProblem, systemTest, ingestMaxBodyBytes} from './harness.mjs';
+import {Contract} from './contract.mjs';
 
 const require = createRequire(import.meta.url);
 const index = JSON.parse(fs.readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8'));
@@ -36,9 +37,13 @@ const hookId = '424242';
 const system = new System();
 const systemCase = systemTest(system);
 
+let contract;
 before(async () => {
   try {
     await system.start();
+    // From here on every API answer is checked against the served document.
+    contract = new Contract(await (await fetch(`${system.apiUrl}/openapi.json`)).json());
+    globalThis.fetch = contract.wrap(globalThis.fetch, system.apiUrl);
   } catch (e) {
     e.message += `\n\nservice logs:\n${system.logs()}`;
     throw e;
@@ -519,6 +524,95 @@ systemCase('the run list filters and pages', async () => {
   const beyond = await getJson(`/api/v1/workflow-runs?page_size=1&page=${all.body.total + 1}`);
   assert.equal(beyond.status, 200, beyond.text);
   assert.deepEqual(beyond.body.items, []);
+});
+
+systemCase('content endpoints: a dashboard\'s tour', async () => {
+  const auth = {authorization: `Bearer ${system.accessToken}`};
+  const send = async (method, path, body, headers = {}) => {
+    const response = await fetch(system.apiUrl + path, {
+      method, headers: {...auth, ...(body ? {'content-type': 'application/json'} : {}), ...headers},
+      body: body ? JSON.stringify(body) : undefined});
+    const text = await response.text();
+    return {status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : null};
+  };
+
+  const project = await send('POST', '/api/v1/projects', {name: 'Payments', description: 'CI of payments'},
+    {'idempotency-key': 'tour-project'});
+  assert.equal(project.status, 201, project.text);
+  const location = project.headers.get('location');
+  assert.equal(location, `/api/v1/projects/${project.body.id}`);
+  const replay = await send('POST', '/api/v1/projects', {name: 'Payments', description: 'CI of payments'},
+    {'idempotency-key': 'tour-project'});
+  assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+  assert.equal(replay.text, project.text);
+  await readProblem(await fetch(`${system.apiUrl}/api/v1/projects`, {method: 'POST',
+    headers: {...auth, 'content-type': 'application/json', 'idempotency-key': 'tour-project'},
+    body: JSON.stringify({name: 'Other'})}), 422, assert, 'key reused with another body');
+
+  const read = await send('GET', location);
+  assert.equal(read.status, 200, read.text);
+  assert.equal(read.headers.get('cache-control'), 'private, no-cache');
+  const etag = read.headers.get('etag');
+  assert.equal((await send('GET', location, undefined, {'if-none-match': etag})).status, 304);
+  const patched = await send('PATCH', location, {name: 'Payments CI'}, {'if-match': etag});
+  assert.equal(patched.status, 200, patched.text);
+  await readProblem(await fetch(system.apiUrl + location, {method: 'PATCH',
+    headers: {...auth, 'content-type': 'application/json', 'if-match': etag}, body: JSON.stringify({name: 'x'})}),
+  412, assert, 'stale If-Match');
+  assert.equal((await send('GET', '/api/v1/projects?page_size=10')).body.total, 1);
+
+  const ticket = await send('POST', '/api/v1/support/tickets', {subject: 'Runner offline', body: 'Since 9:00.'});
+  assert.equal(ticket.status, 201, ticket.text);
+  const me = await send('GET', '/api/v1/auth/me');
+  assert.equal(me.headers.get('cache-control'), 'no-store');
+  const assigned = await send('PATCH', `/api/v1/support/tickets/${ticket.body.id}`,
+    {status: 'pending', assignee_id: me.body.id});
+  assert.equal(assigned.status, 200, assigned.text);
+  assert.equal(assigned.body.assignee_id, me.body.id);
+  assert.equal((await send('GET', '/api/v1/support/tickets?status=pending')).body.total, 1);
+  assert.equal((await send('GET', `/api/v1/support/tickets/${ticket.body.id}`)).status, 200);
+
+  const post = await send('POST', '/api/v1/community/posts', {title: 'Hi', body: '<b>bold</b>'});
+  assert.equal(post.status, 201, post.text);
+  const posts = await fetch(`${system.apiUrl}/api/v1/community/posts`);
+  assert.equal(posts.status, 200);
+  assert.equal(posts.headers.get('content-type'), 'application/json');
+  assert.equal((await posts.json()).items[0].body, '<b>bold</b>');
+  assert.equal((await fetch(`${system.apiUrl}/api/v1/community/posts/${post.body.id}`)).status, 200);
+
+  const event = await send('POST', '/api/v1/status/events', {service: 'api', status: 'maintenance', message: 'Upgrade'});
+  assert.equal(event.status, 201, event.text);
+  assert.equal((await send('GET', '/api/v1/status/events?service=api')).body.total, 1);
+  const status = await fetch(`${system.apiUrl}/api/v1/status`);
+  assert.equal(status.headers.get('cache-control'), 'public, max-age=15');
+  const current = await status.json();
+  assert.ok(current.services.some((s) => s.name === 'api' && s.status === 'maintenance'), JSON.stringify(current));
+
+  const csp = await fetch(`${system.apiUrl}/api/v1/security/csp-report`, {method: 'POST',
+    headers: {'content-type': 'application/csp-report'},
+    body: JSON.stringify({'csp-report': {'document-uri': 'https://dash.example/', 'effective-directive': 'img-src'}})});
+  assert.equal(csp.status, 204);
+  await readProblem(await fetch(`${system.apiUrl}/api/v1/security/csp-report`, {method: 'POST',
+    headers: {'content-type': 'application/reports+json'}, body: 'garbage'}), 400, assert, 'CSP garbage');
+
+  const stats = await send('GET', '/api/v1/workflow-runs/stats?since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z');
+  assert.equal(stats.status, 200, stats.text);
+  assert.ok(stats.body.items.length > 0, 'the examples\' runs are counted');
+  for (const path of ['/api/v1/workflow-runs?since=2000-01-01T00:00:00Z', '/api/v1/incidents', '/api/v1/repositories',
+    '/api/v1/reconciliations', '/api/v1/auth/sessions'])
+    assert.equal((await send('GET', path)).status, 200, path);
+
+  assert.equal((await send('DELETE', location, undefined, {'if-match': patched.headers.get('etag')})).status, 204);
+  await readProblem(await fetch(system.apiUrl + location, {headers: auth}), 404, assert, 'deleted project');
+});
+
+systemCase('every API answer in this suite matched the OpenAPI document', async () => {
+  assert.deepEqual(contract.violations, []);
+  // Not a vacuous pass: the suite reached most of the API.
+  const operations = new Set([...contract.checked].map((c) => c.split(' ').slice(0, 2).join(' ')));
+  assert.ok(operations.size >= 25, `only ${operations.size} operations checked: ${[...operations].join(', ')}`);
+  assert.ok([...contract.checked].some((c) => c.endsWith(' 304')), 'a 304 was checked');
+  assert.ok([...contract.checked].some((c) => c.endsWith(' 400')), 'a problem was checked');
 });
 
 systemCase('every service exits 0 on SIGTERM', async () => {
