@@ -56,7 +56,7 @@ bool is_rfc3339(std::string_view t) {
       t[13] != ':' || !digits(t, 14, 2) || t[16] != ':' || !digits(t, 17, 2))
     return false;
   const int year = number(t, 0, 4), month = number(t, 5, 2), day = number(t, 8, 2);
-  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
       number(t, 11, 2) > 23 || number(t, 14, 2) > 59 || number(t, 17, 2) > 60)
     return false;
   std::size_t i = 19;

@@ -187,3 +187,71 @@ TEST_F(ApiWorkflowRunsTest, ServesHealthReadinessAndMetrics) {
 
 }  // namespace
 }  // namespace faultline::testing
+
+namespace faultline::testing {
+namespace {
+
+TEST_F(ApiWorkflowRunsTest, SinceKeepsOnlyRunsCreatedFromThen) {
+  const auto page = get_json("/api/v1/workflow-runs?since=2026-11-01T01:00:00Z&page_size=100", 200);
+  // octo/alpha's runs 160..220 (created 01:00 to 02:00) and octo/beta's run 900.
+  EXPECT_EQ(json::integer_member(page, "total"), 62);
+  const auto offset = get_json("/api/v1/workflow-runs?since=2026-11-01T02:00:00%2B01:00", 200);
+  EXPECT_EQ(json::integer_member(offset, "total"), 62);
+  expect_problem("/api/v1/workflow-runs?since=yesterday", 400);
+  expect_problem("/api/v1/workflow-runs?since=2026-13-01T00:00:00Z", 400);
+}
+
+TEST_F(ApiWorkflowRunsTest, StatsPerRepositoryAndWorkflowOverAWindow) {
+  {
+    soci::session sql(soci::postgresql, with_utc_sessions(database_->url()));
+    // Two jobs of CI run 102, queued 30 s and 90 s; an incident of CI on main
+    // from run 106 (00:06) resolved by a run created ten minutes later.
+    sql << "INSERT INTO workflow_jobs (repository_id, job_id, run_id, run_attempt, name, status,"
+           " created_at, started_at) VALUES"
+           " (1, 70001, 102, 1, 'a', 'completed', '2026-11-01 00:02Z', '2026-11-01 00:02:30Z'),"
+           " (1, 70002, 102, 1, 'b', 'completed', '2026-11-01 00:02Z', '2026-11-01 00:03:30Z')";
+    sql << "INSERT INTO incidents (repository_id, workflow_key, branch, state, first_failed_run_id,"
+           " last_failed_run_id, opened_at, resolved_at, resolved_by_run_created_at)"
+           " VALUES (1, 'CI', 'main', 'resolved', 106, 106, '2026-11-01 00:07Z',"
+           " '2026-11-01 00:20Z', '2026-11-01 00:16Z')";
+  }
+  const auto stats = get_json(
+      "/api/v1/workflow-runs/stats?since=2026-10-31T00:00:00Z&until=2026-11-03T00:00:00Z", 200);
+  EXPECT_EQ(json::string_member(stats, "since"), "2026-10-31T00:00:00Z");
+  EXPECT_EQ(json::string_member(stats, "until"), "2026-11-03T00:00:00Z");
+  // octo/beta's only run is still in progress in its latest attempt.
+  ASSERT_EQ(json::integer_member(stats, "total"), 2);
+  const auto& ci = stats["items"][0];
+  EXPECT_STREQ(ci["repository"].GetString(), "octo/alpha");
+  EXPECT_STREQ(ci["workflow"].GetString(), "CI");
+  EXPECT_EQ(ci["runs"].GetInt64(), 60);      // even n
+  EXPECT_EQ(ci["failures"].GetInt64(), 20);  // n divisible by 6
+  EXPECT_NEAR(ci["failure_rate"].GetDouble(), 1.0 / 3, 0.001);
+  EXPECT_DOUBLE_EQ(ci["queue_seconds"]["p50"].GetDouble(), 60.0);
+  EXPECT_EQ(ci["incidents_resolved"].GetInt64(), 1);
+  EXPECT_DOUBLE_EQ(ci["mttr_seconds"].GetDouble(), 600.0);
+  EXPECT_TRUE(ci["duration_seconds"]["p95"].IsNumber());
+  const auto& deploy = stats["items"][1];
+  EXPECT_STREQ(deploy["workflow"].GetString(), "Deploy");
+  EXPECT_EQ(deploy["failures"].GetInt64(), 20);
+  EXPECT_TRUE(deploy["queue_seconds"]["p50"].IsNull());
+  EXPECT_TRUE(deploy["mttr_seconds"].IsNull());
+
+  const auto narrow = get_json(
+      "/api/v1/workflow-runs/stats?since=2026-11-01T00:00:00Z"
+      "&until=2026-11-01T00:10:00Z&repository=OCTO/alpha&page_size=1",
+      200);
+  EXPECT_EQ(json::integer_member(narrow, "total"), 2);
+  EXPECT_EQ(json::integer_member(narrow, "pages"), 2);
+  EXPECT_EQ(narrow["items"][0]["runs"].GetInt64(), 4);  // CI runs of n < 10: 2, 4, 6, 8
+  // The default window is the last seven days, which these runs predate.
+  EXPECT_EQ(json::integer_member(get_json("/api/v1/workflow-runs/stats", 200), "total"), 0);
+
+  expect_problem("/api/v1/workflow-runs/stats?since=soon", 400);
+  expect_problem("/api/v1/workflow-runs/stats?until=2026-11-01", 400);
+  expect_problem("/api/v1/workflow-runs/stats?repository=nowhere", 400);
+  expect_problem("/api/v1/workflow-runs/stats?page_size=500", 400);
+}
+
+}  // namespace
+}  // namespace faultline::testing
