@@ -8,6 +8,7 @@ namespace faultline::api {
 namespace {
 
 // PostgreSQL renders the documents; timestamps come out as RFC 3339 in UTC.
+// The list renders the same document in faultline_workflow_run_page (schemas/db/010_run_page.sql).
 constexpr const char* kRunDocument =
     "json_build_object("
     "'repository', r.full_name, 'repository_id', w.repository_id, 'run_id', w.run_id,"
@@ -168,18 +169,12 @@ std::string list_workflow_runs(soci::session& sql, const RunFilter& f, const Pag
     total = count_workflow_runs(sql, f);
   const long long limit = page.size, offset = page.offset();
   std::string items;
-  soci::indicator ind = soci::i_ok;
-  sql << std::string(
-             "SELECT COALESCE(json_agg(doc ORDER BY created DESC NULLS LAST, run_id DESC), "
-             "'[]')::text"
-             " FROM (SELECT ") +
-             kRunDocument + " AS doc, w.created_at AS created, w.run_id" + kLatestAttemptsMatching +
-             " ORDER BY w.created_at DESC NULLS LAST, w.run_id DESC LIMIT :limit OFFSET :offset)"
-             " AS page",
+  sql << "SELECT faultline_workflow_run_page(:repository, :workflow, :branch, :status,"
+         " :conclusion, CAST(NULLIF(:since, '') AS timestamptz), :limit, :offset)",
       soci::use(f.repository, "repository"), soci::use(f.workflow, "workflow"),
       soci::use(f.branch, "branch"), soci::use(f.status, "status"),
       soci::use(f.conclusion, "conclusion"), soci::use(f.since, "since"), soci::use(limit, "limit"),
-      soci::use(offset, "offset"), soci::into(items, ind);
+      soci::use(offset, "offset"), soci::into(items);
   return page_document(items, *total, page);
 }
 

@@ -1,11 +1,17 @@
--- wrk script for the auth endpoints, on keep-alive connections.
+-- wrk script for faultline-api, on keep-alive connections.
 -- BENCH_MODE: "login" (POST /api/v1/auth/login as BENCH_EMAIL/BENCH_PASSWORD),
 --   "refresh" (each thread rotates its own session's refresh token, taken from
 --   the comma-separated BENCH_REFRESH_TOKENS, using each answer's new token),
---   "me" (GET /api/v1/auth/me with BENCH_ACCESS_TOKEN), "ceiling" (GET /).
+--   "me" (GET /api/v1/auth/me), "runs" (GET /api/v1/workflow-runs, a page of
+--   50), "project" (GET /api/v1/projects/BENCH_PROJECT_ID), "project304" (the
+--   same with If-None-Match: BENCH_ETAG), "ceiling" (GET /); all but login
+--   and refresh with BENCH_ACCESS_TOKEN.
+-- BENCH_DELAY_MS: each connection waits this long after an answer (pacing).
 dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 
 local mode = os.getenv("BENCH_MODE")
+local bearer = {["Authorization"] = "Bearer " .. (os.getenv("BENCH_ACCESS_TOKEN") or "")}
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 local threads = {}
 local refresh_tokens = {}
 for token in string.gmatch(os.getenv("BENCH_REFRESH_TOKENS") or "", "[^,]+") do
@@ -29,17 +35,30 @@ function request()
     return wrk.format("POST", "/api/v1/auth/refresh", {["Content-Type"] = "application/json"},
       '{"refresh_token":"' .. refresh_token .. '"}')
   elseif mode == "me" then
-    return wrk.format("GET", "/api/v1/auth/me",
-      {["Authorization"] = "Bearer " .. os.getenv("BENCH_ACCESS_TOKEN")})
+    return wrk.format("GET", "/api/v1/auth/me", bearer)
+  elseif mode == "runs" then
+    return wrk.format("GET", "/api/v1/workflow-runs?page_size=50", bearer)
+  elseif mode == "project" then
+    return wrk.format("GET", "/api/v1/projects/" .. os.getenv("BENCH_PROJECT_ID"), bearer)
+  elseif mode == "project304" then
+    return wrk.format("GET", "/api/v1/projects/" .. os.getenv("BENCH_PROJECT_ID"),
+      {["Authorization"] = bearer["Authorization"], ["If-None-Match"] = os.getenv("BENCH_ETAG")})
   end
   return wrk.format("GET", "/")
 end
 
 function response(status, headers, body)
-  if status >= 300 then failures = failures + 1 end
+  local expected = (mode == "project304") and 304 or nil
+  if (expected and status ~= expected) or (not expected and status >= 300) then
+    failures = failures + 1
+  end
   if mode == "refresh" and status == 200 then
     refresh_token = string.match(body, '"refresh_token":"([^"]+)"') or refresh_token
   end
+end
+
+if delay_ms > 0 then
+  function delay() return delay_ms end
 end
 
 function done(summary, latency, requests)
