@@ -20,6 +20,21 @@ const auth::Principal& ApiRequest::user() const {
   return *principal;
 }
 
+std::string ApiRequest::user_agent() const {
+  constexpr std::size_t kMaxBytes = 512;
+  std::string out;
+  const auto header = headers.find("user-agent");
+  if (header == headers.end())
+    return out;
+  for (const char c : header->second) {
+    if (out.size() == kMaxBytes)
+      break;
+    if (c >= 0x20 && c < 0x7f)
+      out += c;
+  }
+  return out;
+}
+
 std::optional<std::string> url_decode(const std::string& text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {

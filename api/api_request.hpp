@@ -24,6 +24,9 @@ struct ApiRequest {
   std::optional<std::string> query_value(const std::string& key) const;
   // The authenticated caller; only on routes that require one.
   const auth::Principal& user() const;
+  // The User-Agent as it may be stored: printable ASCII only, at most 512
+  // bytes (a header may carry any bytes; PostgreSQL text takes only UTF-8).
+  std::string user_agent() const;
 };
 
 // Percent-decoding of a query component ('+' is a space); nullopt if malformed.

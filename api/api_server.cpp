@@ -1,7 +1,9 @@
 #include "api/api_server.hpp"
 
+#include "api/conditional.hpp"
 #include "api/incidents.hpp"
 #include "api/json_body.hpp"
+#include "api/lookup.hpp"
 #include "api/pagination.hpp"
 #include "api/route_table.hpp"
 #include "api/workflow_runs.hpp"
@@ -63,11 +65,13 @@ void ApiServer::declare_routes() {
     return http::Reply{200, registry_.render(), "text/plain; version=0.0.4", {}};
   });
 
-  routes.get("/openapi.json", Access::kPublic, [](const ApiRequest&) {
-    auto reply = http::json_reply(200, std::string(schemas::openapi_json()));
-    reply.headers.emplace_back("Cache-Control", "public, max-age=300");
-    return reply;
-  });
+  routes.get("/openapi.json", Access::kPublic,
+             [etag = etag_of(schemas::openapi_json())](const ApiRequest&) {
+               auto reply = http::json_reply(200, std::string(schemas::openapi_json()));
+               reply.headers.emplace_back("ETag", etag);
+               reply.headers.emplace_back("Cache-Control", "public, max-age=300");
+               return reply;
+             });
 
   auth_.declare_routes(routes);
   declare_ci_routes();
@@ -107,9 +111,8 @@ void ApiServer::declare_ci_routes() {
     const auto run_id = positive_integer("run_id", request.params.at("run_id"));
     auto document =
         database_.with_session([&](soci::session& sql) { return get_workflow_run(sql, run_id); });
-    if (!document)
-      throw ClientError(not_found("No workflow run " + std::to_string(run_id) + " is known."));
-    return http::json_reply(200, std::move(*document));
+    return http::json_reply(200, found(std::move(document),
+                                       "No workflow run " + std::to_string(run_id) + " is known."));
   });
 
   routes.get("/api/v1/incidents", Access::kUser, [this](const ApiRequest& request) {
@@ -123,9 +126,8 @@ void ApiServer::declare_ci_routes() {
     const auto id = positive_integer("id", request.params.at("id"));
     auto document =
         database_.with_session([&](soci::session& sql) { return get_incident(sql, id); });
-    if (!document)
-      throw ClientError(not_found("No incident " + std::to_string(id) + " is known."));
-    return http::json_reply(200, std::move(*document));
+    return http::json_reply(
+        200, found(std::move(document), "No incident " + std::to_string(id) + " is known."));
   });
   routes.post("/api/v1/incidents/:id/acknowledge", Access::kUser,
               [this](const ApiRequest& request) {
@@ -152,18 +154,16 @@ void ApiServer::declare_ci_routes() {
     const auto id = positive_integer("id", request.params.at("id"));
     auto document =
         database_.with_session([&](soci::session& sql) { return repositories_.get(sql, id); });
-    if (!document)
-      throw ClientError(not_found("No repository " + std::to_string(id) + "."));
-    return http::json_reply(200, std::move(*document));
+    return http::json_reply(
+        200, found(std::move(document), "No repository " + std::to_string(id) + "."));
   });
   routes.patch("/api/v1/repositories/:id", Access::kAdmin, [this](const ApiRequest& request) {
     const auto id = positive_integer("id", request.params.at("id"));
     const auto body = json_body(request);
     auto document = database_.with_session(
         [&](soci::session& sql) { return repositories_.update(sql, id, body); });
-    if (!document)
-      throw ClientError(not_found("No repository " + std::to_string(id) + "."));
-    return http::json_reply(200, std::move(*document));
+    return http::json_reply(
+        200, found(std::move(document), "No repository " + std::to_string(id) + "."));
   });
   routes.remove("/api/v1/repositories/:id", Access::kAdmin, [this](const ApiRequest& request) {
     const auto id = positive_integer("id", request.params.at("id"));
@@ -186,9 +186,8 @@ http::Reply ApiServer::incident_action(const ApiRequest& request,
                                                                             std::int64_t)) {
   const auto id = positive_integer("id", request.params.at("id"));
   auto document = database_.with_session([&](soci::session& sql) { return action(sql, id); });
-  if (!document)
-    throw ClientError(not_found("No incident " + std::to_string(id) + " is known."));
-  return http::json_reply(200, std::move(*document));
+  return http::json_reply(
+      200, found(std::move(document), "No incident " + std::to_string(id) + " is known."));
 }
 
 void ApiServer::start() {
@@ -218,12 +217,14 @@ void ApiServer::clean_up_periodically() {
   while (!cleanup_wake_.wait_for(lock, settings_.cleanup_interval, [this] { return stopping_; })) {
     lock.unlock();
     try {
-      const auto removed = idempotency_.remove_expired();
-      if (removed > 0)
-        log::info("expired idempotency keys removed",
-                  {{"count", static_cast<std::int64_t>(removed)}});
+      const auto keys = idempotency_.remove_expired();
+      const auto windows = database_.with_session(&auth::RateLimiter::remove_expired);
+      if (keys > 0 || windows > 0)
+        log::info("expired rows removed",
+                  {{"idempotency_keys", static_cast<std::int64_t>(keys)},
+                   {"rate_limit_windows", static_cast<std::int64_t>(windows)}});
     } catch (const std::exception& e) {
-      log::warn("idempotency key cleanup failed; retrying later", {{"error", e.what()}});
+      log::warn("cleanup failed; retrying later", {{"error", e.what()}});
     }
     lock.lock();
   }

@@ -35,7 +35,8 @@ struct ApiSettings {
   DatabaseSettings database;
   auth::AuthSettings auth;
   std::vector<std::string> cors_origins;  // FAULTLINE_CORS_ORIGINS
-  // How often expired Idempotency-Keys are removed: FAULTLINE_API_CLEANUP_INTERVAL.
+  // How often expired Idempotency-Keys and rate-limit windows are removed:
+  // FAULTLINE_API_CLEANUP_INTERVAL.
   std::chrono::milliseconds cleanup_interval{std::chrono::minutes(10)};
   // How long a list's total may be reused: FAULTLINE_API_TOTAL_CACHE (0: never).
   std::chrono::milliseconds total_cache{std::chrono::seconds(2)};
@@ -60,7 +61,8 @@ class ApiServer {
   void declare_routes();
   void declare_ci_routes();
   void declare_content_routes();
-  // Removes expired Idempotency-Keys every cleanup_interval until stop().
+  // Removes expired Idempotency-Keys and rate-limit windows every
+  // cleanup_interval until stop(), off the request path.
   void clean_up_periodically();
   http::Reply incident_action(const ApiRequest& request,
                               std::optional<std::string> (*action)(soci::session&, std::int64_t));

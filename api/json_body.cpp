@@ -52,10 +52,9 @@ std::optional<std::string> text_member(const json::Value& body, const char* key,
   std::size_t chars = 0;
   if (!printable_text(text, chars))
     throw ClientError(unprocessable(name + " must not hold control characters."));
-  if (chars < min_chars || text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    if (min_chars > 0)
-      throw ClientError(unprocessable(name + " must not be empty."));
-  }
+  const bool blank = text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+  if (min_chars > 0 && (chars < min_chars || blank))
+    throw ClientError(unprocessable(name + " must not be empty."));
   if (chars > max_chars)
     throw ClientError(
         unprocessable(name + " must be at most " + std::to_string(max_chars) + " characters."));

@@ -90,14 +90,8 @@ int create_user(const faultline::api::ApiSettings& settings, const NewUser& want
       return api::auth::create_user(sql, api::auth::PasswordHasher(settings.auth.argon2), *email,
                                     password, wanted.role);
     });
-    std::cout << json::object([&](json::Writer& out) {
-      out.Key("id");
-      out.Int64(user.id);
-      out.Key("email");
-      json::write(out, user.email);
-      out.Key("role");
-      json::write(out, user.role);
-    }) << "\n";
+    std::cout << json::object([&](json::Writer& out) { api::auth::write_user_fields(out, user); })
+              << "\n";
     return 0;
   } catch (const api::auth::DuplicateEmail&) {
     std::cerr << "faultline-api create-user: an account with this email already exists\n";

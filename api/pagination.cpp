@@ -41,9 +41,10 @@ Page parse_page(const ApiRequest& request) {
   return page;
 }
 
-std::string page_document(const std::string& items_json, std::int64_t total, const Page& page) {
+std::string page_document(const std::string& items_json, std::int64_t total, const Page& page,
+                          const std::string& leading) {
   const std::int64_t pages = total == 0 ? 0 : (total + page.size - 1) / page.size;
-  return "{\"items\":" + items_json + ",\"total\":" + std::to_string(total) +
+  return "{" + leading + "\"items\":" + items_json + ",\"total\":" + std::to_string(total) +
          ",\"page\":" + std::to_string(page.number) +
          ",\"page_size\":" + std::to_string(page.size) + ",\"pages\":" + std::to_string(pages) +
          "}";

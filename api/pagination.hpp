@@ -19,8 +19,10 @@ struct Page {
 // `page` (from 1) and `page_size` (1..100); anything else is a ClientError 400.
 Page parse_page(const ApiRequest& request);
 
-// {"items":<items>,"total":..,"page":..,"page_size":..,"pages":..}
-std::string page_document(const std::string& items_json, std::int64_t total, const Page& page);
+// {<leading>"items":<items>,"total":..,"page":..,"page_size":..,"pages":..};
+// `leading`, if any, is members that describe the list, each followed by ','.
+std::string page_document(const std::string& items_json, std::int64_t total, const Page& page,
+                          const std::string& leading = "");
 
 // A positive integer query or path value, or a ClientError 400 naming it.
 std::int64_t positive_integer(const std::string& name, const std::string& text);

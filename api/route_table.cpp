@@ -54,17 +54,24 @@ ApiRequest copy_request(const Rest::Request& request, const std::string& route) 
   return out;
 }
 
-bool has_header(const http::Reply& reply, const std::string& name) {
-  return std::any_of(reply.headers.begin(), reply.headers.end(),
-                     [&](const auto& header) { return header.first == name; });
+const std::string* find_header(const http::Reply& reply, const std::string& name) {
+  for (const auto& [header, value] : reply.headers)
+    if (header == name)
+      return &value;
+  return nullptr;
 }
 
-// Credentials and sessions are never stored; other signed-in reads may be
-// kept by the browser, but only to be revalidated with their ETag.
+// Routes that hand out or manage credentials: their answers are neither
+// stored by browsers nor replayed for an Idempotency-Key.
+bool credentials_route(const std::string& route) {
+  return route.rfind("/api/v1/auth/", 0) == 0;
+}
+
+// Signed-in reads may be kept by the browser, but only to be revalidated
+// with their ETag.
 std::string default_cache_control(const ApiRequest& request, const std::string& route,
                                   Access access) {
-  const bool auth_route = route.rfind("/api/v1/auth/", 0) == 0;
-  if (request.method == "GET" && access != Access::kPublic && !auth_route)
+  if (request.method == "GET" && access != Access::kPublic && !credentials_route(route))
     return "private, no-cache";
   return "no-store";
 }
@@ -153,21 +160,22 @@ http::Reply RouteTable::answer(const std::string& route, Access access, const Ha
     throw ClientError(Problem{403, "Forbidden", "This needs an administrator.", "forbidden", {}});
 
   if ((request.method == "POST" || request.method == "PATCH") && access != Access::kPublic &&
-      route.rfind("/api/v1/auth/", 0) != 0) {
-    // Token answers are never stored: a retried login or refresh is the
-    // client's to make again.
+      !credentials_route(route)) {
     if (const auto key = idempotency_key(request))
       return idempotency_.run(request, *key, [&] { return handler(request); });
   }
 
   auto reply = handler(request);
-  if (request.method == "GET" && reply.status == 200 && !has_header(reply, "ETag")) {
-    const auto etag = etag_of(reply.body);
+  if (request.method == "GET" && reply.status == 200) {
+    // A handler that knows its tag already (a fixed document) saves the hash.
+    const auto* known = find_header(reply, "ETag");
+    const auto etag = known ? *known : etag_of(reply.body);
+    if (!known)
+      reply.headers.emplace_back("ETag", etag);
     if (none_match_fails(request, etag)) {
       reply.status = 304;
       reply.body.clear();
     }
-    reply.headers.emplace_back("ETag", etag);
   }
   return reply;
 }
@@ -194,7 +202,7 @@ void RouteTable::dispatch(const std::string& route, Access access, const Handler
       log::error("request failed", {{"route", route}, {"path", copied.path}, {"error", e.what()}});
       reply = http::problem_reply(internal_error());
     }
-    if (!has_header(reply, "Cache-Control"))
+    if (!find_header(reply, "Cache-Control"))
       reply.headers.emplace_back("Cache-Control", default_cache_control(copied, route, access));
     for (auto& header : cors_headers(copied))
       reply.headers.push_back(std::move(header));

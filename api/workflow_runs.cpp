@@ -98,14 +98,12 @@ per_row AS (
   FROM per_workflow p
   LEFT JOIN queue q ON q.repository_id = p.repository_id AND q.workflow_key = p.workflow_key
   LEFT JOIN recovery rc ON rc.repository_id = p.repository_id AND rc.workflow_key = p.workflow_key)
-SELECT json_build_object(
-  'since', )sql" FAULTLINE_SQL_RFC3339("(SELECT since FROM win)") R"sql(,
-  'until', )sql" FAULTLINE_SQL_RFC3339("(SELECT until FROM win)") R"sql(,
-  'items', COALESCE((SELECT json_agg(doc ORDER BY full_name, name, workflow_key) FROM
+SELECT )sql" FAULTLINE_SQL_RFC3339("(SELECT since FROM win)") R"sql(,
+  )sql" FAULTLINE_SQL_RFC3339("(SELECT until FROM win)") R"sql(,
+  COALESCE((SELECT json_agg(doc ORDER BY full_name, name, workflow_key) FROM
              (SELECT * FROM per_row ORDER BY full_name, name, workflow_key
-              LIMIT :limit OFFSET :offset) pg), '[]'),
-  'total', (SELECT count(*) FROM per_row), 'page', :page::bigint, 'page_size', :page_size::bigint,
-  'pages', ((SELECT count(*) FROM per_row) + :limit2 - 1) / :limit3)::text
+              LIMIT :limit OFFSET :offset) pg), '[]')::text,
+  (SELECT count(*) FROM per_row)
 )sql";
 
 void check_length(const std::string& name, const std::string& value) {
@@ -145,13 +143,15 @@ StatsWindow parse_stats_window(const ApiRequest& request) {
 }
 
 std::string workflow_run_stats(soci::session& sql, const StatsWindow& window, const Page& page) {
-  const long long limit = page.size, offset = page.offset(), number = page.number;
-  std::string document;
+  const long long limit = page.size, offset = page.offset();
+  std::string since, until, items;
+  long long total = 0;
   sql << kStats, soci::use(window.since, "since"), soci::use(window.until, "until"),
       soci::use(window.repository, "repository"), soci::use(limit, "limit"),
-      soci::use(offset, "offset"), soci::use(number, "page"), soci::use(limit, "page_size"),
-      soci::use(limit, "limit2"), soci::use(limit, "limit3"), soci::into(document);
-  return document;
+      soci::use(offset, "offset"), soci::into(since), soci::into(until), soci::into(items),
+      soci::into(total);
+  return page_document(items, total, page,
+                       "\"since\":\"" + since + "\",\"until\":\"" + until + "\",");
 }
 
 std::int64_t count_workflow_runs(soci::session& sql, const RunFilter& f) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -7,6 +8,9 @@ namespace faultline {
 
 // Now, as RFC 3339 in UTC with milliseconds: 2026-11-23T10:15:30.123Z.
 std::string utc_now_rfc3339();
+
+// Now, in whole seconds since the Unix epoch (JWT times, rate-limit resets).
+std::int64_t epoch_seconds();
 
 }  // namespace faultline
 

@@ -110,6 +110,15 @@ std::optional<User> find_user_by_email(soci::session& sql, const std::string& em
   return user;
 }
 
+void write_user_fields(json::Writer& out, const User& user) {
+  out.Key("id");
+  out.Int64(user.id);
+  out.Key("email");
+  json::write(out, user.email);
+  out.Key("role");
+  json::write(out, user.role);
+}
+
 std::optional<std::string> user_document(soci::session& sql, std::int64_t id) {
   std::string document;
   const long long key = id;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "api/auth/password_hasher.hpp"
+#include "common/json.hpp"
 #include "common/soci.hpp"
 
 namespace faultline::api::auth {
@@ -46,6 +47,10 @@ User create_user(soci::session& sql, const PasswordHasher& hasher, const std::st
                  std::string_view password, const std::string& role);
 
 std::optional<User> find_user_by_email(soci::session& sql, const std::string& email);
+
+// The members "id", "email" and "role", into an object the caller opened:
+// who a token or a new account belongs to.
+void write_user_fields(json::Writer& out, const User& user);
 
 // {"id", "email", "role", "created_at"}, or nothing.
 std::optional<std::string> user_document(soci::session& sql, std::int64_t id);

@@ -1,22 +1,18 @@
 #include "api/auth/auth_service.hpp"
 
 #include "api/json_body.hpp"
+#include "api/lookup.hpp"
 #include "api/pagination.hpp"
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "common/problem.hpp"
+#include "common/time.hpp"
 
 namespace faultline::api::auth {
 namespace {
 
 constexpr const char* kWrongCredentials = "The email or password is wrong.";
-
-std::int64_t epoch_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string jwt_secret_from(const Environment& env) {
   if (const auto secret = env.find("FAULTLINE_JWT_SECRET")) {
@@ -42,8 +38,7 @@ std::string required_string(const json::Value& body, const char* key, std::size_
 }
 
 ClientInfo client_of(const ApiRequest& request) {
-  const auto agent = request.headers.find("user-agent");
-  return ClientInfo{agent == request.headers.end() ? "" : agent->second, request.client_ip};
+  return ClientInfo{request.user_agent(), request.client_ip};
 }
 
 [[noreturn]] void refuse_credentials() {
@@ -99,10 +94,7 @@ http::Reply AuthService::limited(const RatePolicy& policy, const ApiRequest& req
   const auto decision = database_.with_session(
       [&](soci::session& sql) { return limiter_.hit(sql, policy, request.client_ip); });
   if (!decision.allowed) {
-    registry_
-        .counter("faultline_api_rate_limited_total", "Requests refused by a rate limit, by policy",
-                 {{"policy", policy.name}})
-        .increment();
+    count_refusal(policy);
     return too_many_requests(policy, decision);
   }
   http::Reply reply;
@@ -116,6 +108,13 @@ http::Reply AuthService::limited(const RatePolicy& policy, const ApiRequest& req
   for (auto& header : rate_limit_headers(policy, decision))
     reply.headers.push_back(std::move(header));
   return reply;
+}
+
+void AuthService::count_refusal(const RatePolicy& policy) {
+  registry_
+      .counter("faultline_api_rate_limited_total", "Requests refused by a rate limit, by policy",
+               {{"policy", policy.name}})
+      .increment();
 }
 
 std::string AuthService::token_response(const User& user, const IssuedSession& session) const {
@@ -136,12 +135,7 @@ std::string AuthService::token_response(const User& user, const IssuedSession& s
     json::write(out, session.session_id);
     out.Key("user");
     out.StartObject();
-    out.Key("id");
-    out.Int64(user.id);
-    out.Key("email");
-    json::write(out, user.email);
-    out.Key("role");
-    json::write(out, user.role);
+    write_user_fields(out, user);
     out.EndObject();
   });
 }
@@ -158,18 +152,14 @@ std::string AuthService::sign_in(const std::string& email, const std::string& pa
                                                               : std::nullopt);
   });
   if (!locked.allowed) {
-    registry_
-        .counter("faultline_api_rate_limited_total", "Requests refused by a rate limit, by policy",
-                 {{"policy", settings_.login_failures.name}})
-        .increment();
-    const auto reply = too_many_requests(settings_.login_failures, locked);
+    count_refusal(settings_.login_failures);
     throw ClientError(Problem{429,
                               "Too Many Requests",
                               "Too many failed logins for this account; retry after " +
                                   std::to_string(locked.reset_after) + " seconds.",
                               "rate-limited",
                               {}},
-                      reply.headers);
+                      rate_limit_headers(settings_.login_failures, locked));
   }
   const auto started = std::chrono::steady_clock::now();
   const bool verified = hasher_.verify(user ? user->password_hash : hasher_.decoy(), password);
@@ -200,7 +190,7 @@ std::string AuthService::sign_in(const std::string& email, const std::string& pa
 
 std::string AuthService::rotate(const std::string& refresh_token, const ApiRequest& request) {
   const auto rotation = database_.with_session(
-      [&](soci::session& sql) { return sessions_.rotate(sql, refresh_token, client_of(request)); });
+      [&](soci::session& sql) { return sessions_.rotate(sql, refresh_token); });
   switch (rotation.outcome) {
     case Rotation::Outcome::kRotated:
       return token_response(rotation.user, rotation.session);
@@ -234,9 +224,8 @@ http::Reply AuthService::register_account(const ApiRequest& request) {
     if (const auto problem = password_problem(password))
       throw ClientError(unprocessable(*problem, "weak-password"));
     try {
-      const auto user = database_.with_session(
-          [&](soci::session& sql) { return create_user(sql, hasher_, *email, password, "user"); });
       auto reply = http::json_reply(201, database_.with_session([&](soci::session& sql) {
+        const auto user = create_user(sql, hasher_, *email, password, "user");
         return user_document(sql, user.id).value_or("{}");
       }));
       reply.headers.emplace_back("Location", "/api/v1/auth/me");
@@ -322,9 +311,7 @@ void AuthService::declare_routes(RouteTable& routes) {
   routes.get("/api/v1/auth/me", Access::kUser, [this](const ApiRequest& r) {
     auto document = database_.with_session(
         [&](soci::session& sql) { return user_document(sql, r.user().user_id); });
-    if (!document)
-      throw ClientError(not_found("This account no longer exists."));
-    return http::json_reply(200, std::move(*document));
+    return http::json_reply(200, found(std::move(document), "This account no longer exists."));
   });
   routes.post("/api/v1/auth/logout", Access::kUser, [this](const ApiRequest& r) {
     database_.with_session([&](soci::session& sql) {

@@ -67,6 +67,7 @@ class AuthService {
   // Rotates a refresh token: the token response, or a ClientError 401.
   std::string rotate(const std::string& refresh_token, const ApiRequest& request);
   std::string token_response(const User& user, const IssuedSession& session) const;
+  void count_refusal(const RatePolicy& policy);
 
   AuthSettings settings_;
   Database& database_;

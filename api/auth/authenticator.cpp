@@ -4,6 +4,7 @@
 
 #include "common/log.hpp"
 #include "common/problem.hpp"
+#include "common/time.hpp"
 
 namespace faultline::api::auth {
 namespace {
@@ -17,12 +18,6 @@ constexpr std::size_t kMaxCachedSessions = 100'000;
       Problem{401, "Unauthorized", detail, "unauthorized", {}},
       {{"WWW-Authenticate", token_presented ? R"(Bearer realm="faultline", error="invalid_token")"
                                             : R"(Bearer realm="faultline")"}});
-}
-
-std::int64_t epoch_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace

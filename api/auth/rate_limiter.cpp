@@ -63,8 +63,6 @@ RateDecision RateLimiter::hit(soci::session& sql, const RatePolicy& policy,
          " RETURNING hits, ceil(extract(epoch FROM window_start))::bigint + window_seconds,"
          "  extract(epoch FROM clock_timestamp())::bigint",
       soci::use(name), soci::use(window), soci::into(hits), soci::into(reset_at), soci::into(now);
-  if (++hits_since_sweep_ % 1000 == 0)
-    sweep(sql);
   return decide(policy, hits, reset_at, now);
 }
 
@@ -89,8 +87,12 @@ RateDecision RateLimiter::peek(soci::session& sql, const RatePolicy& policy,
   return decide(policy, hits + 1, reset_at, now);
 }
 
-void RateLimiter::sweep(soci::session& sql) {
-  sql << "DELETE FROM rate_limit_windows WHERE window_start < now() - interval '1 day'";
+long long RateLimiter::remove_expired(soci::session& sql) {
+  soci::statement st =
+      (sql.prepare
+       << "DELETE FROM rate_limit_windows WHERE window_start < now() - interval '1 day'");
+  st.execute(true);
+  return st.get_affected_rows();
 }
 
 http::Headers rate_limit_headers(const RatePolicy& policy, const RateDecision& decision) {

@@ -4,7 +4,6 @@
 // counts against the same limit. Fixed windows: simple, one row per bucket,
 // and one upsert per counted request.
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -40,9 +39,8 @@ class RateLimiter {
   // Looks without counting (a request that may be refused before it costs anything).
   RateDecision peek(soci::session& sql, const RatePolicy& policy, const std::string& key) const;
 
- private:
-  void sweep(soci::session& sql);
-  std::atomic<std::uint64_t> hits_since_sweep_{0};
+  // Deletes windows that ended more than a day ago; returns how many.
+  static long long remove_expired(soci::session& sql);
 };
 
 // X-RateLimit-Limit/-Remaining/-Reset (epoch seconds) and the IETF

@@ -54,19 +54,17 @@ IssuedSession Sessions::open(soci::session& sql, std::int64_t user_id,
   long long expires_at = 0;
   const long long user = user_id;
   const long long lifetime = settings_.lifetime.count();
-  const std::string agent = client.user_agent.substr(0, 512);
   sql << "INSERT INTO sessions (user_id, user_agent, ip, expires_at)"
          " VALUES (:user, :agent, :ip, now() + make_interval(secs => :lifetime))"
          " RETURNING id::text, extract(epoch FROM expires_at)::bigint",
-      soci::use(user), soci::use(agent), soci::use(client.ip), soci::use(lifetime),
+      soci::use(user), soci::use(client.user_agent), soci::use(client.ip), soci::use(lifetime),
       soci::into(session_id), soci::into(expires_at);
   auto issued = issue_token(sql, session_id, expires_at);
   tx.commit();
   return issued;
 }
 
-Rotation Sessions::rotate(soci::session& sql, const std::string& refresh_token,
-                          const ClientInfo&) const {
+Rotation Sessions::rotate(soci::session& sql, const std::string& refresh_token) const {
   Rotation rotation;
   const auto hash = refresh_token_hash(refresh_token);
   soci::transaction tx(sql);

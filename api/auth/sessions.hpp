@@ -29,7 +29,7 @@ struct SessionSettings {
 };
 
 struct ClientInfo {
-  std::string user_agent;
+  std::string user_agent;  // as ApiRequest::user_agent() gives it: bounded, printable
   std::string ip;
 };
 
@@ -56,8 +56,7 @@ class Sessions {
   explicit Sessions(SessionSettings settings) : settings_(settings) {}
 
   IssuedSession open(soci::session& sql, std::int64_t user_id, const ClientInfo& client) const;
-  Rotation rotate(soci::session& sql, const std::string& refresh_token,
-                  const ClientInfo& client) const;
+  Rotation rotate(soci::session& sql, const std::string& refresh_token) const;
 
   // True while the session is neither revoked nor expired; notes its use.
   bool active(soci::session& sql, const std::string& session_id) const;

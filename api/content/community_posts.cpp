@@ -1,5 +1,6 @@
 #include "api/content/community_posts.hpp"
 
+#include "api/content/listing.hpp"
 #include "api/json_body.hpp"
 #include "api/sql_time.hpp"
 
@@ -17,28 +18,15 @@ constexpr const char* kDocument =
 }  // namespace
 
 std::string list_posts(soci::session& sql, const Page& page) {
-  const long long limit = page.size, offset = page.offset();
-  long long total = 0;
-  sql << "SELECT count(*) FROM community_posts", soci::into(total);
-  std::string items;
-  sql << std::string(
-             "SELECT COALESCE(json_agg(doc::json ORDER BY created_at DESC, id DESC), "
-             "'[]')::text FROM (SELECT ") +
-             kDocument +
-             " AS doc, c.created_at, c.id FROM community_posts c"
-             " ORDER BY c.created_at DESC, c.id DESC LIMIT :limit OFFSET :offset) AS page",
-      soci::use(limit, "limit"), soci::use(offset, "offset"), soci::into(items);
-  return page_document(items, total, page);
+  return newest_first(sql, kDocument, "c", "FROM community_posts c WHERE true", page,
+                      kNoParameters);
 }
 
 std::optional<std::string> get_post(soci::session& sql, std::int64_t id) {
   const long long post = id;
-  std::string document;
-  sql << std::string("SELECT ") + kDocument + " FROM community_posts c WHERE c.id = :id",
-      soci::use(post, "id"), soci::into(document);
-  if (!sql.got_data())
-    return std::nullopt;
-  return document;
+  return one_document(
+      sql, std::string("SELECT ") + kDocument + " FROM community_posts c WHERE c.id = :id",
+      [&](auto&& st) -> auto& { return st, soci::use(post, "id"); });
 }
 
 Created create_post(soci::session& sql, const auth::Principal& caller, const json::Value& body) {

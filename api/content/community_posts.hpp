@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "api/content/projects.hpp"
+#include "api/content/listing.hpp"
 #include "api/pagination.hpp"
 #include "common/json.hpp"
 #include "common/soci.hpp"

@@ -91,11 +91,16 @@ std::vector<CspReport> parse_csp_reports(const ApiRequest& request) {
 
 void store_csp_reports(soci::session& sql, const std::vector<CspReport>& reports,
                        const std::string& user_agent) {
-  soci::transaction tx(sql);
+  if (reports.empty())
+    return;
+  // One statement for the whole request, however many reports it carries.
+  std::string array = "[";
   for (const auto& report : reports)
-    sql << "INSERT INTO csp_reports (report, user_agent) VALUES (CAST(:report AS jsonb), :agent)",
-        soci::use(report.json, "report"), soci::use(user_agent, "agent");
-  tx.commit();
+    array += (array.size() > 1 ? "," : "") + report.json;
+  array += "]";
+  sql << "INSERT INTO csp_reports (report, user_agent)"
+         " SELECT value, :agent FROM jsonb_array_elements(CAST(:reports AS jsonb))",
+      soci::use(user_agent, "agent"), soci::use(array, "reports");
 }
 
 }  // namespace faultline::api

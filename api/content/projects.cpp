@@ -1,6 +1,7 @@
 #include "api/content/projects.hpp"
 
 #include "api/conditional.hpp"
+#include "api/content/listing.hpp"
 #include "api/json_body.hpp"
 #include "api/sql_time.hpp"
 
@@ -15,53 +16,30 @@ constexpr const char* kDocument =
     " 'owner_id', p.owner_id, 'created_at', " FAULTLINE_SQL_RFC3339(
         "p.created_at") ", 'updated_at', " FAULTLINE_SQL_RFC3339("p.updated_at") ")::text";
 
-// Administrators see every project; anyone else only their own. The clause
-// is chosen here, never from input, so each shape has its own plan.
-std::string visible(const auth::Principal& caller) {
-  return caller.admin() ? " WHERE p.owner_id <> 0" : " WHERE p.owner_id = :owner";
-}
-
-// The project as GET shows it, locked for a change; nullopt if not visible.
-std::optional<std::string> lock(soci::session& sql, const auth::Principal& caller,
-                                std::int64_t id) {
+// The project as GET shows it, if the caller may see it; locked for a change
+// when `for_update`.
+std::optional<std::string> find(soci::session& sql, const auth::Principal& caller, std::int64_t id,
+                                bool for_update) {
   const long long project = id, owner = caller.user_id;
-  std::string document;
-  sql << std::string("SELECT ") + kDocument + " FROM projects p" + visible(caller) +
-             " AND p.id = :id FOR UPDATE",
-      soci::use(owner, "owner"), soci::use(project, "id"), soci::into(document);
-  if (!sql.got_data())
-    return std::nullopt;
-  return document;
+  return one_document(
+      sql,
+      std::string("SELECT ") + kDocument + " FROM projects p" + visible_to(caller, "p") +
+          " AND p.id = :id" + (for_update ? " FOR UPDATE" : ""),
+      [&](auto&& st) -> auto& { return st, soci::use(owner, "owner"), soci::use(project, "id"); });
 }
 
 }  // namespace
 
 std::string list_projects(soci::session& sql, const auth::Principal& caller, const Page& page) {
-  const long long owner = caller.user_id, limit = page.size, offset = page.offset();
-  long long total = 0;
-  sql << "SELECT count(*) FROM projects p" + visible(caller), soci::use(owner, "owner"),
-      soci::into(total);
-  std::string items;
-  sql << std::string(
-             "SELECT COALESCE(json_agg(doc::json ORDER BY created_at DESC, id DESC), "
-             "'[]')::text FROM (SELECT ") +
-             kDocument + " AS doc, p.created_at, p.id FROM projects p" + visible(caller) +
-             " ORDER BY p.created_at DESC, p.id DESC LIMIT :limit OFFSET :offset) AS page",
-      soci::use(owner, "owner"), soci::use(limit, "limit"), soci::use(offset, "offset"),
-      soci::into(items);
-  return page_document(items, total, page);
+  const long long owner = caller.user_id;
+  return newest_first(
+      sql, kDocument, "p", "FROM projects p" + visible_to(caller, "p"),
+      page, [&](auto&& st) -> auto& { return st, soci::use(owner, "owner"); });
 }
 
 std::optional<std::string> get_project(soci::session& sql, const auth::Principal& caller,
                                        std::int64_t id) {
-  const long long project = id, owner = caller.user_id;
-  std::string document;
-  sql << std::string("SELECT ") + kDocument + " FROM projects p" + visible(caller) +
-             " AND p.id = :id",
-      soci::use(owner, "owner"), soci::use(project, "id"), soci::into(document);
-  if (!sql.got_data())
-    return std::nullopt;
-  return document;
+  return find(sql, caller, id, false);
 }
 
 Created create_project(soci::session& sql, const auth::Principal& caller, const json::Value& body) {
@@ -86,7 +64,7 @@ std::optional<std::string> update_project(soci::session& sql, const ApiRequest& 
   const auto name = text_member(body, "name", 1, kNameChars);
   const auto description = text_member(body, "description", 0, kDescriptionChars);
   soci::transaction tx(sql);
-  const auto current = lock(sql, request.user(), id);
+  const auto current = find(sql, request.user(), id, true);
   if (!current)
     return std::nullopt;
   require_if_match(request, *current);
@@ -109,7 +87,7 @@ std::optional<std::string> update_project(soci::session& sql, const ApiRequest& 
 
 bool delete_project(soci::session& sql, const ApiRequest& request, std::int64_t id) {
   soci::transaction tx(sql);
-  const auto current = lock(sql, request.user(), id);
+  const auto current = find(sql, request.user(), id, true);
   if (!current)
     return false;
   require_if_match(request, *current);

@@ -8,16 +8,12 @@
 #include <string>
 
 #include "api/api_request.hpp"
+#include "api/content/listing.hpp"
 #include "api/pagination.hpp"
 #include "common/json.hpp"
 #include "common/soci.hpp"
 
 namespace faultline::api {
-
-struct Created {
-  std::int64_t id = 0;
-  std::string document;
-};
 
 std::string list_projects(soci::session& sql, const auth::Principal& caller, const Page& page);
 std::optional<std::string> get_project(soci::session& sql, const auth::Principal& caller,

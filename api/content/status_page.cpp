@@ -1,5 +1,6 @@
 #include "api/content/status_page.hpp"
 
+#include "api/content/listing.hpp"
 #include "api/json_body.hpp"
 #include "api/sql_time.hpp"
 #include "common/problem.hpp"
@@ -83,27 +84,18 @@ Created create_status_event(soci::session& sql, const auth::Principal& caller,
 
 std::string list_status_events(soci::session& sql, const StatusEventFilter& filter,
                                const Page& page) {
-  const long long limit = page.size, offset = page.offset();
-  const std::string matching =
-      // Each parameter appears once (SOCI binds a repeated name only once).
-      " FROM (SELECT :service::text AS service, :status::text AS status,"
+  // Each parameter appears once (SOCI binds a repeated name only once).
+  const std::string from_where =
+      "FROM (SELECT :service::text AS service, :status::text AS status,"
       "   CAST(NULLIF(:since, '') AS timestamptz) AS since) f, status_events e"
       " WHERE (f.service = '' OR e.service = f.service)"
       " AND (f.status = '' OR e.status = f.status)"
       " AND (f.since IS NULL OR e.created_at >= f.since)";
-  long long total = 0;
-  sql << "SELECT count(*)" + matching, soci::use(filter.service, "service"),
-      soci::use(filter.status, "status"), soci::use(filter.since, "since"), soci::into(total);
-  std::string items;
-  sql << std::string(
-             "SELECT COALESCE(json_agg(doc::json ORDER BY created_at DESC, id DESC), "
-             "'[]')::text FROM (SELECT ") +
-             kDocument + " AS doc, e.created_at, e.id" + matching +
-             " ORDER BY e.created_at DESC, e.id DESC LIMIT :limit OFFSET :offset) AS page",
-      soci::use(filter.service, "service"), soci::use(filter.status, "status"),
-      soci::use(filter.since, "since"), soci::use(limit, "limit"), soci::use(offset, "offset"),
-      soci::into(items);
-  return page_document(items, total, page);
+  return newest_first(
+      sql, kDocument, "e", from_where, page, [&](auto&& st) -> auto& {
+        return st, soci::use(filter.service, "service"), soci::use(filter.status, "status"),
+               soci::use(filter.since, "since");
+      });
 }
 
 std::string current_status(soci::session& sql) {

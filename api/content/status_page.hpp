@@ -8,7 +8,7 @@
 #include <string>
 
 #include "api/api_request.hpp"
-#include "api/content/projects.hpp"
+#include "api/content/listing.hpp"
 #include "api/pagination.hpp"
 #include "common/json.hpp"
 #include "common/soci.hpp"

@@ -1,6 +1,7 @@
 #include "api/content/support_tickets.hpp"
 
 #include "api/conditional.hpp"
+#include "api/content/listing.hpp"
 #include "api/json_body.hpp"
 #include "api/sql_time.hpp"
 #include "common/problem.hpp"
@@ -19,8 +20,16 @@ constexpr const char* kDocument =
     " 'created_at', " FAULTLINE_SQL_RFC3339(
         "t.created_at") ", 'updated_at', " FAULTLINE_SQL_RFC3339("t.updated_at") ")::text";
 
-std::string visible(const auth::Principal& caller) {
-  return caller.admin() ? " WHERE t.owner_id <> 0" : " WHERE t.owner_id = :owner";
+// The ticket as GET shows it, if the caller may see it; locked for a change
+// when `for_update`.
+std::optional<std::string> find(soci::session& sql, const auth::Principal& caller, std::int64_t id,
+                                bool for_update) {
+  const long long ticket = id, owner = caller.user_id;
+  return one_document(
+      sql,
+      std::string("SELECT ") + kDocument + " FROM support_tickets t" + visible_to(caller, "t") +
+          " AND t.id = :id" + (for_update ? " FOR UPDATE" : ""),
+      [&](auto&& st) -> auto& { return st, soci::use(owner, "owner"), soci::use(ticket, "id"); });
 }
 
 std::string one_of(const ApiRequest& request, const char* key, const char* const* allowed) {
@@ -42,39 +51,23 @@ TicketFilter parse_ticket_filter(const ApiRequest& request) {
 
 std::string list_tickets(soci::session& sql, const auth::Principal& caller,
                          const TicketFilter& filter, const Page& page) {
-  const long long owner = caller.user_id, limit = page.size, offset = page.offset();
+  const long long owner = caller.user_id;
   // Each parameter appears once (SOCI binds a repeated name only once).
-  const std::string matching =
-      " FROM (SELECT :status::text AS status, :priority::text AS priority) f,"
-      " support_tickets t" +
-      visible(caller) +
+  const std::string from_where =
+      "FROM (SELECT :status::text AS status, :priority::text AS priority) f, support_tickets t" +
+      visible_to(caller, "t") +
       " AND (f.status = '' OR t.status = f.status)"
       " AND (f.priority = '' OR t.priority = f.priority)";
-  long long total = 0;
-  sql << "SELECT count(*)" + matching, soci::use(owner, "owner"),
-      soci::use(filter.status, "status"), soci::use(filter.priority, "priority"), soci::into(total);
-  std::string items;
-  sql << std::string(
-             "SELECT COALESCE(json_agg(doc::json ORDER BY created_at DESC, id DESC), "
-             "'[]')::text FROM (SELECT ") +
-             kDocument + " AS doc, t.created_at, t.id" + matching +
-             " ORDER BY t.created_at DESC, t.id DESC LIMIT :limit OFFSET :offset) AS page",
-      soci::use(owner, "owner"), soci::use(filter.status, "status"),
-      soci::use(filter.priority, "priority"), soci::use(limit, "limit"),
-      soci::use(offset, "offset"), soci::into(items);
-  return page_document(items, total, page);
+  return newest_first(
+      sql, kDocument, "t", from_where, page, [&](auto&& st) -> auto& {
+        return st, soci::use(owner, "owner"), soci::use(filter.status, "status"),
+               soci::use(filter.priority, "priority");
+      });
 }
 
 std::optional<std::string> get_ticket(soci::session& sql, const auth::Principal& caller,
                                       std::int64_t id) {
-  const long long ticket = id, owner = caller.user_id;
-  std::string document;
-  sql << std::string("SELECT ") + kDocument + " FROM support_tickets t" + visible(caller) +
-             " AND t.id = :id",
-      soci::use(owner, "owner"), soci::use(ticket, "id"), soci::into(document);
-  if (!sql.got_data())
-    return std::nullopt;
-  return document;
+  return find(sql, caller, id, false);
 }
 
 Created create_ticket(soci::session& sql, const auth::Principal& caller, const json::Value& body) {
@@ -108,14 +101,11 @@ std::optional<std::string> update_ticket(soci::session& sql, const ApiRequest& r
     throw ClientError(unprocessable("assignee_id must be a user id or null."));
 
   soci::transaction tx(sql);
-  const long long ticket = id, owner = caller.user_id;
-  std::string current;
-  sql << std::string("SELECT ") + kDocument + " FROM support_tickets t" + visible(caller) +
-             " AND t.id = :id FOR UPDATE",
-      soci::use(owner, "owner"), soci::use(ticket, "id"), soci::into(current);
-  if (!sql.got_data())
+  const auto current = find(sql, caller, id, true);
+  if (!current)
     return std::nullopt;
-  require_if_match(request, current);
+  require_if_match(request, *current);
+  const long long ticket = id;
 
   long long assignee_id = assignee && assignee->IsInt64() ? assignee->GetInt64() : 0;
   if (assignee_id) {

@@ -6,12 +6,11 @@
 --   50), "project" (GET /api/v1/projects/BENCH_PROJECT_ID), "project304" (the
 --   same with If-None-Match: BENCH_ETAG), "ceiling" (GET /); all but login
 --   and refresh with BENCH_ACCESS_TOKEN.
--- BENCH_DELAY_MS: each connection waits this long after an answer (pacing).
+-- BENCH_DELAY_MS: pacing, see report.lua.
 dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 
 local mode = os.getenv("BENCH_MODE")
 local bearer = {["Authorization"] = "Bearer " .. (os.getenv("BENCH_ACCESS_TOKEN") or "")}
-local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 local threads = {}
 local refresh_tokens = {}
 for token in string.gmatch(os.getenv("BENCH_REFRESH_TOKENS") or "", "[^,]+") do
@@ -55,10 +54,6 @@ function response(status, headers, body)
   if mode == "refresh" and status == 200 then
     refresh_token = string.match(body, '"refresh_token":"([^"]+)"') or refresh_token
   end
-end
-
-if delay_ms > 0 then
-  function delay() return delay_ms end
 end
 
 function done(summary, latency, requests)

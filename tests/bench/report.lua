@@ -1,5 +1,14 @@
--- What every wrk script of scripts/bench prints when it is done: one JSON line.
--- The script counts its failures in a per-thread global `failures`.
+-- What every wrk script of scripts/bench shares.
+
+-- BENCH_DELAY_MS: each connection waits this long after an answer (pacing;
+-- 0 or unset: as fast as possible).
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+if delay_ms > 0 then
+  function delay() return delay_ms end
+end
+
+-- What it prints when it is done: one JSON line. The script counts its
+-- failures in a per-thread global `failures`.
 function report(threads, summary, latency)
   local failed = 0
   for _, t in ipairs(threads) do failed = failed + (t:get("failures") or 0) end

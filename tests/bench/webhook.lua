@@ -1,12 +1,11 @@
 -- wrk script: signed workflow_job deliveries on keep-alive connections.
--- Environment: BENCH_BODY_FILE, BENCH_SIGNATURE, BENCH_DELAY_MS (0: as fast as possible).
+-- Environment: BENCH_BODY_FILE, BENCH_SIGNATURE (and BENCH_DELAY_MS, see report.lua).
 dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 
 local body_file = io.open(os.getenv("BENCH_BODY_FILE"), "rb")
 local body = body_file:read("*a")
 body_file:close()
 local signature = os.getenv("BENCH_SIGNATURE")
-local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 
 local threads = {}
 local counter = 0
@@ -35,10 +34,6 @@ end
 
 function response(status, headers, body)
   if status >= 300 then failures = failures + 1 end
-end
-
-if delay_ms > 0 then
-  function delay() return delay_ms end
 end
 
 function done(summary, latency, requests)
