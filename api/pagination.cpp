@@ -15,6 +15,17 @@ std::int64_t positive_integer(const std::string& name, const std::string& text) 
   return value;
 }
 
+std::string choice_parameter(const ApiRequest& request, const std::string& name,
+                             const char* const* allowed) {
+  const auto value = request.query_value(name).value_or("");
+  if (value.empty())
+    return value;
+  for (auto* option = allowed; *option; ++option)
+    if (value == *option)
+      return value;
+  throw ClientError(bad_request(name + " is not a known value.", "invalid-parameter"));
+}
+
 std::string timestamp_parameter(const ApiRequest& request, const std::string& name) {
   const auto value = request.query_value(name);
   if (!value)

@@ -27,6 +27,11 @@ std::string page_document(const std::string& items_json, std::int64_t total, con
 // A positive integer query or path value, or a ClientError 400 naming it.
 std::int64_t positive_integer(const std::string& name, const std::string& text);
 
+// A query parameter that must be one of `allowed` (a null-terminated list);
+// "" when absent or empty (any), a ClientError 400 naming it otherwise.
+std::string choice_parameter(const ApiRequest& request, const std::string& name,
+                             const char* const* allowed);
+
 // An RFC 3339 date-time query parameter, or "" when absent; a ClientError 400
 // naming it when malformed.
 std::string timestamp_parameter(const ApiRequest& request, const std::string& name);

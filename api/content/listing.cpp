@@ -6,4 +6,16 @@ std::string visible_to(const auth::Principal& caller, const std::string& alias) 
   return caller.admin() ? " WHERE true" : " WHERE " + alias + ".owner_id = :owner";
 }
 
+std::optional<std::string> owned_document(soci::session& sql, const auth::Principal& caller,
+                                          const std::string& document, const std::string& table,
+                                          const std::string& alias, std::int64_t id,
+                                          bool for_update) {
+  const long long row = id, owner = caller.user_id;
+  return one_document(
+      sql,
+      "SELECT " + document + " FROM " + table + " " + alias + visible_to(caller, alias) + " AND " +
+          alias + ".id = :id" + (for_update ? " FOR UPDATE" : ""),
+      [&](auto&& st) -> auto& { return st, soci::use(owner, "owner"), soci::use(row, "id"); });
+}
+
 }  // namespace faultline::api

@@ -27,6 +27,13 @@ struct Created {
 // administrator. Chosen here, never from input, so each shape has its own plan.
 std::string visible_to(const auth::Principal& caller, const std::string& alias);
 
+// An owned row (`table alias`, with owner_id and id) as `document`, if the
+// caller may see it; locked for a change when `for_update`.
+std::optional<std::string> owned_document(soci::session& sql, const auth::Principal& caller,
+                                          const std::string& document, const std::string& table,
+                                          const std::string& alias, std::int64_t id,
+                                          bool for_update);
+
 // Binds nothing.
 inline constexpr auto kNoParameters = [](auto&& statement) -> auto& {
   return statement;

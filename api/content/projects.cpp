@@ -16,18 +16,6 @@ constexpr const char* kDocument =
     " 'owner_id', p.owner_id, 'created_at', " FAULTLINE_SQL_RFC3339(
         "p.created_at") ", 'updated_at', " FAULTLINE_SQL_RFC3339("p.updated_at") ")::text";
 
-// The project as GET shows it, if the caller may see it; locked for a change
-// when `for_update`.
-std::optional<std::string> find(soci::session& sql, const auth::Principal& caller, std::int64_t id,
-                                bool for_update) {
-  const long long project = id, owner = caller.user_id;
-  return one_document(
-      sql,
-      std::string("SELECT ") + kDocument + " FROM projects p" + visible_to(caller, "p") +
-          " AND p.id = :id" + (for_update ? " FOR UPDATE" : ""),
-      [&](auto&& st) -> auto& { return st, soci::use(owner, "owner"), soci::use(project, "id"); });
-}
-
 }  // namespace
 
 std::string list_projects(soci::session& sql, const auth::Principal& caller, const Page& page) {
@@ -39,7 +27,7 @@ std::string list_projects(soci::session& sql, const auth::Principal& caller, con
 
 std::optional<std::string> get_project(soci::session& sql, const auth::Principal& caller,
                                        std::int64_t id) {
-  return find(sql, caller, id, false);
+  return owned_document(sql, caller, kDocument, "projects", "p", id, false);
 }
 
 Created create_project(soci::session& sql, const auth::Principal& caller, const json::Value& body) {
@@ -64,7 +52,7 @@ std::optional<std::string> update_project(soci::session& sql, const ApiRequest& 
   const auto name = text_member(body, "name", 1, kNameChars);
   const auto description = text_member(body, "description", 0, kDescriptionChars);
   soci::transaction tx(sql);
-  const auto current = find(sql, request.user(), id, true);
+  const auto current = owned_document(sql, request.user(), kDocument, "projects", "p", id, true);
   if (!current)
     return std::nullopt;
   require_if_match(request, *current);
@@ -87,7 +75,7 @@ std::optional<std::string> update_project(soci::session& sql, const ApiRequest& 
 
 bool delete_project(soci::session& sql, const ApiRequest& request, std::int64_t id) {
   soci::transaction tx(sql);
-  const auto current = find(sql, request.user(), id, true);
+  const auto current = owned_document(sql, request.user(), kDocument, "projects", "p", id, true);
   if (!current)
     return false;
   require_if_match(request, *current);

@@ -50,14 +50,7 @@ StatusEventFilter parse_status_event_filter(const ApiRequest& request) {
   filter.service = request.query_value("service").value_or("");
   if (filter.service.size() > 400)
     throw ClientError(bad_request("service is too long.", "invalid-parameter"));
-  filter.status = request.query_value("status").value_or("");
-  if (!filter.status.empty()) {
-    bool known = false;
-    for (auto* status = kStatuses; *status; ++status)
-      known = known || filter.status == *status;
-    if (!known)
-      throw ClientError(bad_request("status is not a known value.", "invalid-parameter"));
-  }
+  filter.status = choice_parameter(request, "status", kStatuses);
   filter.since = timestamp_parameter(request, "since");
   return filter;
 }

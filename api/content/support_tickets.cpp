@@ -20,33 +20,11 @@ constexpr const char* kDocument =
     " 'created_at', " FAULTLINE_SQL_RFC3339(
         "t.created_at") ", 'updated_at', " FAULTLINE_SQL_RFC3339("t.updated_at") ")::text";
 
-// The ticket as GET shows it, if the caller may see it; locked for a change
-// when `for_update`.
-std::optional<std::string> find(soci::session& sql, const auth::Principal& caller, std::int64_t id,
-                                bool for_update) {
-  const long long ticket = id, owner = caller.user_id;
-  return one_document(
-      sql,
-      std::string("SELECT ") + kDocument + " FROM support_tickets t" + visible_to(caller, "t") +
-          " AND t.id = :id" + (for_update ? " FOR UPDATE" : ""),
-      [&](auto&& st) -> auto& { return st, soci::use(owner, "owner"), soci::use(ticket, "id"); });
-}
-
-std::string one_of(const ApiRequest& request, const char* key, const char* const* allowed) {
-  const auto value = request.query_value(key);
-  if (!value)
-    return "";
-  for (auto* option = allowed; *option; ++option)
-    if (*value == *option)
-      return *value;
-  throw ClientError(bad_request(std::string(key) + " is not a known value.", "invalid-parameter"));
-}
-
 }  // namespace
 
 TicketFilter parse_ticket_filter(const ApiRequest& request) {
-  return TicketFilter{one_of(request, "status", kStatuses),
-                      one_of(request, "priority", kPriorities)};
+  return TicketFilter{choice_parameter(request, "status", kStatuses),
+                      choice_parameter(request, "priority", kPriorities)};
 }
 
 std::string list_tickets(soci::session& sql, const auth::Principal& caller,
@@ -67,7 +45,7 @@ std::string list_tickets(soci::session& sql, const auth::Principal& caller,
 
 std::optional<std::string> get_ticket(soci::session& sql, const auth::Principal& caller,
                                       std::int64_t id) {
-  return find(sql, caller, id, false);
+  return owned_document(sql, caller, kDocument, "support_tickets", "t", id, false);
 }
 
 Created create_ticket(soci::session& sql, const auth::Principal& caller, const json::Value& body) {
@@ -101,7 +79,7 @@ std::optional<std::string> update_ticket(soci::session& sql, const ApiRequest& r
     throw ClientError(unprocessable("assignee_id must be a user id or null."));
 
   soci::transaction tx(sql);
-  const auto current = find(sql, caller, id, true);
+  const auto current = owned_document(sql, caller, kDocument, "support_tickets", "t", id, true);
   if (!current)
     return std::nullopt;
   require_if_match(request, *current);
