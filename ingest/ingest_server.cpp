@@ -114,8 +114,10 @@ class IngestHandler : public Http::Handler {
     const auto event = raw("X-GitHub-Event");
     const auto delivery = raw("X-GitHub-Delivery");
     const auto hook = raw("X-GitHub-Hook-ID");
-    WebhookRequest webhook_request{request.body(), signature, event,
-                                   delivery,       hook,      utc_now_rfc3339()};
+    const auto target_type = raw("X-GitHub-Hook-Installation-Target-Type");
+    const auto target_id = raw("X-GitHub-Hook-Installation-Target-ID");
+    WebhookRequest webhook_request{request.body(), signature,   event,     delivery,
+                                   hook,           target_type, target_id, utc_now_rfc3339()};
 
     auto outcome = handle_webhook(webhook_request, state_->verifier, state_->max_body_bytes);
     if (auto* reply = std::get_if<http::Reply>(&outcome)) {

@@ -21,7 +21,7 @@ bool valid_delivery_id(std::string_view id) {
   return true;
 }
 
-std::optional<std::int64_t> parse_hook_id(std::optional<std::string_view> raw) {
+std::optional<std::int64_t> positive_id(std::optional<std::string_view> raw) {
   if (!raw)
     return std::nullopt;
   std::int64_t value = 0;
@@ -43,7 +43,12 @@ WebhookOutcome handle_webhook(const WebhookRequest& request, const SignatureVeri
                 "payload-too-large",
                 {}});
 
-  switch (verifier.check(request.body, request.signature)) {
+  // Only a repository hook can be signed with a repository's own secret.
+  const auto hook_repository = request.hook_target_type == std::string_view("repository")
+                                   ? positive_id(request.hook_target_id)
+                                   : std::nullopt;
+  const auto signature = verifier.check(request.body, request.signature, hook_repository);
+  switch (signature.check) {
     case SignatureCheck::kValid:
       break;
     case SignatureCheck::kMissing:
@@ -74,9 +79,14 @@ WebhookOutcome handle_webhook(const WebhookRequest& request, const SignatureVeri
     return http::problem_reply(
         bad_request(std::string("The body is not JSON: ") + e.what() + ".", "invalid-json"));
   }
+  if (signature.repository_id) {
+    const auto* repository = json::object_member(payload, "repository");
+    if (!repository || json::integer_member(*repository, "id") != signature.repository_id)
+      return unauthorized("The body is about another repository than the hook's secret.");
+  }
   try {
     return normalize(Delivery{event, std::string(*request.delivery_id),
-                              parse_hook_id(request.hook_id), request.received_at},
+                              positive_id(request.hook_id), request.received_at},
                      payload);
   } catch (const events::EventError& e) {
     return http::problem_reply(bad_request(

@@ -18,6 +18,9 @@ struct WebhookRequest {
   std::optional<std::string_view> event;        // X-GitHub-Event
   std::optional<std::string_view> delivery_id;  // X-GitHub-Delivery
   std::optional<std::string_view> hook_id;      // X-GitHub-Hook-ID
+  // X-GitHub-Hook-Installation-Target-Type and -ID: what the hook is on.
+  std::optional<std::string_view> hook_target_type;
+  std::optional<std::string_view> hook_target_id;
   std::string received_at;
 };
 

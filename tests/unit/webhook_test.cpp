@@ -8,6 +8,7 @@
 #include "common/events.hpp"
 #include "common/json.hpp"
 #include "common/problem.hpp"
+#include "common/webhook_secrets.hpp"
 #include "tests/support/examples.hpp"
 
 namespace faultline {
@@ -43,6 +44,7 @@ struct Sent {
   std::optional<std::string> event;
   std::optional<std::string> delivery_id = std::string(kDeliveryId);
   std::optional<std::string> hook_id = std::string("123");
+  std::optional<std::string> target_type, target_id;
 
   static Sent signed_with(std::string body, std::optional<std::string> event,
                           const std::string& secret = kSecret) {
@@ -60,9 +62,9 @@ struct Sent {
         return std::nullopt;
       return std::string_view(*s);
     };
-    const WebhookRequest request{body,          view(signature),
-                                 view(event),   view(delivery_id),
-                                 view(hook_id), "2026-11-23T10:00:00.000Z"};
+    const WebhookRequest request{
+        body,          view(signature),   view(event),     view(delivery_id),
+        view(hook_id), view(target_type), view(target_id), "2026-11-23T10:00:00.000Z"};
     return ingest::handle_webhook(request, verifier, limit);
   }
 };
@@ -190,6 +192,42 @@ TEST(Webhook, BadSignatureIs401) {
   // Valid for another body.
   sent = Sent::signed_with(body, "workflow_run");
   sent.body += " ";
+  problem_detail(reply_of(sent.handle()), 401);
+}
+
+// A hook Faultline created signs with the repository's own secret.
+Sent signed_for_repository(const std::string& body, std::int64_t signed_for, std::int64_t hook_on) {
+  auto sent =
+      Sent::signed_with(body, "workflow_run", repository_webhook_secret(kSecret, signed_for));
+  sent.target_type = "repository";
+  sent.target_id = std::to_string(hook_on);
+  return sent;
+}
+
+TEST(Webhook, RepositorySecretVerifiesItsOwnRepository) {
+  const auto body = example_body("workflow_run");
+  const auto repository = json::parse(body)["repository"]["id"].GetInt64();
+  const auto outcome = signed_for_repository(body, repository, repository).handle();
+  EXPECT_NE(std::get_if<kafka::OutgoingMessage>(&outcome), nullptr) << reply_of(outcome).body;
+}
+
+TEST(Webhook, RepositorySecretSpeaksForNoOtherRepository) {
+  const auto body = example_body("workflow_run");
+  const auto repository = json::parse(body)["repository"]["id"].GetInt64();
+  // A hook secret of another repository, presented as that repository's hook.
+  const auto detail = problem_detail(
+      reply_of(signed_for_repository(body, repository + 1, repository + 1).handle()), 401);
+  EXPECT_NE(detail.find("another repository"), std::string::npos) << detail;
+  // Signed for another repository than the hook is on.
+  problem_detail(reply_of(signed_for_repository(body, repository + 1, repository).handle()), 401);
+  // A repository secret without the repository headers, or on an organization hook.
+  auto sent = signed_for_repository(body, repository, repository);
+  sent.target_type.reset();
+  problem_detail(reply_of(sent.handle()), 401);
+  sent.target_type = "organization";
+  problem_detail(reply_of(sent.handle()), 401);
+  sent.target_type = "repository";
+  sent.target_id = "not-a-number";
   problem_detail(reply_of(sent.handle()), 401);
 }
 
