@@ -80,19 +80,20 @@ Client::Client(ClientSettings settings, CallRecorder* recorder)
   curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-Response Client::send_once(const std::string& token, const std::string& method,
-                           const std::string& url, const std::string& body, std::string& error) {
+Response Client::send_once(const Request& request, const std::string& url, std::string& error) {
+  const std::string& method = request.method;
+  const std::string& body = request.body;
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl)
     throw GitHubError("curl_easy_init failed", 0);
   curl_slist* raw = nullptr;
-  raw = curl_slist_append(raw, "Accept: application/vnd.github+json");
+  raw = curl_slist_append(raw, ("Accept: " + request.accept).c_str());
   raw = curl_slist_append(raw, "X-GitHub-Api-Version: 2022-11-28");
   raw = curl_slist_append(raw, ("User-Agent: " + settings_.user_agent).c_str());
-  if (!token.empty())
-    raw = curl_slist_append(raw, ("Authorization: Bearer " + token).c_str());
+  if (!request.authorization.empty())
+    raw = curl_slist_append(raw, ("Authorization: " + request.authorization).c_str());
   if (!body.empty())
-    raw = curl_slist_append(raw, "Content-Type: application/json");
+    raw = curl_slist_append(raw, ("Content-Type: " + request.content_type).c_str());
   raw = curl_slist_append(raw, "Expect:");
   std::unique_ptr<curl_slist, SlistDeleter> headers(raw);
 
@@ -104,6 +105,12 @@ Response Client::send_once(const std::string& token, const std::string& method,
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (request.follow_redirects) {
+    // libcurl keeps a custom Authorization header from other hosts.
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  }
   if (!body.empty() || mutating(method)) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
@@ -123,8 +130,23 @@ Response Client::send_once(const std::string& token, const std::string& method,
 
 Response Client::request(const std::string& token, const std::string& method,
                          const std::string& path, const std::string& json_body) {
-  const std::string url = path.rfind("http", 0) == 0 ? path : settings_.base_url + path;
-  const std::string recorded_path = url.substr(std::min(url.size(), settings_.base_url.size()));
+  Request r;
+  r.method = method;
+  r.url = path;
+  r.body = json_body;
+  if (!token.empty())
+    r.authorization = "Bearer " + token;
+  return send(r);
+}
+
+Response Client::send(const Request& request) {
+  const std::string& method = request.method;
+  const std::string url =
+      request.url.rfind("http", 0) == 0 ? request.url : settings_.base_url + request.url;
+  // Paths on the API are recorded without the host; other hosts in full.
+  const std::string recorded_path = url.rfind(settings_.base_url, 0) == 0
+                                        ? url.substr(settings_.base_url.size())
+                                        : url.substr(0, url.find('?'));
   // Mutations go one at a time, spaced out; reads run freely.
   std::unique_lock<std::mutex> pacing(mutation_mutex_, std::defer_lock);
   if (mutating(method))
@@ -143,11 +165,12 @@ Response Client::request(const std::string& token, const std::string& method,
     }
     std::string error;
     const auto started = Clock::now();
-    Response response = send_once(token, method, url, json_body, error);
+    Response response = send_once(request, url, error);
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     if (recorder_)
-      recorder_->record(
-          Call{method, recorded_path, response.status, response.body, seconds, attempt, error});
+      recorder_->record(Call{method, recorded_path, response.status,
+                             request.record_response ? response.body : "(not recorded)", seconds,
+                             attempt, error});
 
     std::chrono::milliseconds pause{0};
     if (!error.empty() || response.status >= 500) {

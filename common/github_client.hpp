@@ -55,6 +55,19 @@ struct ClientSettings {
   static ClientSettings from(const Environment& env);
 };
 
+// A request in full, for what `request` does not cover: GitHub's web host
+// (OAuth), other credentials, answers that must not be recorded.
+struct Request {
+  std::string method = "GET";
+  std::string url;            // a path on the API, or a full URL
+  std::string body;
+  std::string authorization;  // the whole header value, e.g. "Bearer ..." or "Basic ..."
+  std::string accept = "application/vnd.github+json";
+  std::string content_type = "application/json";
+  bool record_response = true;    // false when the answer holds a secret or is bulky (logs)
+  bool follow_redirects = false;  // logs answer with a redirect to storage
+};
+
 // GitHub could not be reached, or kept refusing, within the retries allowed.
 class GitHubError : public std::runtime_error {
  public:
@@ -76,13 +89,15 @@ class Client {
   Response request(const std::string& token, const std::string& method, const std::string& path,
                    const std::string& json_body = "");
 
+  // The same rules for a request given in full.
+  Response send(const Request& request);
+
   // GET, following Link rel="next" until there is none or `max_pages`.
   std::vector<std::string> get_pages(const std::string& token, const std::string& path,
                                      int max_pages = 100);
 
  private:
-  Response send_once(const std::string& token, const std::string& method, const std::string& url,
-                     const std::string& body, std::string& error);
+  Response send_once(const Request& request, const std::string& url, std::string& error);
 
   ClientSettings settings_;
   CallRecorder* recorder_;

@@ -20,8 +20,7 @@ namespace {
 
 constexpr const char* kLabel = "faultline";
 
-constexpr const char* kSettings =
-    "SELECT open_issues::int, COALESCE(token_ciphertext, '') FROM repositories WHERE id = :id";
+constexpr const char* kOpenIssues = "SELECT open_issues::int FROM repositories WHERE id = :id";
 constexpr const char* kLinkedIssue =
     "SELECT issue_number FROM incident_issues WHERE incident_id = :id";
 constexpr const char* kLink =
@@ -70,12 +69,9 @@ std::string incident_marker(std::int64_t incident_id) {
   return "<!-- faultline-incident:" + std::to_string(incident_id) + " -->";
 }
 
-IssuesHandler::IssuesHandler(github::Client& client, GitHubCallLog& calls, const SecretBox& secrets,
-                             std::string fallback_token)
-    : client_(client),
-      calls_(calls),
-      secrets_(secrets),
-      fallback_token_(std::move(fallback_token)) {}
+IssuesHandler::IssuesHandler(github::Client& client, github::CallLog& calls,
+                             const RepositoryTokens& tokens)
+    : client_(client), calls_(calls), tokens_(tokens) {}
 
 std::vector<Rejection> IssuesHandler::apply(soci::session& sql,
                                             const std::vector<kafka::Message>& batch) {
@@ -105,7 +101,7 @@ std::vector<Rejection> IssuesHandler::apply(soci::session& sql,
       rejections.push_back({i, e.what()});
       continue;
     }
-    calls_.context(incident.id, incident.repository_id, type);
+    github::CallLog::context(incident.id, incident.repository_id, type);
     try {
       handle(sql, type, incident);
     } catch (const github::GitHubError& e) {
@@ -167,21 +163,13 @@ void IssuesHandler::handle(soci::session& sql, const std::string& type, const In
 
 std::optional<std::string> IssuesHandler::token_for(soci::session& sql, const Incident& incident) {
   int open_issues = 1;
-  std::string sealed;
-  sql << kSettings, soci::use(incident.repository_id, "id"), soci::into(open_issues),
-      soci::into(sealed);
+  sql << kOpenIssues, soci::use(incident.repository_id, "id"), soci::into(open_issues);
   if (sql.got_data() && !open_issues) {
     calls_.skipped("issues are turned off for " + incident.repository);
     return std::nullopt;
   }
-  if (!sealed.empty()) {
-    if (auto token = secrets_.open(sealed))
-      return token;
-    log::warn("cannot decrypt a repository's token; falling back",
-              {{"repository", incident.repository}});
-  }
-  if (!fallback_token_.empty())
-    return fallback_token_;
+  if (auto found = tokens_.find(sql, incident.repository_id))
+    return std::move(found->token);
   calls_.skipped("no token for " + incident.repository + " and no FAULTLINE_GITHUB_TOKEN");
   return std::nullopt;
 }

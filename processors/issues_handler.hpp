@@ -4,9 +4,9 @@
 #include <optional>
 #include <string>
 
+#include "common/github_call_log.hpp"
 #include "common/github_client.hpp"
-#include "common/secret_box.hpp"
-#include "processors/github_call_log.hpp"
+#include "common/repository_tokens.hpp"
 #include "processors/transactional_consumer.hpp"
 
 namespace faultline::processors {
@@ -21,8 +21,7 @@ std::string incident_marker(std::int64_t incident_id);
 // mutations, so a burst of incidents queues in Kafka rather than being dropped.
 class IssuesHandler : public BatchHandler {
  public:
-  IssuesHandler(github::Client& client, GitHubCallLog& calls, const SecretBox& secrets,
-                std::string fallback_token);
+  IssuesHandler(github::Client& client, github::CallLog& calls, const RepositoryTokens& tokens);
 
   std::vector<Rejection> apply(soci::session& sql,
                                const std::vector<kafka::Message>& batch) override;
@@ -36,9 +35,8 @@ class IssuesHandler : public BatchHandler {
   std::int64_t create_issue(soci::session& sql, const Incident& incident, const std::string& token);
 
   github::Client& client_;
-  GitHubCallLog& calls_;
-  const SecretBox& secrets_;
-  std::string fallback_token_;
+  github::CallLog& calls_;
+  const RepositoryTokens& tokens_;
 };
 
 }  // namespace faultline::processors

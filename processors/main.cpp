@@ -120,10 +120,10 @@ int reconcile(int argc, char** argv) {
   database.with_session([](soci::session& sql) { migrate(sql, schemas::migrations()); });
   kafka::Producer producer(kafka::Settings::from(env), std::chrono::seconds(30));
   const auto secrets = SecretBox::from(env);
-  processors::GitHubCallLog calls(database);
+  const RepositoryTokens tokens(secrets, env.text("FAULTLINE_GITHUB_TOKEN", ""));
+  github::CallLog calls(database);
   github::Client github(github::ClientSettings::from(env), &calls);
-  processors::Reconciler reconciler(database, github, calls, producer, secrets,
-                                    env.text("FAULTLINE_GITHUB_TOKEN", ""));
+  processors::Reconciler reconciler(database, github, calls, producer, tokens);
   const auto report = reconciler.pass(options);
   std::cout << "reconciliation " << report.id << ": " << report.repositories_inspected
             << " repositories, " << report.runs_inspected << " runs inspected, "
@@ -265,15 +265,14 @@ int main(int argc, char** argv) {
     // GitHub mutations are paced a second apart, so the issues role takes
     // small batches (its transaction stays short and a burst waits in Kafka).
     const auto secrets = SecretBox::from(env);
-    processors::GitHubCallLog github_calls(database);
+    const RepositoryTokens tokens(secrets, env.text("FAULTLINE_GITHUB_TOKEN", ""));
+    github::CallLog github_calls(database);
     github::Client github(github::ClientSettings::from(env), &github_calls);
-    processors::Reconciler reconciler(database, github, github_calls, producer, secrets,
-                                      env.text("FAULTLINE_GITHUB_TOKEN", ""));
+    processors::Reconciler reconciler(database, github, github_calls, producer, tokens);
     const auto reconcile_every =
         env.duration("FAULTLINE_RECONCILE_INTERVAL", std::chrono::minutes(10));
     if (roles.count("issues")) {
-      auto handler = std::make_unique<processors::IssuesHandler>(
-          github, github_calls, secrets, env.text("FAULTLINE_GITHUB_TOKEN", ""));
+      auto handler = std::make_unique<processors::IssuesHandler>(github, github_calls, tokens);
       auto consumer = std::make_unique<processors::TransactionalConsumer>(
           processors::ConsumerSettings{
               "faultline-issues", {topics::kIncident}, 10, std::chrono::milliseconds(50), 3},

@@ -18,13 +18,16 @@ struct Reconciler::Repository {
   std::string full_name;
   long long hook_id = 0;
   std::string sealed_token;
+  std::string token_source;
 };
 
 namespace {
 
 constexpr const char* kRepositories =
-    "SELECT r.id, r.full_name, COALESCE(r.hook_id, 0), COALESCE(r.token_ciphertext, '')"
+    "SELECT r.id, r.full_name, COALESCE(r.hook_id, 0), COALESCE(t.token_ciphertext, ''),"
+    " COALESCE(t.source, '')"
     " FROM (SELECT :repo::text AS repo) f, repositories r"
+    " JOIN repository_tokens t ON t.repository_id = r.id"
     " WHERE r.reconcile AND (f.repo = '' OR lower(r.full_name) = lower(f.repo)) ORDER BY r.id";
 
 // The window ends a minute ahead: GitHub's clock and ours need not agree.
@@ -74,15 +77,9 @@ std::string pg_array(const std::vector<std::string>& items) {
 
 }  // namespace
 
-Reconciler::Reconciler(Database& database, github::Client& github, GitHubCallLog& calls,
-                       kafka::Producer& producer, const SecretBox& secrets,
-                       std::string fallback_token)
-    : database_(database),
-      github_(github),
-      calls_(calls),
-      producer_(producer),
-      secrets_(secrets),
-      fallback_token_(std::move(fallback_token)) {}
+Reconciler::Reconciler(Database& database, github::Client& github, github::CallLog& calls,
+                       kafka::Producer& producer, const RepositoryTokens& tokens)
+    : database_(database), github_(github), calls_(calls), producer_(producer), tokens_(tokens) {}
 
 ReconciliationReport Reconciler::pass(const ReconcileOptions& options) {
   ReconciliationReport report;
@@ -96,19 +93,17 @@ ReconciliationReport Reconciler::pass(const ReconcileOptions& options) {
     soci::rowset<soci::row> rows =
         (sql.prepare << kRepositories, soci::use(options.repository, "repo"));
     for (const auto& r : rows)
-      repositories.push_back(
-          {r.get<long long>(0), r.get<std::string>(1), r.get<long long>(2), r.get<std::string>(3)});
+      repositories.push_back({r.get<long long>(0), r.get<std::string>(1), r.get<long long>(2),
+                              r.get<std::string>(3), r.get<std::string>(4)});
   });
   if (!options.repository.empty() && repositories.empty())
     report.errors.push_back(options.repository + ": not tracked, or reconciliation is off");
 
   std::vector<long long> published;
   for (const auto& repo : repositories) {
-    std::string token = fallback_token_;
-    if (!repo.sealed_token.empty())
-      if (auto own = secrets_.open(repo.sealed_token))
-        token = *own;
-    calls_.context(0, repo.id, "reconcile");
+    const auto found = tokens_.open(repo.sealed_token, repo.token_source, repo.full_name);
+    const std::string token = found ? found->token : "";
+    github::CallLog::context(0, repo.id, "reconcile");
     if (token.empty()) {
       calls_.skipped("no token for " + repo.full_name + " and no FAULTLINE_GITHUB_TOKEN");
       report.errors.push_back(repo.full_name + ": no token");

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "common/database.hpp"
+#include "common/github_call_log.hpp"
 #include "common/github_client.hpp"
 #include "common/kafka.hpp"
-#include "common/secret_box.hpp"
-#include "processors/github_call_log.hpp"
+#include "common/repository_tokens.hpp"
 
 namespace faultline::processors {
 
@@ -36,8 +36,8 @@ struct ReconciliationReport {
 // GitHub to redeliver failed deliveries once, and writes an audit record.
 class Reconciler {
  public:
-  Reconciler(Database& database, github::Client& github, GitHubCallLog& calls,
-             kafka::Producer& producer, const SecretBox& secrets, std::string fallback_token);
+  Reconciler(Database& database, github::Client& github, github::CallLog& calls,
+             kafka::Producer& producer, const RepositoryTokens& tokens);
 
   ReconciliationReport pass(const ReconcileOptions& options);
   void run(const std::atomic<bool>& stop, std::chrono::milliseconds interval);
@@ -52,10 +52,9 @@ class Reconciler {
 
   Database& database_;
   github::Client& github_;
-  GitHubCallLog& calls_;
+  github::CallLog& calls_;
   kafka::Producer& producer_;
-  const SecretBox& secrets_;
-  std::string fallback_token_;
+  const RepositoryTokens& tokens_;
 };
 
 }  // namespace faultline::processors

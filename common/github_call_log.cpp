@@ -1,8 +1,8 @@
-#include "processors/github_call_log.hpp"
+#include "common/github_call_log.hpp"
 
 #include "common/log.hpp"
 
-namespace faultline::processors {
+namespace faultline::github {
 namespace {
 
 constexpr const char* kRecord =
@@ -13,24 +13,28 @@ constexpr const char* kRecord =
 
 constexpr std::size_t kMaxStoredBody = 64 * 1024;
 
+struct Context {
+  long long incident_id = 0;
+  long long repository_id = 0;
+  std::string purpose = "unspecified";
+};
+thread_local Context current;
+
 }  // namespace
 
-void GitHubCallLog::context(std::int64_t incident_id, std::int64_t repository_id,
-                            std::string purpose) {
-  incident_id_ = incident_id;
-  repository_id_ = repository_id;
-  purpose_ = std::move(purpose);
+void CallLog::context(std::int64_t incident_id, std::int64_t repository_id, std::string purpose) {
+  current = Context{incident_id, repository_id, std::move(purpose)};
 }
 
-void GitHubCallLog::record(const github::Call& call) {
+void CallLog::record(const Call& call) {
   try {
     database_.with_session([&](soci::session& sql) {
-      const long long incident = incident_id_, repo = repository_id_;
+      const long long incident = current.incident_id, repo = current.repository_id;
       const int status = static_cast<int>(call.status);
       const std::string body = call.response_body.substr(0, kMaxStoredBody);
       const double ms = call.seconds * 1000.0;
       sql << kRecord, soci::use(incident, "incident"), soci::use(repo, "repo"),
-          soci::use(purpose_, "purpose"), soci::use(call.method, "method"),
+          soci::use(current.purpose, "purpose"), soci::use(call.method, "method"),
           soci::use(call.path, "path"), soci::use(status, "status"), soci::use(body, "body"),
           soci::use(call.error, "error"), soci::use(ms, "ms"), soci::use(call.attempt, "attempt");
     });
@@ -40,8 +44,8 @@ void GitHubCallLog::record(const github::Call& call) {
   }
 }
 
-void GitHubCallLog::skipped(const std::string& reason) {
-  record(github::Call{"-", "(not called)", 0, "", 0, 0, reason});
+void CallLog::skipped(const std::string& reason) {
+  record(Call{"-", "(not called)", 0, "", 0, 0, reason});
 }
 
-}  // namespace faultline::processors
+}  // namespace faultline::github
