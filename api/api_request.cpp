@@ -1,6 +1,7 @@
 #include "api/api_request.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 #include "common/crypto.hpp"
@@ -31,6 +32,22 @@ std::string ApiRequest::user_agent() const {
       break;
     if (c >= 0x20 && c < 0x7f)
       out += c;
+  }
+  return out;
+}
+
+std::string url_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    }
   }
   return out;
 }

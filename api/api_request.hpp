@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/auth/principal.hpp"
 
@@ -28,6 +29,9 @@ struct ApiRequest {
   // bytes (a header may carry any bytes; PostgreSQL text takes only UTF-8).
   std::string user_agent() const;
 };
+
+// Percent-encoding of a query component: all but RFC 3986's unreserved characters.
+std::string url_encode(std::string_view text);
 
 // Percent-decoding of a query component ('+' is a space); nullopt if malformed.
 std::optional<std::string> url_decode(const std::string& text);

@@ -19,7 +19,7 @@ ApiSettings ApiSettings::from(const Environment& env) {
   s.io_threads = static_cast<int>(env.integer("FAULTLINE_API_THREADS", s.io_threads, 1, 64));
   s.workers = static_cast<std::size_t>(env.integer("FAULTLINE_API_WORKERS", 4, 1, 256));
   s.database = DatabaseSettings::from(env, s.workers);
-  s.default_github_token = env.text("FAULTLINE_GITHUB_TOKEN", "");
+  s.github = GitHubSettings::from(env);
   s.auth = auth::AuthSettings::from(env);
   s.cors_origins = env.list("FAULTLINE_CORS_ORIGINS");
   s.cleanup_interval = env.duration("FAULTLINE_API_CLEANUP_INTERVAL", s.cleanup_interval);
@@ -32,8 +32,11 @@ ApiServer::ApiServer(const ApiSettings& settings, Database& database, metrics::R
     : settings_(settings),
       database_(database),
       registry_(registry),
-      repositories_(secrets, !settings.default_github_token.empty()),
+      repositories_(secrets, !settings_.github.default_token.empty()),
       github_(github),
+      tokens_(secrets, settings_.github.default_token),
+      oauth_(settings_.github, secrets, github, database),
+      hooks_(settings_.github, github),
       auth_(settings.auth, database, registry),
       idempotency_(database, registry),
       run_totals_(settings.total_cache),
@@ -76,6 +79,7 @@ void ApiServer::declare_routes() {
   auth_.declare_routes(routes);
   declare_ci_routes();
   declare_content_routes();
+  declare_github_routes();
 
   router_.addNotFoundHandler(
       [](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response) {
@@ -143,13 +147,6 @@ void ApiServer::declare_ci_routes() {
       return repositories_.list(sql, page);
     }));
   });
-  routes.post("/api/v1/repositories", Access::kAdmin, [this](const ApiRequest& request) {
-    const auto body = json_body(request);
-    auto [status, document] = database_.with_session([&](soci::session& sql) {
-      return repositories_.connect(sql, body, &github_, settings_.default_github_token);
-    });
-    return http::json_reply(status, std::move(document));
-  });
   routes.get("/api/v1/repositories/:id", Access::kUser, [this](const ApiRequest& request) {
     const auto id = positive_integer("id", request.params.at("id"));
     auto document =
@@ -164,13 +161,6 @@ void ApiServer::declare_ci_routes() {
         [&](soci::session& sql) { return repositories_.update(sql, id, body); });
     return http::json_reply(
         200, found(std::move(document), "No repository " + std::to_string(id) + "."));
-  });
-  routes.remove("/api/v1/repositories/:id", Access::kAdmin, [this](const ApiRequest& request) {
-    const auto id = positive_integer("id", request.params.at("id"));
-    if (!database_.with_session(
-            [&](soci::session& sql) { return repositories_.disconnect(sql, id); }))
-      throw ClientError(not_found("No repository " + std::to_string(id) + "."));
-    return http::Reply{204, "", "application/json", {}};
   });
 
   routes.get("/api/v1/reconciliations", Access::kUser, [this](const ApiRequest& request) {
@@ -219,10 +209,12 @@ void ApiServer::clean_up_periodically() {
     try {
       const auto keys = idempotency_.remove_expired();
       const auto windows = database_.with_session(&auth::RateLimiter::remove_expired);
-      if (keys > 0 || windows > 0)
+      const auto states = database_.with_session(&OAuthConnections::remove_expired_states);
+      if (keys > 0 || windows > 0 || states > 0)
         log::info("expired rows removed",
                   {{"idempotency_keys", static_cast<std::int64_t>(keys)},
-                   {"rate_limit_windows", static_cast<std::int64_t>(windows)}});
+                   {"rate_limit_windows", static_cast<std::int64_t>(windows)},
+                   {"oauth_states", static_cast<std::int64_t>(states)}});
     } catch (const std::exception& e) {
       log::warn("cleanup failed; retrying later", {{"error", e.what()}});
     }

@@ -14,6 +14,9 @@
 #include "common/http.hpp"
 
 #include "api/auth/auth_service.hpp"
+#include "api/github/github_settings.hpp"
+#include "api/github/oauth_connections.hpp"
+#include "api/github/repository_hooks.hpp"
 #include "api/idempotency.hpp"
 #include "api/repositories.hpp"
 #include "api/route_table.hpp"
@@ -23,13 +26,14 @@
 #include "common/database.hpp"
 #include "common/github_client.hpp"
 #include "common/metrics.hpp"
+#include "common/repository_tokens.hpp"
 #include "common/secret_box.hpp"
 
 namespace faultline::api {
 
 struct ApiSettings {
   HostPort address{"127.0.0.1", 8080};
-  std::string default_github_token;  // FAULTLINE_GITHUB_TOKEN
+  GitHubSettings github;
   int io_threads = 2;
   std::size_t workers = 4;
   DatabaseSettings database;
@@ -61,6 +65,7 @@ class ApiServer {
   void declare_routes();
   void declare_ci_routes();
   void declare_content_routes();
+  void declare_github_routes();
   // Removes expired Idempotency-Keys and rate-limit windows every
   // cleanup_interval until stop(), off the request path.
   void clean_up_periodically();
@@ -72,6 +77,9 @@ class ApiServer {
   metrics::Registry& registry_;
   Repositories repositories_;
   github::Client& github_;
+  RepositoryTokens tokens_;
+  OAuthConnections oauth_;
+  RepositoryHooks hooks_;
   auth::AuthService auth_;
   Idempotency idempotency_;
   TotalCache run_totals_;

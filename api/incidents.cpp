@@ -48,7 +48,8 @@ std::optional<std::string> incident_document(soci::session& sql, std::int64_t id
   sql << std::string("SELECT (") + kIncidentDocument + "::jsonb || jsonb_build_object('runs', " +
              kRuns + ", 'github_calls', " + kCalls +
              ", 'failure_context', (SELECT x.context FROM incident_failure_contexts x"
-             " WHERE x.incident_id = i.id)))::text FROM incidents i JOIN repositories r ON r.id = i.repository_id"
+             " WHERE x.incident_id = i.id)))::text FROM incidents i JOIN repositories r ON r.id = "
+             "i.repository_id"
              " WHERE i.id = :id",
       soci::use(incident_id, "id"), soci::into(document, ind);
   if (!sql.got_data() || ind != soci::i_ok)

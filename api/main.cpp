@@ -6,6 +6,7 @@
 
 #include "api/api_server.hpp"
 #include "api/auth/accounts.hpp"
+#include "common/github_call_log.hpp"
 #include "common/github_client.hpp"
 #include "common/http.hpp"
 #include "common/json.hpp"
@@ -137,7 +138,8 @@ int main(int argc, char** argv) {
     database.with_session([](soci::session& sql) { migrate(sql, schemas::migrations()); });
     metrics::Registry registry;
     const auto secrets = SecretBox::from(env);
-    github::Client github(github::ClientSettings::from(env));
+    github::CallLog github_calls(database);
+    github::Client github(github::ClientSettings::from(env), &github_calls);
     api::ApiServer server(settings, database, registry, secrets, github);
     server.start();
     log::info("listening",

@@ -13,8 +13,10 @@ namespace {
 constexpr const char* kDocument =
     "json_build_object('id', r.id, 'full_name', r.full_name, 'connected', r.connected,"
     " 'open_issues', r.open_issues, 'reconcile', r.reconcile, 'hook_id', r.hook_id,"
-    " 'token_source', CASE WHEN r.token_ciphertext IS NOT NULL THEN 'repository'"
-    "   WHEN :default_token::int = 1 THEN 'default' ELSE 'none' END,"
+    " 'hook_managed', r.hook_managed,"
+    " 'token_source', COALESCE((SELECT t.source FROM repository_tokens t"
+    "   WHERE t.repository_id = r.id), CASE WHEN :default_token::int = 1 THEN 'default'"
+    "   ELSE 'none' END),"
     " 'first_seen', " FAULTLINE_SQL_RFC3339("r.first_seen") ", 'last_seen', " FAULTLINE_SQL_RFC3339(
         "r.last_seen") ")";
 
@@ -114,9 +116,9 @@ std::optional<std::string> Repositories::get(soci::session& sql, std::int64_t id
   return document;
 }
 
-std::pair<int, std::string> Repositories::connect(soci::session& sql, const json::Value& body,
-                                                  github::Client* github,
-                                                  const std::string& default_token) const {
+Connected Repositories::connect(soci::session& sql, const json::Value& body, github::Client* github,
+                                const std::string& lookup_token,
+                                std::optional<std::int64_t> token_user_id) const {
   const auto name = json::string_member(body, "full_name");
   static const std::regex kFullName("[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}");
   if (!name || !std::regex_match(name->begin(), name->end(), kFullName))
@@ -133,7 +135,7 @@ std::pair<int, std::string> Repositories::connect(soci::session& sql, const json
   if (!sql.got_data()) {
     // Not named by any webhook yet: ask GitHub who it is.
     const auto* given = json::member(body, "token");
-    const std::string token = given && given->IsString() ? given->GetString() : default_token;
+    const std::string token = given && given->IsString() ? given->GetString() : lookup_token;
     if (!github || token.empty())
       throw ClientError(not_found(full_name +
                                   " has not sent a webhook yet; give a token so Faultline can "
@@ -157,9 +159,17 @@ std::pair<int, std::string> Repositories::connect(soci::session& sql, const json
         soci::use(id, "id"), soci::use(canonical, "n");
   }
   apply(sql, id, changes, true);
+  if (token_user_id) {
+    const long long user = *token_user_id;
+    sql << "UPDATE repositories SET token_user_id = :user WHERE id = :id", soci::use(user, "user"),
+        soci::use(id, "id");
+  }
+  std::string canonical_name;
+  sql << "SELECT full_name FROM repositories WHERE id = :id", soci::use(id, "id"),
+      soci::into(canonical_name);
   auto document = get(sql, id);
   tx.commit();
-  return {connected ? 200 : 201, document.value_or("{}")};
+  return {connected ? 200 : 201, document.value_or("{}"), id, canonical_name};
 }
 
 std::optional<std::string> Repositories::update(soci::session& sql, std::int64_t id,
@@ -175,11 +185,30 @@ std::optional<std::string> Repositories::update(soci::session& sql, std::int64_t
   return document;
 }
 
+void Repositories::record_hook(soci::session& sql, std::int64_t id, std::int64_t hook_id) const {
+  const long long repository_id = id, hook = hook_id;
+  sql << "UPDATE repositories SET hook_id = :hook, hook_managed = true, updated_at = now()"
+         " WHERE id = :id",
+      soci::use(hook, "hook"), soci::use(repository_id, "id");
+}
+
+std::optional<ManagedHook> Repositories::managed_hook(soci::session& sql, std::int64_t id) const {
+  const long long repository_id = id;
+  ManagedHook hook;
+  sql << "SELECT full_name, hook_id FROM repositories WHERE id = :id AND hook_managed"
+         " AND hook_id IS NOT NULL",
+      soci::use(repository_id, "id"), soci::into(hook.full_name), soci::into(hook.hook_id);
+  if (!sql.got_data())
+    return std::nullopt;
+  return hook;
+}
+
 bool Repositories::disconnect(soci::session& sql, std::int64_t id) const {
   const long long repository_id = id;
   soci::statement st =
       (sql.prepare << "UPDATE repositories SET connected = false, token_ciphertext = NULL,"
-                      " hook_id = NULL, updated_at = now() WHERE id = :id",
+                      " token_user_id = NULL, hook_id = NULL, hook_managed = false,"
+                      " updated_at = now() WHERE id = :id",
        soci::use(repository_id, "id"));
   st.execute(true);
   return st.get_affected_rows() == 1;

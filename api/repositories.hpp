@@ -12,6 +12,18 @@
 
 namespace faultline::api {
 
+struct Connected {
+  int status = 200;  // 201 when newly connected
+  std::string document;
+  std::int64_t id = 0;
+  std::string full_name;  // as GitHub spells it
+};
+
+struct ManagedHook {
+  std::string full_name;
+  long long hook_id = 0;
+};
+
 // Repositories: tracked as soon as a webhook names them, connected when a
 // team says so. A token given here is stored sealed and never returned; the
 // API shows only where a repository's token would come from.
@@ -25,14 +37,20 @@ class Repositories {
 
   // POST: {full_name, token?, hook_id?, open_issues?, reconcile?}. A repository
   // no webhook has named yet is looked up on GitHub (with the token given, or
-  // the default one) to learn its id. Returns the status (201 or 200) and document.
-  std::pair<int, std::string> connect(soci::session& sql, const json::Value& body,
-                                      github::Client* github,
-                                      const std::string& default_token) const;
+  // `lookup_token`) to learn its id. With `token_user_id`, the repository
+  // takes that user's GitHub connection's token.
+  Connected connect(soci::session& sql, const json::Value& body, github::Client* github,
+                    const std::string& lookup_token,
+                    std::optional<std::int64_t> token_user_id) const;
+  // The hook Faultline created for it.
+  void record_hook(soci::session& sql, std::int64_t id, std::int64_t hook_id) const;
+  // The hook to delete on disconnect: only one Faultline created.
+  std::optional<ManagedHook> managed_hook(soci::session& sql, std::int64_t id) const;
   // PATCH: any of token (null clears it), hook_id, open_issues, reconcile.
   std::optional<std::string> update(soci::session& sql, std::int64_t id,
                                     const json::Value& body) const;
-  // DELETE: forgets the token and hook and stops treating it as connected;
+  // DELETE: forgets the token and hook and stops treating it as connected
+  // (the caller deletes a managed hook at GitHub first);
   // its runs and incidents stay. False if unknown.
   bool disconnect(soci::session& sql, std::int64_t id) const;
 

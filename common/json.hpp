@@ -53,4 +53,15 @@ std::string object(Build&& build) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+// The same for a JSON array.
+template <typename Build>
+std::string array(Build&& build) {
+  rapidjson::StringBuffer buffer;
+  Writer out(buffer);
+  out.StartArray();
+  build(out);
+  out.EndArray();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 }  // namespace faultline::json

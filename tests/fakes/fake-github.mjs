@@ -1,6 +1,7 @@
 // A fake of the part of GitHub's REST API that Faultline uses, for tests.
 // State lives in memory; /_control/* seeds it, injects faults and shows what
 // was asked. Usage: node fake-github.mjs [--port N]   (0: any free port)
+import crypto from 'node:crypto';
 import http from 'node:http';
 
 const portArg = process.argv.indexOf('--port');
@@ -8,7 +9,10 @@ const port = portArg > 0 ? Number(process.argv[portArg + 1]) : 0;
 
 let state;
 function reset() {
-  state = {runs: {}, issues: {}, deliveries: {}, redeliveries: [], requests: [], faults: [], nextIssue: 1};
+  state = {runs: {}, issues: {}, deliveries: {}, redeliveries: [], requests: [], faults: [], nextIssue: 1,
+    oauthApp: {client_id: 'fake-client', client_secret: 'fake-secret'},
+    users: new Map(), // login -> {id, login, name}; a Map keeps seeding order ("first user" approves)
+    tokens: {}, codes: {}, userRepos: {}, hooks: {}, nextHook: 9001, reruns: [], jobs: {}, logs: {}, revocations: []};
 }
 reset();
 
@@ -49,10 +53,95 @@ function inCreated(run, filter) {
   return t >= Date.parse(a) && t <= Date.parse(b);
 }
 
+// Chunks joined once: logs can be megabytes, and a UTF-8 character may straddle two chunks.
 async function body(req) {
-  let text = '';
-  for await (const chunk of req) text += chunk;
-  return text;
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function takeFault(path, method) {
+  const fault = state.faults.find((f) => f.responses.length && path.startsWith(f.path_prefix) && (!f.method || f.method === method));
+  return fault && fault.responses.shift();
+}
+
+const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const randomToken = () => 'gho_' + Array.from({length: 36}, () => alnum[crypto.randomInt(alnum.length)]).join('');
+
+const oauthErrors = {
+  incorrect_client_credentials: {error: 'incorrect_client_credentials',
+    error_description: 'The client_id and/or client_secret passed are incorrect.',
+    error_uri: 'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#incorrect-client-credentials'},
+  bad_verification_code: {error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.',
+    error_uri: 'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code'},
+  redirect_uri_mismatch: {error: 'redirect_uri_mismatch',
+    error_description: 'The redirect_uri MUST match the registered callback URL for this application.'},
+};
+
+// GitHub answers the token exchange as a form unless asked for JSON, and errors with HTTP 200.
+function sendOauth(req, res, fields) {
+  if ((req.headers.accept || '').includes('application/json')) return send(res, 200, fields);
+  res.writeHead(200, {'content-type': 'application/x-www-form-urlencoded; charset=utf-8'});
+  res.end(new URLSearchParams(fields).toString());
+}
+
+function tokenLogin(req) {
+  const auth = req.headers.authorization || '';
+  return auth.startsWith('Bearer ') ? state.tokens[auth.slice(7)] : undefined;
+}
+const badCredentials = {message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest'};
+
+// A hook as the API shows it: the secret is masked (only /_control/hooks reveals it).
+function hookView(req, repo, h) {
+  const {secret, ...config} = h.config;
+  const url = `http://${req.headers.host}/repos/${repo}/hooks/${h.id}`;
+  return {type: 'Repository', id: h.id, name: h.name, active: h.active, events: h.events,
+    config: secret ? {...config, secret: '********'} : config, created_at: h.created_at, updated_at: h.updated_at,
+    url, test_url: `${url}/test`, ping_url: `${url}/pings`, deliveries_url: `${url}/deliveries`};
+}
+
+function setHookConfig(h, config) {
+  for (const k of ['url', 'content_type', 'secret']) if (config[k] !== undefined) h.config[k] = config[k];
+  if (config.insecure_ssl !== undefined) h.config.insecure_ssl = String(config.insecure_ssl);
+}
+
+// Web routes (github.com, not the API): browsers and OAuth clients send no API headers.
+function web(req, res, url, path, text, json) {
+  if (path === '/login/oauth/authorize' && req.method === 'GET') {
+    const q = url.searchParams;
+    if (q.get('client_id') !== state.oauthApp.client_id || !q.get('redirect_uri')) return send(res, 404, {message: 'Not Found'});
+    // The user approves at once: the one named by the fake's own `login` parameter, else the first seeded.
+    const login = q.get('login') ?? state.users.keys().next().value;
+    if (!state.users.has(login)) return send(res, 404, {message: 'Not Found'});
+    const code = crypto.randomBytes(10).toString('hex');
+    state.codes[code] = {login, client_id: q.get('client_id'), redirect_uri: q.get('redirect_uri')};
+    const to = new URL(q.get('redirect_uri'));
+    to.searchParams.set('code', code);
+    if (q.has('state')) to.searchParams.set('state', q.get('state'));
+    res.writeHead(302, {location: to.toString()});
+    return res.end();
+  }
+  if (path === '/login/oauth/access_token' && req.method === 'POST') {
+    const form = (req.headers['content-type'] || '').includes('application/x-www-form-urlencoded');
+    const p = form ? Object.fromEntries(new URLSearchParams(text)) : (json ?? {});
+    if (p.client_id !== state.oauthApp.client_id || p.client_secret !== state.oauthApp.client_secret)
+      return sendOauth(req, res, oauthErrors.incorrect_client_credentials);
+    const code = state.codes[p.code];
+    if (!code || code.client_id !== p.client_id) return sendOauth(req, res, oauthErrors.bad_verification_code);
+    if (p.redirect_uri && p.redirect_uri !== code.redirect_uri) return sendOauth(req, res, oauthErrors.redirect_uri_mismatch);
+    delete state.codes[p.code]; // single use
+    const token = randomToken();
+    state.tokens[token] = code.login;
+    return sendOauth(req, res, {access_token: token, scope: 'repo,admin:repo_hook', token_type: 'bearer'});
+  }
+  let m;
+  if ((m = path.match(/^\/_logs\/(\d+)$/)) && req.method === 'GET') {
+    const log = state.logs[m[1]];
+    if (!log) return send(res, 404, {message: 'Not Found'});
+    res.writeHead(200, {'content-type': 'text/plain; charset=utf-8'});
+    return res.end(log.text);
+  }
+  return false;
 }
 
 const server = http.createServer(async (req, res) => {
@@ -71,6 +160,19 @@ const server = http.createServer(async (req, res) => {
     if (what === 'issues') return send(res, 200, state.issues);
     if (what === 'requests') return send(res, 200, state.requests);
     if (what === 'redeliveries') return send(res, 200, state.redeliveries);
+    if (what === 'oauth_app') { state.oauthApp = {client_id: json.client_id, client_secret: json.client_secret}; return send(res, 200, {ok: true}); }
+    if (what === 'users') {
+      state.users.set(json.login, {id: json.id, login: json.login, name: json.name ?? null});
+      state.userRepos[json.login] = json.repos ?? [];
+      if (json.token) state.tokens[json.token] = json.login;
+      return send(res, 200, {ok: true});
+    }
+    if (what === 'jobs') { (state.jobs[`${json.repo}/${json.run_id}`] ??= []).push(...json.jobs); return send(res, 200, {ok: true}); }
+    if (what === 'logs') { state.logs[String(json.job_id)] = {status: json.status ?? 200, text: json.text}; return send(res, 200, {ok: true}); }
+    if (what === 'hooks') return send(res, 200, state.hooks);
+    if (what === 'reruns') return send(res, 200, state.reruns);
+    if (what === 'revocations') return send(res, 200, state.revocations);
+    if (what === 'tokens') return send(res, 200, state.tokens);
     return send(res, 404, {message: 'Not Found'});
   }
 
@@ -81,18 +183,103 @@ const server = http.createServer(async (req, res) => {
     accept: req.headers.accept || '', api_version: req.headers['x-github-api-version'] || '',
     user_agent: req.headers['user-agent'] || '', body: text,
   });
+  if (path.startsWith('/login/oauth/') || path.startsWith('/_logs/')) {
+    const r = takeFault(path, req.method);
+    if (r) return send(res, r.status, r.body ?? {message: 'fault'}, r.headers ?? {});
+    if (web(req, res, url, path, text, json) !== false) return;
+  }
   if (req.headers.accept !== 'application/vnd.github+json' || req.headers['x-github-api-version'] !== '2022-11-28')
     return send(res, 400, {message: 'Accept and X-GitHub-Api-Version headers are required'});
   if (!req.headers['user-agent']) return send(res, 403, {message: 'User-Agent required'});
   if (json === undefined) return send(res, 400, {message: 'Problems parsing JSON'});
 
-  const fault = state.faults.find((f) => f.responses.length && path.startsWith(f.path_prefix) && (!f.method || f.method === req.method));
-  if (fault) {
-    const r = fault.responses.shift();
-    return send(res, r.status, r.body ?? {message: 'fault'}, r.headers ?? {});
-  }
+  const fault = takeFault(path, req.method);
+  if (fault) return send(res, fault.status, fault.body ?? {message: 'fault'}, fault.headers ?? {});
 
   let m;
+  if ((m = path.match(/^\/applications\/([^/]+)\/token$/)) && req.method === 'DELETE') {
+    const [id, secret] = Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString().split(':');
+    const app = state.oauthApp;
+    if (!auth.startsWith('Basic ') || id !== app.client_id || secret !== app.client_secret || m[1] !== app.client_id)
+      return send(res, 401, {message: 'Bad credentials'});
+    if (!state.tokens[json?.access_token]) return send(res, 404, {message: 'Not Found'});
+    delete state.tokens[json.access_token];
+    state.revocations.push({client_id: app.client_id, token: json.access_token});
+    return send(res, 204);
+  }
+  if (path === '/user' && req.method === 'GET') {
+    const user = state.users.get(tokenLogin(req));
+    if (!user) return send(res, 401, badCredentials);
+    return send(res, 200, {id: user.id, login: user.login, name: user.name, type: 'User', html_url: `https://github.com/${user.login}`});
+  }
+  if (path === '/user/repos' && req.method === 'GET') {
+    const login = tokenLogin(req);
+    if (!login) return send(res, 401, badCredentials);
+    const q = url.searchParams;
+    const visibility = q.get('visibility') ?? 'all', sort = q.get('sort') ?? 'full_name';
+    const direction = q.get('direction') ?? (sort === 'full_name' ? 'asc' : 'desc');
+    const keys = {created: 'created_at', updated: 'updated_at', pushed: 'pushed_at', full_name: 'full_name'};
+    if (!['all', 'public', 'private'].includes(visibility) || !keys[sort] || !['asc', 'desc'].includes(direction))
+      return send(res, 422, {message: 'Validation Failed'});
+    const key = keys[sort];
+    const order = (a, b) => (key === 'full_name' ? String(a[key]).localeCompare(String(b[key])) : (Date.parse(a[key]) || 0) - (Date.parse(b[key]) || 0));
+    const repos = (state.userRepos[login] ?? [])
+      .filter((r) => visibility === 'all' || Boolean(r.private) === (visibility === 'private'))
+      .sort((a, b) => (direction === 'asc' ? order(a, b) : order(b, a)));
+    return paginate(req, res, url, repos);
+  }
+  if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)$/)) && req.method === 'GET') {
+    const repo = Object.values(state.userRepos).flat().find((r) => r.full_name.toLowerCase() === m[1].toLowerCase());
+    return repo ? send(res, 200, repo) : send(res, 404, {message: 'Not Found'});
+  }
+  if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/hooks$/))) {
+    const hooks = (state.hooks[m[1]] ??= []);
+    if (req.method === 'POST') {
+      if (!json?.config?.url)
+        return send(res, 422, {message: 'Validation Failed', errors: [{resource: 'Hook', code: 'custom', message: 'Config must have a url'}]});
+      const now = new Date().toISOString();
+      const hook = {id: state.nextHook++, name: 'web', active: json.active ?? true, events: json.events ?? ['push'],
+        config: {url: json.config.url, content_type: 'form', insecure_ssl: '0'}, created_at: now, updated_at: now};
+      setHookConfig(hook, json.config);
+      hooks.push(hook);
+      return send(res, 201, hookView(req, m[1], hook));
+    }
+    if (req.method === 'GET') return paginate(req, res, url, hooks.map((h) => hookView(req, m[1], h)));
+  }
+  if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/hooks\/(\d+)$/)) && ['PATCH', 'DELETE'].includes(req.method)) {
+    const hooks = state.hooks[m[1]] ?? [];
+    const at = hooks.findIndex((h) => h.id === Number(m[2]));
+    if (at < 0) return send(res, 404, {message: 'Not Found'});
+    if (req.method === 'DELETE') { hooks.splice(at, 1); return send(res, 204); }
+    const hook = hooks[at];
+    if (json?.active !== undefined) hook.active = json.active;
+    if (json?.events !== undefined) hook.events = json.events;
+    if (json?.config) setHookConfig(hook, json.config);
+    hook.updated_at = new Date().toISOString();
+    return send(res, 200, hookView(req, m[1], hook));
+  }
+  if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)\/(rerun|rerun-failed-jobs)$/)) && req.method === 'POST') {
+    state.reruns.push({repo: m[1], run_id: Number(m[2]), failed_jobs_only: m[3] === 'rerun-failed-jobs',
+      token: auth.startsWith('Bearer ') ? auth.slice(7) : ''});
+    return send(res, 201, {});
+  }
+  if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)\/jobs$/)) && req.method === 'GET') {
+    let jobs = state.jobs[`${m[1]}/${m[2]}`] ?? [];
+    // filter=latest (the default) keeps the latest attempt's jobs, when jobs say which attempt they belong to.
+    if (url.searchParams.get('filter') !== 'all') {
+      const latest = Math.max(0, ...jobs.map((j) => j.run_attempt ?? 0));
+      jobs = jobs.filter((j) => (j.run_attempt ?? 0) === latest);
+    }
+    return paginate(req, res, url, jobs, (slice) => ({total_count: jobs.length, jobs: slice}));
+  }
+  if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/actions\/jobs\/(\d+)\/logs$/)) && req.method === 'GET') {
+    const log = state.logs[m[2]];
+    if (!log) return send(res, 404, {message: 'Not Found'});
+    if (log.status !== 200) return send(res, log.status, {message: 'Gone'});
+    // GitHub redirects to a short-lived blob storage URL; here, the fake's own /_logs route.
+    res.writeHead(302, {location: `http://${req.headers.host}/_logs/${m[2]}`});
+    return res.end();
+  }
   if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/actions\/runs$/)) && req.method === 'GET') {
     const runs = (state.runs[m[1]] ?? [])
       .filter((r) => !url.searchParams.get('status') || r.status === url.searchParams.get('status'))

@@ -66,6 +66,11 @@ std::string TestDatabase::scalar(const std::string& query) const {
   return ind == soci::i_null ? "" : value;
 }
 
+void TestDatabase::execute(const std::string& query) const {
+  soci::session sql(soci::postgresql, with_utc_sessions(url_));
+  sql << query;
+}
+
 long long TestDatabase::wait_for_count(const std::string& sql, long long expected,
                                        std::chrono::milliseconds timeout) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -26,6 +26,8 @@ class TestDatabase {
   // One value from a query with no parameters (tests only).
   std::string scalar(const std::string& sql) const;
   long long count(const std::string& sql) const { return std::stoll(scalar(sql)); }
+  // A statement with no parameters and no result (tests only).
+  void execute(const std::string& sql) const;
   // Polls `sql` until it counts `expected` or `timeout` passes; returns the last count.
   long long wait_for_count(const std::string& sql, long long expected,
                            std::chrono::milliseconds timeout = std::chrono::seconds(40)) const;

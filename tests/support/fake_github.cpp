@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "common/json.hpp"
 #include "tests/support/http_client.hpp"
 
 namespace faultline::testing {
@@ -52,6 +53,68 @@ std::string FakeGitHub::issues() const {
 }
 std::string FakeGitHub::redeliveries() const {
   return control("GET", "redeliveries");
+}
+
+void FakeGitHub::set_oauth_app(const std::string& client_id, const std::string& client_secret) {
+  control("POST", "oauth_app", json::object([&](json::Writer& out) {
+            out.Key("client_id");
+            json::write(out, client_id);
+            out.Key("client_secret");
+            json::write(out, client_secret);
+          }));
+}
+
+void FakeGitHub::add_user(const std::string& login, long long id, const std::string& repos_json,
+                          const std::string& token) {
+  control("POST", "users", json::object([&](json::Writer& out) {
+            out.Key("login");
+            json::write(out, login);
+            out.Key("id");
+            out.Int64(id);
+            out.Key("repos");
+            out.RawValue(repos_json.data(), repos_json.size(), rapidjson::kArrayType);
+            if (!token.empty()) {
+              out.Key("token");
+              json::write(out, token);
+            }
+          }));
+}
+
+std::string FakeGitHub::hooks() const {
+  return control("GET", "hooks");
+}
+std::string FakeGitHub::reruns() const {
+  return control("GET", "reruns");
+}
+std::string FakeGitHub::revocations() const {
+  return control("GET", "revocations");
+}
+std::string FakeGitHub::tokens() const {
+  return control("GET", "tokens");
+}
+
+void FakeGitHub::seed_jobs(const std::string& repo, long long run_id,
+                           const std::string& jobs_json) {
+  control("POST", "jobs", json::object([&](json::Writer& out) {
+            out.Key("repo");
+            json::write(out, repo);
+            out.Key("run_id");
+            out.Int64(run_id);
+            out.Key("jobs");
+            out.RawValue(jobs_json.data(), jobs_json.size(), rapidjson::kArrayType);
+          }));
+}
+
+void FakeGitHub::seed_log(long long job_id, const std::string& text, int status) {
+  // The Writer escapes quotes, backslashes and control characters; UTF-8 passes through as is.
+  control("POST", "logs", json::object([&](json::Writer& out) {
+            out.Key("job_id");
+            out.Int64(job_id);
+            out.Key("text");
+            json::write(out, text);
+            out.Key("status");
+            out.Int(status);
+          }));
 }
 
 }  // namespace faultline::testing

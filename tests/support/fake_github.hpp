@@ -23,6 +23,20 @@ class FakeGitHub {
   std::string issues() const;        // JSON object: repo -> issues
   std::string redeliveries() const;  // JSON array
 
+  // The OAuth app the fake accepts (default fake-client / fake-secret).
+  void set_oauth_app(const std::string& client_id, const std::string& client_secret);
+  // A user who approves authorize requests; `repos_json` is their /user/repos; `token` is valid.
+  void add_user(const std::string& login, long long id, const std::string& repos_json = "[]",
+                const std::string& token = "");
+  std::string hooks() const;        // JSON object: repo -> hooks, secrets unmasked
+  std::string reruns() const;       // JSON array of {repo, run_id, failed_jobs_only, token}
+  std::string revocations() const;  // JSON array of {client_id, token}
+  std::string tokens() const;       // JSON object: valid token -> login
+  // The jobs GET /repos/{repo}/actions/runs/{run_id}/jobs lists (appended to earlier ones).
+  void seed_jobs(const std::string& repo, long long run_id, const std::string& jobs_json);
+  // A job's log; another `status` (e.g. 410) makes the logs route answer it instead.
+  void seed_log(long long job_id, const std::string& text, int status = 200);
+
  private:
   std::string control(const std::string& method, const std::string& what,
                       const std::string& body = "") const;
