@@ -32,7 +32,8 @@ constexpr const char* kFailingRuns =
     " WHERE incident_id = :id AND role = 'failure' ORDER BY recorded_at, run_id LIMIT 20";
 
 std::string body_text(soci::session& sql, long long incident_id, const std::string& workflow,
-                      const std::string& branch, const std::string& repository) {
+                      const std::string& branch, const std::string& repository,
+                      const std::string& failure_context) {
   std::string body = "Faultline opened this issue because **" + workflow + "** is failing on `" +
                      branch + "` in " + repository + ".\n\nFailing runs:\n";
   soci::rowset<soci::row> runs = (sql.prepare << kFailingRuns, soci::use(incident_id, "id"));
@@ -42,6 +43,7 @@ std::string body_text(soci::session& sql, long long incident_id, const std::stri
     body += "- " + (url.empty() ? "run " + run_id : "[run " + run_id + "](" + url + ")") + " — " +
             r.get<std::string>(2) + "\n";
   }
+  body += failure_context;
   body += "\nIt will be closed when the workflow succeeds on this branch again.\n\n" +
           incident_marker(incident_id) + "\n";
   return body;
@@ -71,7 +73,7 @@ std::string incident_marker(std::int64_t incident_id) {
 
 IssuesHandler::IssuesHandler(github::Client& client, github::CallLog& calls,
                              const RepositoryTokens& tokens)
-    : client_(client), calls_(calls), tokens_(tokens) {}
+    : client_(client), calls_(calls), tokens_(tokens), reports_(client) {}
 
 std::vector<Rejection> IssuesHandler::apply(soci::session& sql,
                                             const std::vector<kafka::Message>& batch) {
@@ -132,7 +134,8 @@ void IssuesHandler::handle(soci::session& sql, const std::string& type, const In
       out.Key("body");
       json::write(out, "Failed again" +
                            (incident.run_id ? " in run " + std::to_string(incident.run_id) : "") +
-                           " (" + std::to_string(incident.occurrences) + " failures so far).");
+                           " (" + std::to_string(incident.occurrences) + " failures so far).\n" +
+                           failure_context(sql, incident, *token));
     });
     accepted(
         client_.request(*token, "POST", issues + "/" + std::to_string(*number) + "/comments", body),
@@ -218,8 +221,8 @@ std::int64_t IssuesHandler::create_issue(soci::session& sql, const Incident& inc
     json::write(out, "CI failing: " + incident.workflow + " on " + incident.branch + " in " +
                          incident.repository);
     out.Key("body");
-    json::write(
-        out, body_text(sql, incident.id, incident.workflow, incident.branch, incident.repository));
+    json::write(out, body_text(sql, incident.id, incident.workflow, incident.branch,
+                               incident.repository, failure_context(sql, incident, token)));
     out.Key("labels");
     out.StartArray();
     out.String(kLabel);
@@ -239,6 +242,17 @@ std::int64_t IssuesHandler::create_issue(soci::session& sql, const Incident& inc
                                       {"repository", incident.repository},
                                       {"issue", static_cast<std::int64_t>(number)}});
   return number;
+}
+
+std::string IssuesHandler::failure_context(soci::session& sql, const Incident& incident,
+                                           const std::string& token) {
+  long long run_id = incident.run_id;
+  if (run_id == 0)
+    sql << "SELECT last_failed_run_id FROM incidents WHERE id = :id", soci::use(incident.id, "id"),
+        soci::into(run_id);
+  if (run_id == 0)
+    return "";
+  return reports_.collect(sql, incident.id, incident.repository, run_id, token);
 }
 
 }  // namespace faultline::processors

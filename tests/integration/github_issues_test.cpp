@@ -10,6 +10,7 @@
 #include "common/json.hpp"
 #include "common/soci.hpp"
 #include "common/time.hpp"
+#include "tests/support/api_process.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/fake_github.hpp"
 #include "tests/support/run_events.hpp"
@@ -105,6 +106,81 @@ TEST_F(GitHubIssuesTest, OneIssuePerIncidentCommentedAndClosed) {
   EXPECT_EQ(
       database_.wait_for_count("SELECT count(*) FROM outbox WHERE event_type = 'issue_linked'", 1),
       1);
+}
+
+// A job log as GitHub serves it: timestamps, colours, thousands of steps' worth
+// of build output, then the failing test run near the end.
+std::string realistic_log(std::size_t megabytes) {
+  std::string log;
+  const std::string ts = "2026-11-23T10:00:00.1234567Z ";
+  log += ts + "##[group]Run actions/checkout@v4\n" + ts + "##[endgroup]\n";
+  log += ts + "##[group]Run make -j4\n" + ts + "make -j4\n" + ts + "##[endgroup]\n";
+  for (int i = 0; log.size() < megabytes * 1024 * 1024; ++i)
+    log += ts + "\x1b[32m[" + std::to_string(i % 100) + "%]\x1b[0m Building CXX object src/unit_" +
+           std::to_string(i) + ".cpp.o\n";
+  log += ts + "##[group]Run make test\n" + ts + "make test\n" + ts + "##[endgroup]\n";
+  for (int i = 0; i < 500; ++i)
+    log += ts + "[ RUN      ] Suite.Case" + std::to_string(i) + "\n" + ts +
+           "[       OK ] Suite.Case" + std::to_string(i) + " (0 ms)\n";
+  log += ts + "[ RUN      ] Ledger.BalancesAfterRefund\n";
+  log += ts + "ledger_test.cpp:88: Failure\n" + ts + "Expected: balance == 100, actual: 90\n";
+  log += ts + "\x1b[31m[  FAILED  ]\x1b[0m Ledger.BalancesAfterRefund (3 ms)\n";
+  log += ts + "make: *** [Makefile:42: test] Error 1\n";
+  log += ts + "##[error]Process completed with exit code 2.\n";
+  log += ts + "Post job cleanup.\n" + ts + "Cleaning up orphan processes\n";
+  return log;
+}
+
+TEST_F(GitHubIssuesTest, FailureContextFromTheLogIsInTheIssueAndTheApiAndBounded) {
+  github_.seed_jobs("octo/widgets", 20, R"json([
+    {"id": 501, "run_id": 20, "name": "lint", "status": "completed", "conclusion": "success",
+     "steps": [{"name": "Run lint", "conclusion": "success", "number": 1}]},
+    {"id": 502, "run_id": 20, "name": "test (ubuntu-latest)", "status": "completed",
+     "conclusion": "failure", "html_url": "https://github.com/octo/widgets/actions/runs/20/job/502",
+     "steps": [{"name": "Set up job", "conclusion": "success", "number": 1},
+               {"name": "Build and test", "conclusion": "failure", "number": 2}]}])json");
+  const auto log = realistic_log(4);
+  github_.seed_log(502, log);
+  auto processors = start("incidents,issues");
+  publish(20, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incident_issues", 1), 1)
+      << processors->log();
+
+  const std::string body(json::string_member(issues()[0], "body").value_or(""));
+  EXPECT_NE(body.find("### Where it failed"), std::string::npos) << body;
+  EXPECT_NE(body.find("test (ubuntu-latest)"), std::string::npos);
+  EXPECT_NE(body.find("step `Build and test`"), std::string::npos);
+  EXPECT_NE(body.find("Expected: balance == 100, actual: 90"), std::string::npos);
+  EXPECT_NE(body.find("Error: Process completed with exit code 2."), std::string::npos);
+  EXPECT_EQ(body.find("lint"), std::string::npos);  // the job that passed
+  EXPECT_EQ(body.find("\x1b"), std::string::npos);
+  EXPECT_EQ(body.find("2026-11-23T10:00:00.1234567Z"), std::string::npos);
+  EXPECT_LT(body.size(), 12u * 1024)
+      << "the issue carries an excerpt, not the " << log.size() << "-byte log";
+
+  // Kept with the incident, bounded, and shown by the API.
+  EXPECT_LE(database_.count("SELECT sum(octet_length(l) + 1) FROM incident_failure_contexts,"
+                            " jsonb_array_elements_text(context->'jobs'->0->'lines') AS l"),
+            8192);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM github_calls WHERE path ="
+                            " '/repos/octo/widgets/actions/jobs/502/logs' AND status = 200"
+                            " AND response_body = '(not recorded)'"),
+            1);
+  ApiProcess api(database_);
+  HttpClient client;
+  const auto user = new_account(database_, client, api.base(), "reader@example.com");
+  const auto incident = client.get(api.base() + "/api/v1/incidents/1", {user.authorization()});
+  ASSERT_EQ(incident.status, 200) << incident.body;
+  const auto doc = json::parse(incident.body);
+  const auto& context = doc["failure_context"];
+  ASSERT_TRUE(context.IsObject()) << incident.body;
+  EXPECT_EQ(context["run_id"].GetInt64(), 20);
+  ASSERT_EQ(context["jobs"].Size(), 1u);
+  EXPECT_EQ(std::string(context["jobs"][0]["step"].GetString()), "Build and test");
+  const auto& lines = context["jobs"][0]["lines"];
+  ASSERT_GT(lines.Size(), 2u);
+  EXPECT_EQ(std::string(lines[lines.Size() - 1].GetString()),
+            "Error: Process completed with exit code 2.");
 }
 
 TEST_F(GitHubIssuesTest, KilledBetweenGitHubsAnswerAndTheCommitDoesNotOpenASecondIssue) {
