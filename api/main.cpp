@@ -6,6 +6,7 @@
 
 #include "api/api_server.hpp"
 #include "api/auth/accounts.hpp"
+#include "api/reseal.hpp"
 #include "common/github_call_log.hpp"
 #include "common/github_client.hpp"
 #include "common/http.hpp"
@@ -17,10 +18,12 @@
 namespace {
 
 constexpr const char* kUsage =
-    R"(usage: faultline-api [migrate | create-user --email E --role admin|user --password-stdin]
+    R"(usage: faultline-api [migrate | reseal | create-user --email E --role admin|user --password-stdin]
 
   faultline-api               serves the REST API until SIGTERM
   faultline-api migrate       applies pending migrations from schemas/db/, then exits
+  faultline-api reseal        seals every stored token again under the first key of
+                              FAULTLINE_ENCRYPTION_KEY (after a key rotation), then exits
   faultline-api create-user   creates an account (the first admin) with the password
                               read from the first line of stdin, then exits
 
@@ -34,8 +37,17 @@ Environment:
   FAULTLINE_JWT_SECRET          signs access tokens (at least 32 bytes; required in production)
   FAULTLINE_CORS_ORIGINS        origins allowed to call the API from a browser, comma-separated
   FAULTLINE_AUTH_*_LIMIT        rate limits, e.g. FAULTLINE_AUTH_LOGIN_LIMIT=20/1m (see README)
-  FAULTLINE_ENCRYPTION_KEY      seals repositories' tokens at rest (32 bytes, hex or base64)
-  FAULTLINE_GITHUB_API_URL      looks up repositories connected before any webhook
+  FAULTLINE_ENCRYPTION_KEY      seals tokens at rest (32 bytes, hex or base64; a comma-separated
+                                list while rotating: the first seals, all open)
+  FAULTLINE_GITHUB_API_URL      GitHub's REST API (default https://api.github.com)
+  FAULTLINE_GITHUB_WEB_URL      GitHub's web host for OAuth (default https://github.com)
+  FAULTLINE_GITHUB_OAUTH_CLIENT_ID, FAULTLINE_GITHUB_OAUTH_CLIENT_SECRET
+                                the OAuth App users connect GitHub through
+  FAULTLINE_GITHUB_OAUTH_REDIRECT_URL
+                                the dashboard page GitHub sends the browser back to
+  FAULTLINE_GITHUB_OAUTH_SCOPES default "repo admin:repo_hook"
+  FAULTLINE_PUBLIC_URL          where GitHub reaches this deployment (webhooks it creates)
+  FAULTLINE_WEBHOOK_SECRETS     master secrets; a created hook's secret derives from the first
   FAULTLINE_GITHUB_TOKEN        the token for repositories without their own
   FAULTLINE_LOG_LEVEL           debug, info, warn, error
 )";
@@ -109,7 +121,7 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return 0;
   }
-  if (!command.empty() && command != "migrate" && command != "create-user") {
+  if (!command.empty() && command != "migrate" && command != "reseal" && command != "create-user") {
     std::cerr << "faultline-api: unknown command '" << command << "'\n" << kUsage;
     return 2;
   }
@@ -130,6 +142,19 @@ int main(int argc, char** argv) {
       const auto applied = database.with_session(
           [](soci::session& sql) { return migrate(sql, schemas::migrations()); });
       log::info("migrations up to date", {{"applied", applied.size()}});
+      return 0;
+    }
+
+    if (command == "reseal") {
+      auto one = settings.database;
+      one.pool_size = 1;
+      Database database(one);
+      const auto secrets = SecretBox::from(env);
+      const auto resealed = database.with_session([&](soci::session& sql) {
+        migrate(sql, schemas::migrations());
+        return api::reseal_secrets(sql, secrets);
+      });
+      log::info("tokens resealed", {{"resealed", resealed}, {"key_id", secrets.sealing_key_id()}});
       return 0;
     }
 
