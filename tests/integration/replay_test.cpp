@@ -97,6 +97,7 @@ TEST_F(ReplayTest, ReplayFromTheBeginningIntoAnEmptiedDatabaseRebuildsTheSameSta
   {
     soci::session sql(soci::postgresql, with_utc_sessions(database_.url()));
     sql << "TRUNCATE workflow_jobs, workflow_runs, applied_events, incident_runs, incident_issues,"
+           " incident_failure_contexts,"
            " incidents, outbox, github_calls, redelivery_requests, reconciliations, repositories"
            " RESTART IDENTITY";
   }
