@@ -236,7 +236,10 @@ void Reconciler::redeliver_failures(const Repository& repo, const std::string& t
       }
     }
   }
-  for (const auto& [guid, delivery_id] : failed) {
+  for (const auto& failure : failed) {
+    // Named, not a structured binding: the lambdas below capture them (clang 14).
+    const auto& guid = failure.first;
+    const auto& delivery_id = failure.second;
     if (succeeded.count(guid))
       continue;
     long long asked = 0;

@@ -146,11 +146,14 @@ std::string AuthService::sign_in(const std::string& email, const std::string& pa
   // nothing about the answer tells it apart from a wrong password.
   const auto normalized = normalize_email(email);
   const std::string account = normalized.value_or(email.substr(0, 254));
-  const auto [locked, user] = database_.with_session([&](soci::session& sql) {
+  const auto peeked = database_.with_session([&](soci::session& sql) {
     const auto decision = limiter_.peek(sql, settings_.login_failures, account);
     return std::pair(decision, decision.allowed && normalized ? find_user_by_email(sql, *normalized)
                                                               : std::nullopt);
   });
+  // Named, not a structured binding: lambdas below capture them (clang 14).
+  const auto& locked = peeked.first;
+  const auto& user = peeked.second;
   if (!locked.allowed) {
     count_refusal(settings_.login_failures);
     throw ClientError(Problem{429,
