@@ -84,16 +84,20 @@ long long TestDatabase::wait_for_count(const std::string& sql, long long expecte
   return seen;
 }
 
-TestBroker::TestBroker(int brokers) {
+TestBroker::TestBroker(int brokers) : control_file_(scratch_path("devbroker-control")) {
   const std::string file = scratch_path("bootstrap");
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{binary("faultline-devbroker"), "--brokers", std::to_string(brokers),
-                               "--bootstrap-file", file},
+                               "--bootstrap-file", file, "--control-file", control_file_},
       std::map<std::string, std::string>{}, scratch_path("devbroker.log"));
   process_->wait_for_log("devbroker serving", std::chrono::seconds(10));
   std::ifstream(file) >> bootstrap_;
   if (bootstrap_.empty())
     throw std::runtime_error("devbroker wrote no bootstrap list");
+}
+
+void TestBroker::control(const std::string& line) const {
+  std::ofstream(control_file_, std::ios::app) << line << "\n" << std::flush;
 }
 
 std::vector<ConsumedMessage> read_topic(const std::string& bootstrap, const std::string& topic,

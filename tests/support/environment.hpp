@@ -43,10 +43,15 @@ class TestBroker {
  public:
   explicit TestBroker(int brokers = 3);
   const std::string& bootstrap() const { return bootstrap_; }
+  // Appends a line to the devbroker's control file: "down 2", "up 2", "leaders 1".
+  void control(const std::string& line) const;
+  bool running() { return process_->running(); }
+  std::string log() const { return process_->log(); }
 
  private:
   std::unique_ptr<ChildProcess> process_;
   std::string bootstrap_;
+  std::string control_file_;
 };
 
 // Reads what a topic holds from the beginning, with a plain librdkafka
