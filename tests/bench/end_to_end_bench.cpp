@@ -1,0 +1,259 @@
+// faultline-bench-e2e: the time from ingest's 202 to the run being visible in
+// GET /api/v1/workflow-runs, at a steady delivery rate, over the whole system
+// (ingest -> devbroker -> processors -> PostgreSQL -> api), all started here.
+// Prints one JSON line: p50/p90/p99/max latency, the rate achieved, answers,
+// and the peak RSS of every process.
+//
+// usage: faultline-bench-e2e RATE SECONDS   (FAULTLINE_DATABASE_URL,
+//        FAULTLINE_KAFKA_BROKERS, FAULTLINE_BIN_DIR, FAULTLINE_TEST_SCRATCH)
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/json.hpp"
+#include "common/log.hpp"
+#include "ingest/signature.hpp"
+#include "tests/support/api_process.hpp"
+#include "tests/support/examples.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/process.hpp"
+
+using namespace faultline;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kSecret = "bench-secret";
+constexpr int kSenders = 4;
+constexpr long long kFirstRun = 7000000;
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  if (!value) {
+    std::cerr << name << " is required\n";
+    std::exit(2);
+  }
+  return value;
+}
+
+double peak_rss_mb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0)
+      return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty())
+    return 0;
+  std::sort(values.begin(), values.end());
+  return values[std::min(values.size() - 1, static_cast<std::size_t>(p * values.size()))];
+}
+
+std::string body_for(const std::string& example, long long run, long long sequence) {
+  auto doc = json::parse(example);
+  auto& allocator = doc.GetAllocator();
+  doc["workflow_run"]["id"].SetInt64(run);
+  doc["workflow_run"]["run_attempt"].SetInt(1);
+  // Newest first in the list: creation times follow the order of sending, a
+  // second apart from 00:00:00.
+  char at[32];
+  std::snprintf(at, sizeof at, "2026-11-23T%02lld:%02lld:%02lldZ", sequence / 3600 % 24,
+                sequence / 60 % 60, sequence % 60);
+  doc["workflow_run"]["created_at"].SetString(at, allocator);
+  return json::serialize(doc);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int rate = argc > 1 ? std::atoi(argv[1]) : 1000;
+  const int seconds = argc > 2 ? std::atoi(argv[2]) : 20;
+  if (rate <= 0 || seconds <= 0) {
+    std::cerr << "usage: faultline-bench-e2e RATE SECONDS\n";
+    return 2;
+  }
+  const std::string database_url = env("FAULTLINE_DATABASE_URL");
+  const std::string brokers = env("FAULTLINE_KAFKA_BROKERS");
+  const std::string bin = env("FAULTLINE_BIN_DIR");
+  log::configure("bench", log::Level::warn);
+
+  std::string example;
+  for (const auto& e : testing::webhook_examples())
+    if (e.event == "workflow_run" && e.body.find("\"action\":\"completed\"") != std::string::npos)
+      example = e.body;
+
+  testing::ChildProcess ingest({bin + "/faultline-ingest"},
+                               {{"FAULTLINE_KAFKA_BROKERS", brokers},
+                                {"FAULTLINE_WEBHOOK_SECRETS", kSecret},
+                                {"FAULTLINE_INGEST_ADDR", "127.0.0.1:0"}},
+                               testing::scratch_path("ingest.log"));
+  const auto ingest_port =
+      testing::log_field_int(ingest.wait_for_log("\"msg\":\"listening\"", 10s), "port");
+  testing::ChildProcess processors({bin + "/faultline-processors", "--roles", "runs"},
+                                   {{"FAULTLINE_DATABASE_URL", database_url},
+                                    {"FAULTLINE_KAFKA_BROKERS", brokers},
+                                    {"FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:0"},
+                                    {"FAULTLINE_LOG_LEVEL", "warn"}},
+                                   testing::scratch_path("processors.log"));
+  testing::ChildProcess api({bin + "/faultline-api"},
+                            {{"FAULTLINE_DATABASE_URL", database_url},
+                             {"FAULTLINE_API_ADDR", "127.0.0.1:0"},
+                             {"FAULTLINE_JWT_SECRET", testing::kTestJwtSecret},
+                             {"FAULTLINE_LOG_LEVEL", "info"}},
+                            testing::scratch_path("api.log"));
+  const auto api_port =
+      testing::log_field_int(api.wait_for_log("\"msg\":\"listening\"", 20s), "port");
+  const std::string api_base = "http://127.0.0.1:" + std::to_string(api_port);
+  std::this_thread::sleep_for(6s);  // the consumer group joins
+
+  // A signed-in reader, as a dashboard would be.
+  testing::HttpClient reader;
+  {
+    const auto registered = reader.request(
+        "POST", api_base + "/api/v1/auth/register", {"Content-Type: application/json"},
+        R"({"email":"bench@example.com","password":"correct horse battery staple"})");
+    if (registered.status != 201) {
+      std::cerr << "register: " << registered.status << " " << registered.body << "\n";
+      return 1;
+    }
+  }
+  const auto token = std::string(
+      json::string_member(
+          json::parse(
+              reader
+                  .request(
+                      "POST", api_base + "/api/v1/auth/login", {"Content-Type: application/json"},
+                      R"({"email":"bench@example.com","password":"correct horse battery staple"})")
+                  .body),
+          "access_token")
+          .value_or(""));
+
+  std::mutex mutex;
+  std::map<long long, Clock::time_point> accepted_at, visible_at;
+  std::atomic<long long> answered_202{0}, other{0};
+  std::atomic<bool> stop{false};
+  const auto started = Clock::now();
+  std::vector<std::thread> senders;
+  for (int s = 0; s < kSenders; ++s)
+    senders.emplace_back([&, s] {
+      testing::HttpClient client;
+      const auto gap = std::chrono::microseconds(1000000LL * kSenders / rate);
+      auto next = started + std::chrono::microseconds(1000000LL * s / rate);
+      for (long long i = s; Clock::now() < started + std::chrono::seconds(seconds); i += kSenders) {
+        std::this_thread::sleep_until(next);
+        next += gap;
+        const long long run = kFirstRun + i;
+        const auto body = body_for(example, run, i);
+        try {
+          const auto answer = client.request(
+              "POST", "http://127.0.0.1:" + std::to_string(ingest_port) + "/webhooks/github",
+              {"Content-Type: application/json", "X-GitHub-Event: workflow_run",
+               "X-GitHub-Delivery: e2e-" + std::to_string(i),
+               "X-Hub-Signature-256: " + ingest::SignatureVerifier::sign(kSecret, body)},
+              body);
+          if (answer.status == 202) {
+            ++answered_202;
+            std::lock_guard lock(mutex);
+            accepted_at[run] = Clock::now();
+          } else {
+            ++other;
+          }
+        } catch (const std::exception&) {
+          ++other;
+        }
+      }
+    });
+
+  // The dashboard's view: the newest page, polled every 5 ms.
+  long long polls = 0;
+  std::thread poller([&] {
+    while (!stop) {
+      const auto page = reader.get(api_base + "/api/v1/workflow-runs?page_size=100",
+                                   {"Authorization: Bearer " + token});
+      ++polls;
+      const auto now = Clock::now();
+      if (page.status == 200) {
+        const auto doc = json::parse(page.body);
+        std::lock_guard lock(mutex);
+        for (const auto& item : doc["items"].GetArray()) {
+          const auto run = json::integer_member(item, "run_id").value_or(0);
+          if (run >= kFirstRun)
+            visible_at.emplace(run, now);
+        }
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+  });
+  for (auto& t : senders)
+    t.join();
+  const double sending_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  // Let the last ones arrive.
+  const auto settle = Clock::now() + 30s;
+  while (Clock::now() < settle) {
+    {
+      std::lock_guard lock(mutex);
+      if (visible_at.size() >= accepted_at.size())
+        break;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  stop = true;
+  poller.join();
+
+  std::vector<double> latencies;
+  long long unseen = 0;
+  for (const auto& [run, at] : accepted_at) {
+    const auto seen = visible_at.find(run);
+    if (seen == visible_at.end()) {
+      ++unseen;  // ran off the newest page between two polls, or never arrived
+      continue;
+    }
+    latencies.push_back(std::chrono::duration<double, std::milli>(seen->second - at).count());
+  }
+  const auto report = json::object([&](json::Writer& out) {
+    out.Key("target_rate_per_s");
+    out.Int(rate);
+    out.Key("achieved_rate_per_s");
+    out.Double(static_cast<double>(answered_202) / sending_seconds);
+    out.Key("accepted");
+    out.Int64(answered_202);
+    out.Key("not_accepted");
+    out.Int64(other);
+    out.Key("measured");
+    out.Int64(static_cast<std::int64_t>(latencies.size()));
+    out.Key("not_seen_on_the_newest_page");
+    out.Int64(unseen);
+    out.Key("list_polls");
+    out.Int64(polls);
+    for (const auto& [name, p] : std::vector<std::pair<const char*, double>>{
+             {"p50_ms", 0.5}, {"p90_ms", 0.9}, {"p99_ms", 0.99}, {"max_ms", 1.0}}) {
+      out.Key(name);
+      out.Double(percentile(latencies, p));
+    }
+    out.Key("peak_rss_mb");
+    out.StartObject();
+    out.Key("ingest");
+    out.Double(peak_rss_mb(ingest.pid()));
+    out.Key("processors");
+    out.Double(peak_rss_mb(processors.pid()));
+    out.Key("api");
+    out.Double(peak_rss_mb(api.pid()));
+    out.EndObject();
+  });
+  std::cout << report << std::endl;
+  return 0;
+}
