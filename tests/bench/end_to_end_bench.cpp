@@ -1,8 +1,10 @@
 // faultline-bench-e2e: the time from ingest's 202 to the run being visible in
 // GET /api/v1/workflow-runs, at a steady delivery rate, over the whole system
 // (ingest -> devbroker -> processors -> PostgreSQL -> api), all started here.
-// Prints one JSON line: p50/p90/p99/max latency, the rate achieved, answers,
-// and the peak RSS of every process.
+// Every 25th delivery is a sample on a branch of its own, so a dashboard's
+// list filtered by that branch shows exactly when it arrived; samples are
+// polled every 10 ms. Prints one JSON line: p50/p90/p99/max latency, the rate
+// achieved, answers, and the peak RSS of every process.
 //
 // usage: faultline-bench-e2e RATE SECONDS   (FAULTLINE_DATABASE_URL,
 //        FAULTLINE_KAFKA_BROKERS, FAULTLINE_BIN_DIR, FAULTLINE_TEST_SCRATCH)
@@ -35,8 +37,9 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr const char* kSecret = "bench-secret";
-constexpr int kSenders = 4;
+constexpr int kSenders = 8;  // each waits for its answer, ~4 ms
 constexpr long long kFirstRun = 7000000;
+constexpr int kSampleEvery = 25;
 
 std::string env(const char* name) {
   const char* value = std::getenv(name);
@@ -63,9 +66,15 @@ double percentile(std::vector<double> values, double p) {
   return values[std::min(values.size() - 1, static_cast<std::size_t>(p * values.size()))];
 }
 
+std::string sample_branch(long long sequence) {
+  return "e2e-sample-" + std::to_string(sequence);
+}
+
 std::string body_for(const std::string& example, long long run, long long sequence) {
   auto doc = json::parse(example);
   auto& allocator = doc.GetAllocator();
+  const auto branch = sequence % kSampleEvery == 0 ? sample_branch(sequence) : "main";
+  doc["workflow_run"]["head_branch"].SetString(branch.c_str(), allocator);
   doc["workflow_run"]["id"].SetInt64(run);
   doc["workflow_run"]["run_attempt"].SetInt(1);
   // Newest first in the list: creation times follow the order of sending, a
@@ -143,7 +152,7 @@ int main(int argc, char** argv) {
           .value_or(""));
 
   std::mutex mutex;
-  std::map<long long, Clock::time_point> accepted_at, visible_at;
+  std::map<long long, Clock::time_point> accepted_at, visible_at;  // samples, by sequence
   std::atomic<long long> answered_202{0}, other{0};
   std::atomic<bool> stop{false};
   const auto started = Clock::now();
@@ -167,8 +176,10 @@ int main(int argc, char** argv) {
               body);
           if (answer.status == 202) {
             ++answered_202;
-            std::lock_guard lock(mutex);
-            accepted_at[run] = Clock::now();
+            if (i % kSampleEvery == 0) {
+              std::lock_guard lock(mutex);
+              accepted_at[i] = Clock::now();
+            }
           } else {
             ++other;
           }
@@ -178,24 +189,29 @@ int main(int argc, char** argv) {
       }
     });
 
-  // The dashboard's view: the newest page, polled every 5 ms.
+  // The dashboard's view: each sample's branch, every 10 ms until it shows.
   long long polls = 0;
   std::thread poller([&] {
     while (!stop) {
-      const auto page = reader.get(api_base + "/api/v1/workflow-runs?page_size=100",
-                                   {"Authorization: Bearer " + token});
-      ++polls;
-      const auto now = Clock::now();
-      if (page.status == 200) {
-        const auto doc = json::parse(page.body);
+      std::vector<long long> pending;
+      {
         std::lock_guard lock(mutex);
-        for (const auto& item : doc["items"].GetArray()) {
-          const auto run = json::integer_member(item, "run_id").value_or(0);
-          if (run >= kFirstRun)
-            visible_at.emplace(run, now);
+        for (const auto& [sequence, at] : accepted_at)
+          if (!visible_at.count(sequence))
+            pending.push_back(sequence);
+      }
+      for (const auto sequence : pending) {
+        const auto page = reader.get(
+            api_base + "/api/v1/workflow-runs?page_size=1&branch=" + sample_branch(sequence),
+            {"Authorization: Bearer " + token});
+        ++polls;
+        // Items, not total: the total is cached for a while, the items never.
+        if (page.status == 200 && !json::parse(page.body)["items"].Empty()) {
+          std::lock_guard lock(mutex);
+          visible_at.emplace(sequence, Clock::now());
         }
       }
-      std::this_thread::sleep_for(5ms);
+      std::this_thread::sleep_for(10ms);
     }
   });
   for (auto& t : senders)
@@ -216,10 +232,10 @@ int main(int argc, char** argv) {
 
   std::vector<double> latencies;
   long long unseen = 0;
-  for (const auto& [run, at] : accepted_at) {
-    const auto seen = visible_at.find(run);
+  for (const auto& [sequence, at] : accepted_at) {
+    const auto seen = visible_at.find(sequence);
     if (seen == visible_at.end()) {
-      ++unseen;  // ran off the newest page between two polls, or never arrived
+      ++unseen;  // never arrived within the settling time
       continue;
     }
     latencies.push_back(std::chrono::duration<double, std::milli>(seen->second - at).count());
@@ -235,9 +251,9 @@ int main(int argc, char** argv) {
     out.Int64(other);
     out.Key("measured");
     out.Int64(static_cast<std::int64_t>(latencies.size()));
-    out.Key("not_seen_on_the_newest_page");
+    out.Key("samples_never_seen");
     out.Int64(unseen);
-    out.Key("list_polls");
+    out.Key("sample_polls");
     out.Int64(polls);
     for (const auto& [name, p] : std::vector<std::pair<const char*, double>>{
              {"p50_ms", 0.5}, {"p90_ms", 0.9}, {"p99_ms", 0.99}, {"max_ms", 1.0}}) {
