@@ -1,8 +1,41 @@
 #include "common/json.hpp"
 
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 
 namespace faultline::json {
+namespace {
+
+// RapidJSON 1.1 turns a lone low-surrogate escape ("\udc00") into the bytes
+// of a surrogate code point, which are not UTF-8: checked here, so nothing
+// parsed can be written back out as text no reader (or PostgreSQL) accepts.
+bool valid_utf8(const char* text, std::size_t size) {
+  rapidjson::MemoryStream bytes(text, size);
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
+  rapidjson::GenericStringBuffer<rapidjson::UTF8<>> sink;
+  while (in.Tell() < size)
+    if (!rapidjson::UTF8<>::Validate(in, sink))
+      return false;
+  return true;
+}
+
+bool strings_valid(const Value& value) {
+  if (value.IsString())
+    return valid_utf8(value.GetString(), value.GetStringLength());
+  if (value.IsArray()) {
+    for (const auto& item : value.GetArray())
+      if (!strings_valid(item))
+        return false;
+  } else if (value.IsObject()) {
+    for (const auto& member : value.GetObject())
+      if (!strings_valid(member.name) || !strings_valid(member.value))
+        return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 Document parse(std::string_view text) {
   Document document;
@@ -12,6 +45,9 @@ Document parse(std::string_view text) {
     throw ParseError(std::string("invalid JSON at byte ") +
                      std::to_string(document.GetErrorOffset()) + ": " +
                      rapidjson::GetParseError_En(document.GetParseError()));
+  // Only a \u escape can smuggle a surrogate in; most bodies have none.
+  if (text.find("\\u") != std::string_view::npos && !strings_valid(document))
+    throw ParseError("invalid JSON: a \\u escape names a lone surrogate");
   return document;
 }
 

@@ -102,4 +102,19 @@ TEST(Json, ObjectBuilderWritesEveryKind) {
 }
 
 }  // namespace
+// Found by the webhook fuzzer: RapidJSON took a lone low surrogate and ingest
+// published text its consumers could not read.
+TEST(Json, RefusesLoneSurrogateEscapes) {
+  EXPECT_THROW(json::parse(R"({"name":"a\udddd"})"), json::ParseError);
+  EXPECT_THROW(json::parse(R"({"a\udc00":1})"), json::ParseError);
+  EXPECT_THROW(json::parse(R"(["x",{"deep":["\ud800"]}])"), json::ParseError);
+  // Pairs, ordinary escapes, NUL and a literal backslash-u are fine.
+  const auto pair = json::parse(R"({"e":"\ud83d\ude00","n":"\u0000x","t":"\\udddd"})");
+  EXPECT_EQ(json::string_member(pair, "e"), "\xF0\x9F\x98\x80");
+  EXPECT_EQ(json::string_member(pair, "n")->size(), 2u);
+  EXPECT_EQ(json::string_member(pair, "t"), "\\udddd");
+  // What is parsed can always be parsed again once written.
+  EXPECT_NO_THROW(json::parse(json::serialize(pair)));
+}
+
 }  // namespace faultline
