@@ -8,16 +8,8 @@ namespace faultline::api {
 namespace {
 
 // PostgreSQL renders the documents; timestamps come out as RFC 3339 in UTC.
-// The list renders the same document in faultline_workflow_run_page (schemas/db/010_run_page.sql).
-constexpr const char* kRunDocument =
-    "json_build_object("
-    "'repository', r.full_name, 'repository_id', w.repository_id, 'run_id', w.run_id,"
-    "'run_attempt', w.run_attempt, 'workflow_id', w.workflow_id, 'name', w.name,"
-    "'head_branch', w.head_branch, 'head_sha', w.head_sha, 'event', w.event,"
-    "'status', w.status, 'conclusion', w.conclusion, 'html_url', w.html_url,"
-    "'created_at', " FAULTLINE_SQL_RFC3339("w.created_at") ", 'run_started_at', " FAULTLINE_SQL_RFC3339(
-        "w.run_started_at") ", 'updated_at', " FAULTLINE_SQL_RFC3339("w.updated_at") ")";
-
+// A run is rendered by faultline_run_document (schemas/db/012_run_filters.sql),
+// the same for the list and the detail.
 constexpr const char* kJobDocument =
     "json_build_object("
     "'job_id', j.job_id, 'run_id', j.run_id, 'run_attempt', j.run_attempt, 'name', j.name,"
@@ -182,8 +174,10 @@ std::optional<std::string> get_workflow_run(soci::session& sql, std::int64_t run
   const long long id = run_id;
   std::string document;
   soci::indicator ind = soci::i_null;
-  sql << std::string("SELECT (") + kRunDocument +
-             "::jsonb || jsonb_build_object('jobs', COALESCE((SELECT json_agg(" + kJobDocument +
+  sql << std::string(
+             "SELECT (faultline_run_document(w, r.full_name)::jsonb"
+             " || jsonb_build_object('jobs', COALESCE((SELECT json_agg(") +
+             kJobDocument +
              " ORDER BY j.started_at NULLS LAST, j.job_id) FROM workflow_jobs j"
              " WHERE j.repository_id = w.repository_id AND j.run_id = w.run_id"
              " AND j.run_attempt = w.run_attempt), '[]')))::text"

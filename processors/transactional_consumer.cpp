@@ -54,13 +54,19 @@ void TransactionalConsumer::run(const std::atomic<bool>& stop) {
   stop_ = &stop;
   log::info("consuming", {{"group", settings_.group_id}});
   while (!stop) {
-    if (auto message = consumer_->poll(std::chrono::milliseconds(20))) {
+    // Waits only for the first message of a batch; then takes what has already
+    // been fetched. A batch is committed once the consumer has caught up, so a
+    // quiet stream is applied at once and a busy one in full batches.
+    auto message = consumer_->poll(pending_.empty() ? std::chrono::milliseconds(20)
+                                                    : std::chrono::milliseconds(0));
+    const bool caught_up = !message;
+    if (message) {
       if (pending_.empty())
         pending_since_ = Clock::now();
       pending_.push_back(std::move(*message));
     }
     if (pending_.size() >= settings_.max_batch ||
-        (!pending_.empty() && Clock::now() - pending_since_ >= settings_.linger))
+        (!pending_.empty() && (caught_up || Clock::now() - pending_since_ >= settings_.linger)))
       flush();
   }
   flush();

@@ -45,7 +45,7 @@ struct ConsumerSettings {
   std::string group_id;
   std::vector<std::string> topics;
   std::size_t max_batch = 500;
-  std::chrono::milliseconds linger{50};
+  std::chrono::milliseconds linger{50};  // the longest a batch keeps growing while messages flow
   int attempts = 3;  // before a failing batch is split to find the message at fault
 };
 

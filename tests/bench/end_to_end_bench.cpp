@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/database.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "ingest/signature.hpp"
@@ -191,6 +192,7 @@ int main(int argc, char** argv) {
 
   // The dashboard's view: each sample's branch, every 10 ms until it shows.
   long long polls = 0;
+  std::vector<double> poll_ms;  // the dashboard's own wait, per request
   std::thread poller([&] {
     while (!stop) {
       std::vector<long long> pending;
@@ -201,10 +203,12 @@ int main(int argc, char** argv) {
             pending.push_back(sequence);
       }
       for (const auto sequence : pending) {
+        const auto asked = Clock::now();
         const auto page = reader.get(
             api_base + "/api/v1/workflow-runs?page_size=1&branch=" + sample_branch(sequence),
             {"Authorization: Bearer " + token});
         ++polls;
+        poll_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - asked).count());
         // Items, not total: the total is cached for a while, the items never.
         if (page.status == 200 && !json::parse(page.body)["items"].Empty()) {
           std::lock_guard lock(mutex);
@@ -240,6 +244,17 @@ int main(int argc, char** argv) {
     }
     latencies.push_back(std::chrono::duration<double, std::milli>(seen->second - at).count());
   }
+  // Where the time goes: from the produce in ingest to the transaction that
+  // applied the event (PostgreSQL's clock and the broker's are this machine's).
+  std::vector<double> to_database_ms;
+  {
+    soci::session sql(soci::postgresql, with_utc_sessions(database_url));
+    soci::rowset<double> rows =
+        (sql.prepare << "SELECT 1000 * EXTRACT(EPOCH FROM applied_at - kafka_timestamp)::float8"
+                        " FROM applied_events WHERE kafka_timestamp IS NOT NULL");
+    for (const double ms : rows)
+      to_database_ms.push_back(ms);
+  }
   const auto report = json::object([&](json::Writer& out) {
     out.Key("target_rate_per_s");
     out.Int(rate);
@@ -260,6 +275,20 @@ int main(int argc, char** argv) {
       out.Key(name);
       out.Double(percentile(latencies, p));
     }
+    out.Key("stages");
+    out.StartObject();
+    for (const auto& [name, values] : std::vector<std::pair<const char*, std::vector<double>*>>{
+             {"produced_to_applied", &to_database_ms}, {"list_request", &poll_ms}}) {
+      out.Key(name);
+      out.StartObject();
+      for (const auto& [label, p] :
+           std::vector<std::pair<const char*, double>>{{"p50_ms", 0.5}, {"p99_ms", 0.99}}) {
+        out.Key(label);
+        out.Double(percentile(*values, p));
+      }
+      out.EndObject();
+    }
+    out.EndObject();
     out.Key("peak_rss_mb");
     out.StartObject();
     out.Key("ingest");
