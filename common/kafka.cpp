@@ -78,61 +78,108 @@ Settings Settings::from(const Environment& env) {
   return settings;
 }
 
-Producer::Producer(const Settings& settings, std::chrono::milliseconds delivery_timeout) {
-  auto conf = make_conf(settings, {{"linger.ms", "2"}});
-  set(conf.get(), "enable.idempotence", "true");
-  set(conf.get(), "acks", "all");
-  set(conf.get(), "message.timeout.ms", std::to_string(delivery_timeout.count()));
-  rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery);
-  rd_kafka_conf_set_error_cb(conf.get(), &Producer::on_error);
-  rd_kafka_conf_set_opaque(conf.get(), this);
-  handle_ = make_handle(RD_KAFKA_PRODUCER, std::move(conf));
-  poller_ = std::thread([this] {
-    while (!stopping_.load())
-      rd_kafka_poll(handle_.get(), 100);
-  });
-}
-
-Producer::~Producer() {
-  rd_kafka_flush(handle_.get(), 5000);
-  stopping_ = true;
-  poller_.join();
-  // Whatever is still queued fails now, so every report runs before we go.
-  rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-  rd_kafka_poll(handle_.get(), 0);
-}
-
-void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
-  std::unique_ptr<DeliveryReport> report(static_cast<DeliveryReport*>(message->_private));
-  if (!report)
-    return;
-  try {
-    (*report)(message->err);
-  } catch (const std::exception& e) {
-    log::error("delivery report handler failed", {{"error", e.what()}});
+class Producer::Instance {
+ public:
+  Instance(const Settings& settings, std::chrono::milliseconds delivery_timeout) {
+    auto conf = make_conf(settings, {{"linger.ms", "2"}});
+    set(conf.get(), "enable.idempotence", "true");
+    set(conf.get(), "acks", "all");
+    set(conf.get(), "message.timeout.ms", std::to_string(delivery_timeout.count()));
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), &Instance::on_delivery);
+    rd_kafka_conf_set_error_cb(conf.get(), &Instance::on_error);
+    handle_ = make_handle(RD_KAFKA_PRODUCER, std::move(conf));
+    poller_ = std::thread([this] {
+      while (!stopping_.load())
+        rd_kafka_poll(handle_.get(), 100);
+    });
   }
+
+  ~Instance() {
+    rd_kafka_flush(handle_.get(), 5000);
+    stopping_ = true;
+    poller_.join();
+    // Whatever is still queued fails now, so every report runs before we go.
+    rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(handle_.get(), 0);
+  }
+
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+  rd_kafka_t* handle() const { return handle_.get(); }
+  bool failed() const {
+    return rd_kafka_fatal_error(handle_.get(), nullptr, 0) != RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+  bool settled() const { return rd_kafka_outq_len(handle_.get()) == 0; }
+
+ private:
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+    std::unique_ptr<DeliveryReport> report(static_cast<DeliveryReport*>(message->_private));
+    if (!report)
+      return;
+    try {
+      (*report)(message->err);
+    } catch (const std::exception& e) {
+      log::error("delivery report handler failed", {{"error", e.what()}});
+    }
+  }
+
+  static void on_error(rd_kafka_t* handle, int code, const char* reason, void*) {
+    if (code == RD_KAFKA_RESP_ERR__FATAL) {
+      char detail[512];
+      rd_kafka_fatal_error(handle, detail, sizeof detail);
+      log::error("Kafka producer failed fatally; the next message starts a new one",
+                 {{"error", detail}});
+      return;
+    }
+    log::warn("Kafka producer error", {{"error", reason}, {"code", code}});
+  }
+
+  HandlePtr handle_;
+  std::atomic<bool> stopping_{false};
+  std::thread poller_;
+};
+
+Producer::Producer(const Settings& settings, std::chrono::milliseconds delivery_timeout)
+    : settings_(settings),
+      delivery_timeout_(delivery_timeout),
+      instance_(std::make_shared<Instance>(settings_, delivery_timeout_)) {}
+
+Producer::~Producer() = default;
+
+std::shared_ptr<Producer::Instance> Producer::current() {
+  std::lock_guard lock(mutex_);
+  if (instance_->failed()) {
+    retired_.erase(std::remove_if(retired_.begin(), retired_.end(),
+                                  [](const auto& instance) { return instance->settled(); }),
+                   retired_.end());
+    retired_.push_back(std::move(instance_));
+    instance_ = std::make_shared<Instance>(settings_, delivery_timeout_);
+    ++restarts_;
+    log::warn("started a new Kafka producer after a fatal error", {{"restarts", restarts_}});
+  }
+  return instance_;
 }
 
-void Producer::on_error(rd_kafka_t* handle, int code, const char* reason, void* opaque) {
-  auto& self = *static_cast<Producer*>(opaque);
-  if (code == RD_KAFKA_RESP_ERR__FATAL) {
-    char detail[512];
-    rd_kafka_fatal_error(handle, detail, sizeof detail);
-    self.fatal_ = true;
-    log::error("Kafka producer failed fatally", {{"error", detail}});
-    return;
-  }
-  log::warn("Kafka producer error", {{"error", reason}, {"code", code}});
+int Producer::restarts() const {
+  std::lock_guard lock(mutex_);
+  return restarts_;
+}
+
+void Producer::inject_fatal_error(const char* reason) {
+  rd_kafka_test_fatal_error(current()->handle(), RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                            reason);
 }
 
 void Producer::produce(OutgoingMessage message, DeliveryReport report) {
+  const auto instance = current();
   auto pending = std::make_unique<DeliveryReport>(std::move(report));
   rd_kafka_headers_t* headers = rd_kafka_headers_new(message.headers.size());
   for (const auto& h : message.headers)
     rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
                         static_cast<ssize_t>(h.value.size()));
   const rd_kafka_resp_err_t err =
-      rd_kafka_producev(handle_.get(), RD_KAFKA_V_TOPIC(message.topic.c_str()),
+      rd_kafka_producev(instance->handle(), RD_KAFKA_V_TOPIC(message.topic.c_str()),
                         RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
                         RD_KAFKA_V_VALUE(message.value.data(), message.value.size()),
                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
@@ -152,14 +199,14 @@ rd_kafka_resp_err_t Producer::produce_and_wait(OutgoingMessage message) {
 }
 
 bool Producer::flush(std::chrono::milliseconds timeout) {
-  return rd_kafka_flush(handle_.get(), static_cast<int>(timeout.count())) ==
+  return rd_kafka_flush(current()->handle(), static_cast<int>(timeout.count())) ==
          RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
 bool Producer::reachable(std::chrono::milliseconds timeout) {
   const rd_kafka_metadata_t* metadata = nullptr;
-  const auto err =
-      rd_kafka_metadata(handle_.get(), 0, nullptr, &metadata, static_cast<int>(timeout.count()));
+  const auto err = rd_kafka_metadata(current()->handle(), 0, nullptr, &metadata,
+                                     static_cast<int>(timeout.count()));
   if (metadata)
     rd_kafka_metadata_destroy(metadata);
   return err == RD_KAFKA_RESP_ERR_NO_ERROR;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -70,6 +71,10 @@ struct OutgoingMessage {
   std::vector<Header> headers;
 };
 
+// An idempotent producer that starts over after a fatal error. librdkafka
+// gives an idempotent producer up for good after one (the broker lost track of
+// its sequence numbers, say); the messages it held are reported failed, and
+// the next call goes through a new producer instead of failing forever.
 class Producer {
  public:
   // Runs once, on the producer's delivery thread, with the broker's verdict.
@@ -95,17 +100,24 @@ class Producer {
   // True when the cluster answered a metadata request in time.
   bool reachable(std::chrono::milliseconds timeout);
 
-  // Set when librdkafka reported a fatal error (the idempotent producer cannot go on).
-  bool failed() const { return fatal_.load(); }
+  // How many times a fatal error made it start over.
+  int restarts() const;
+
+  // Raises a fatal error the way a broker's answer would (librdkafka's own
+  // hook for this), so fault tests can show the producer starts over.
+  void inject_fatal_error(const char* reason);
 
  private:
-  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*);
-  static void on_error(rd_kafka_t*, int code, const char* reason, void* opaque);
+  class Instance;  // one librdkafka producer and the thread serving its reports
+  std::shared_ptr<Instance> current();
 
-  HandlePtr handle_;
-  std::atomic<bool> fatal_{false};
-  std::atomic<bool> stopping_{false};
-  std::thread poller_;
+  const Settings settings_;
+  const std::chrono::milliseconds delivery_timeout_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<Instance> instance_;
+  // Failed producers are kept until the reports of what they held have run.
+  std::vector<std::shared_ptr<Instance>> retired_;
+  int restarts_ = 0;
 };
 
 // A consumed message, owned until it goes out of scope.

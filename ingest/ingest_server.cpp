@@ -132,8 +132,6 @@ class IngestHandler : public Http::Handler {
 
   void publish(kafka::OutgoingMessage message, const std::string& delivery_id,
                Http::ResponseWriter& response) {
-    if (state_->producer.failed())
-      return finish(response, unavailable(*state_, "The event broker is unavailable."));
     auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
     auto state = state_;
     const auto started = Clock::now();
@@ -171,8 +169,7 @@ class IngestHandler : public Http::Handler {
   }
 
   http::Reply readiness() const {
-    const bool ready = !state_->draining && !state_->producer.failed() &&
-                       state_->producer.reachable(std::chrono::seconds(1));
+    const bool ready = !state_->draining && state_->producer.reachable(std::chrono::seconds(1));
     return ready ? http::json_reply(200, R"({"status":"ready"})")
                  : unavailable(*state_, "The event broker is not reachable.");
   }
