@@ -25,6 +25,7 @@
 #include "processors/outbox_relay.hpp"
 #include "processors/reconciler.hpp"
 #include "processors/replay.hpp"
+#include "processors/retention.hpp"
 #include "processors/runs_handler.hpp"
 #include "processors/transactional_consumer.hpp"
 
@@ -220,7 +221,7 @@ int main(int argc, char** argv) {
     // connection, so batches of different partitions are applied in parallel.
     const auto consumers = static_cast<int>(env.integer("FAULTLINE_PROCESSORS_CONSUMERS", 2, 1, 6));
     const auto database_settings =
-        DatabaseSettings::from(env, static_cast<std::size_t>(2 * consumers + 4));
+        DatabaseSettings::from(env, static_cast<std::size_t>(2 * consumers + 5));
     const auto status_address = env.address("FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:8082");
     const auto max_batch =
         static_cast<std::size_t>(env.integer("FAULTLINE_PROCESSORS_BATCH", 2000, 1, 10000));
@@ -271,6 +272,10 @@ int main(int argc, char** argv) {
     processors::Reconciler reconciler(database, github, github_calls, producer, tokens);
     const auto reconcile_every =
         env.duration("FAULTLINE_RECONCILE_INTERVAL", std::chrono::minutes(10));
+    const auto keep_applied_events = std::chrono::duration_cast<std::chrono::seconds>(
+        env.duration("FAULTLINE_APPLIED_EVENTS_RETENTION", std::chrono::hours(24 * 7)));
+    const auto prune_every = env.duration("FAULTLINE_RETENTION_INTERVAL", std::chrono::minutes(10));
+    processors::Retention retention(database, keep_applied_events, registry);
     if (roles.count("issues")) {
       auto handler = std::make_unique<processors::IssuesHandler>(github, github_calls, tokens);
       auto consumer = std::make_unique<processors::TransactionalConsumer>(
@@ -303,6 +308,10 @@ int main(int argc, char** argv) {
     if (roles.count("reconciler"))
       threads.emplace_back(guarded(
           [&stop, &reconciler, reconcile_every] { reconciler.run(stop, reconcile_every); }));
+    // The runs role writes applied_events, so it keeps them in bounds; 0 keeps them all.
+    if (roles.count("runs") && keep_applied_events.count() > 0)
+      threads.emplace_back(
+          guarded([&stop, &retention, prune_every] { retention.run(stop, prune_every); }));
     log::info("started",
               {{"roles", roles_arg}, {"status_port", static_cast<int>(status.getPort())}});
 

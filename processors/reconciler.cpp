@@ -2,7 +2,6 @@
 
 #include <map>
 #include <set>
-#include <thread>
 
 #include "common/cloudevents.hpp"
 #include "common/events.hpp"
@@ -10,6 +9,7 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "common/topics.hpp"
+#include "processors/periodic.hpp"
 
 namespace faultline::processors {
 
@@ -263,16 +263,8 @@ void Reconciler::redeliver_failures(const Repository& repo, const std::string& t
 }
 
 void Reconciler::run(const std::atomic<bool>& stop, std::chrono::milliseconds interval) {
-  while (!stop) {
-    try {
-      pass(ReconcileOptions{});
-    } catch (const std::exception& e) {
-      log::warn("reconciliation pass failed", {{"error", e.what()}});
-    }
-    const auto until = std::chrono::steady_clock::now() + interval;
-    while (!stop && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  repeat_until_stopped(
+      stop, interval, [this] { pass(ReconcileOptions{}); }, "reconciliation pass failed");
 }
 
 }  // namespace faultline::processors
