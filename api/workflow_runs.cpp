@@ -18,16 +18,14 @@ constexpr const char* kJobDocument =
     "'created_at', " FAULTLINE_SQL_RFC3339("j.created_at") ", 'started_at', " FAULTLINE_SQL_RFC3339(
         "j.started_at") ", 'completed_at', " FAULTLINE_SQL_RFC3339("j.completed_at") ")";
 
-// Only the latest attempt of each run; an empty filter matches everything.
-// Each parameter appears once (SOCI binds a repeated name only once).
+// The latest attempt of each run (latest_workflow_runs, schemas/db/012_run_filters.sql)
+// that the filters match; an empty filter matches everything. Each parameter
+// appears once (SOCI binds a repeated name only once).
 constexpr const char* kLatestAttemptsMatching =
     " FROM (SELECT :repository::text AS repository, :workflow::text AS workflow,"
     "   :branch::text AS branch, :status::text AS status, :conclusion::text AS conclusion,"
-    "   CAST(NULLIF(:since, '') AS timestamptz) AS since) f,"
-    " workflow_runs w JOIN repositories r ON r.id = w.repository_id"
-    " WHERE NOT EXISTS (SELECT 1 FROM workflow_runs n WHERE n.repository_id = w.repository_id"
-    "   AND n.run_id = w.run_id AND n.run_attempt > w.run_attempt)"
-    " AND (f.repository = '' OR lower(r.full_name) = lower(f.repository))"
+    "   CAST(NULLIF(:since, '') AS timestamptz) AS since) f, latest_workflow_runs w"
+    " WHERE (f.repository = '' OR lower(w.repository) = lower(f.repository))"
     " AND (f.workflow = '' OR w.name = f.workflow)"
     " AND (f.branch = '' OR w.head_branch = f.branch)"
     " AND (f.status = '' OR w.status = f.status)"
@@ -44,15 +42,13 @@ WITH p AS (
          COALESCE(NULLIF(:until, '')::timestamptz, now()) AS until, :repository::text AS repository),
 win AS (SELECT COALESCE(since, until - interval '7 days') AS since, until, repository FROM p),
 runs AS (
-  SELECT w.repository_id, r.full_name, w.run_id, w.run_attempt,
+  SELECT w.repository_id, w.repository AS full_name, w.run_id, w.run_attempt,
          COALESCE(w.workflow_id::text, w.name) AS workflow_key, w.workflow_id, w.name,
          w.conclusion IN ('failure', 'timed_out', 'startup_failure') AS failed,
          EXTRACT(EPOCH FROM w.updated_at - COALESCE(w.run_started_at, w.created_at)) AS seconds
-  FROM win, workflow_runs w JOIN repositories r ON r.id = w.repository_id
+  FROM win, latest_workflow_runs w
   WHERE w.created_at >= win.since AND w.created_at < win.until AND w.status = 'completed'
-    AND (win.repository = '' OR lower(r.full_name) = lower(win.repository))
-    AND NOT EXISTS (SELECT 1 FROM workflow_runs n WHERE n.repository_id = w.repository_id
-                    AND n.run_id = w.run_id AND n.run_attempt > w.run_attempt)),
+    AND (win.repository = '' OR lower(w.repository) = lower(win.repository))),
 per_workflow AS (
   SELECT repository_id, full_name, workflow_key, max(workflow_id) AS workflow_id,
          max(name) AS name, count(*) AS runs, count(*) FILTER (WHERE failed) AS failures,
@@ -175,14 +171,14 @@ std::optional<std::string> get_workflow_run(soci::session& sql, std::int64_t run
   std::string document;
   soci::indicator ind = soci::i_null;
   sql << std::string(
-             "SELECT (faultline_run_document(w, r.full_name)::jsonb"
+             "SELECT (faultline_run_document(w)::jsonb"
              " || jsonb_build_object('jobs', COALESCE((SELECT json_agg(") +
              kJobDocument +
              " ORDER BY j.started_at NULLS LAST, j.job_id) FROM workflow_jobs j"
              " WHERE j.repository_id = w.repository_id AND j.run_id = w.run_id"
              " AND j.run_attempt = w.run_attempt), '[]')))::text"
-             " FROM workflow_runs w JOIN repositories r ON r.id = w.repository_id"
-             " WHERE w.run_id = :id ORDER BY w.run_attempt DESC, w.recorded_at DESC LIMIT 1",
+             " FROM latest_workflow_runs w WHERE w.run_id = :id"
+             " ORDER BY w.run_attempt DESC, w.recorded_at DESC LIMIT 1",
       soci::use(id, "id"), soci::into(document, ind);
   if (!sql.got_data() || ind != soci::i_ok)
     return std::nullopt;

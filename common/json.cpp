@@ -1,8 +1,8 @@
 #include "common/json.hpp"
 
-#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
+
+#include "common/utf8.hpp"
 
 namespace faultline::json {
 namespace {
@@ -10,19 +10,9 @@ namespace {
 // RapidJSON 1.1 turns a lone low-surrogate escape ("\udc00") into the bytes
 // of a surrogate code point, which are not UTF-8: checked here, so nothing
 // parsed can be written back out as text no reader (or PostgreSQL) accepts.
-bool valid_utf8(const char* text, std::size_t size) {
-  rapidjson::MemoryStream bytes(text, size);
-  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
-  rapidjson::GenericStringBuffer<rapidjson::UTF8<>> sink;
-  while (in.Tell() < size)
-    if (!rapidjson::UTF8<>::Validate(in, sink))
-      return false;
-  return true;
-}
-
 bool strings_valid(const Value& value) {
   if (value.IsString())
-    return valid_utf8(value.GetString(), value.GetStringLength());
+    return utf8::valid({value.GetString(), value.GetStringLength()});
   if (value.IsArray()) {
     for (const auto& item : value.GetArray())
       if (!strings_valid(item))

@@ -256,12 +256,12 @@ std::optional<std::int64_t> Message::timestamp_ms() const {
 Consumer::Consumer(const Settings& settings, const std::string& group_id,
                    const std::vector<std::string>& topics, RebalanceListener& listener)
     : listener_(listener) {
-  // A crashed member holds its partitions until its session times out; keep
-  // that short so a restarted processor resumes within seconds.
-  // An empty fetch waits at the broker for fetch.wait.max.ms. A real broker
-  // answers as soon as data arrives, but librdkafka's mock cluster holds it
-  // the whole time, which at the default 500 ms added ~300 ms to every event;
-  // 50 ms costs an idle consumer a few empty fetches a second.
+  // A crashed member holds its partitions until its session times out: kept
+  // short, so a restarted processor resumes within seconds. An empty fetch
+  // waits at the broker for fetch.wait.max.ms; a real broker answers as soon
+  // as data arrives, but librdkafka's mock cluster holds it the whole time,
+  // which at the default 500 ms added ~300 ms to every event. 50 ms costs an
+  // idle consumer a few empty fetches a second.
   auto conf = make_conf(settings, {{"session.timeout.ms", "6000"},
                                    {"heartbeat.interval.ms", "1000"},
                                    {"max.poll.interval.ms", "300000"},

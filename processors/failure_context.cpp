@@ -5,6 +5,8 @@
 #include <iterator>
 #include <utility>
 
+#include "common/utf8.hpp"
+
 namespace faultline::processors {
 namespace {
 
@@ -101,42 +103,6 @@ std::string_view skip_leading_escapes(std::string_view s) {
   return s.substr(i);
 }
 
-struct Utf8Sequence {
-  std::size_t length;  // when invalid: the maximal ill-formed subpart, one U+FFFD
-  bool valid;
-};
-
-// The sequence starting at `s[i]`, per the Unicode standard's table of
-// well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
-Utf8Sequence utf8_sequence(std::string_view s, std::size_t i) {
-  const unsigned char lead = byte_at(s, i);
-  if (lead < 0x80)
-    return {1, true};
-  std::size_t trailing = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    trailing = 1;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    trailing = 2;
-    low = lead == 0xE0 ? 0xA0 : 0x80;
-    high = lead == 0xED ? 0x9F : 0xBF;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    trailing = 3;
-    low = lead == 0xF0 ? 0x90 : 0x80;
-    high = lead == 0xF4 ? 0x8F : 0xBF;
-  } else {
-    return {1, false};
-  }
-  for (std::size_t n = 1; n <= trailing; ++n) {
-    if (i + n == s.size() || byte_at(s, i + n) < low || byte_at(s, i + n) > high)
-      return {n, false};
-    low = 0x80;
-    high = 0xBF;
-  }
-  return {trailing + 1, true};
-}
-
 // Appends `text` as a reader should see it: escapes and control characters
 // (tabs aside) dropped, invalid UTF-8 replaced. Stops once `out` is longer than
 // `cap`, since the line will be cut anyway and may be megabytes long.
@@ -152,7 +118,7 @@ void append_clean(std::string& out, std::string_view text, std::size_t cap) {
       out.push_back(static_cast<char>(c));
       ++i;
     } else {
-      const Utf8Sequence sequence = utf8_sequence(text, i);
+      const auto sequence = utf8::sequence_at(text, i);
       out.append(sequence.valid ? text.substr(i, sequence.length) : kReplacement);
       i += sequence.length;
     }

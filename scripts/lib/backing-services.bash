@@ -78,19 +78,18 @@ pg_is_running() {
   [[ -f "$1/data/postmaster.pid" ]] && pg_as_owner "$PG_BIN/pg_ctl" -D "$1/data" status >/dev/null 2>&1
 }
 
-# pg_stop DIR MODE: stops the cluster if it runs (MODE: fast, immediate).
 # pg_start_throwaway DIR: a cluster in DIR tuned for tests (no durability),
 # on a free port (retried if someone takes it first); sets PG_PORT.
 pg_start_throwaway() {
-  local dir=$1 attempt
+  local dir=$1
   pg_find_bindir
   pg_init "$dir" --no-sync
-  for attempt in 1 2 3; do
+  for _ in 1 2 3; do
     PG_PORT=$(free_port)
     if pg_start "$dir" "$PG_PORT" fsync=off synchronous_commit=off full_page_writes=off max_connections=200; then
       return 0
     fi
-    echo "retrying on another port"
+    echo "retrying on another port" >&2
   done
   return 1
 }
@@ -101,6 +100,7 @@ pg_restart() {
   pg_as_owner "$PG_BIN/pg_ctl" -D "$1/data" -l "$1/server.log" -m fast -w -t 60 restart >/dev/null
 }
 
+# pg_stop DIR MODE: stops the cluster if it runs (MODE: fast, immediate).
 pg_stop() {
   if pg_is_running "$1"; then
     pg_as_owner "$PG_BIN/pg_ctl" -D "$1/data" -m "$2" -w stop >/dev/null || true

@@ -25,7 +25,6 @@
 #include "common/database.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
-#include "ingest/signature.hpp"
 #include "tests/support/api_process.hpp"
 #include "tests/support/examples.hpp"
 #include "tests/support/http_client.hpp"
@@ -60,11 +59,18 @@ double peak_rss_mb(pid_t pid) {
   return 0;
 }
 
-double percentile(std::vector<double> values, double p) {
-  if (values.empty())
-    return 0;
+using Quantiles = std::vector<std::pair<const char*, double>>;
+
+// Writes each named quantile of `values` (0.5 is the median, 1.0 the maximum).
+void write_quantiles(json::Writer& out, std::vector<double> values, const Quantiles& quantiles) {
   std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1, static_cast<std::size_t>(p * values.size()))];
+  for (const auto& [name, q] : quantiles) {
+    out.Key(name);
+    out.Double(
+        values.empty()
+            ? 0
+            : values[std::min(values.size() - 1, static_cast<std::size_t>(q * values.size()))]);
+  }
 }
 
 std::string sample_branch(long long sequence) {
@@ -101,10 +107,7 @@ int main(int argc, char** argv) {
   const std::string bin = env("FAULTLINE_BIN_DIR");
   log::configure("bench", log::Level::warn);
 
-  std::string example;
-  for (const auto& e : testing::webhook_examples())
-    if (e.event == "workflow_run" && e.body.find("\"action\":\"completed\"") != std::string::npos)
-      example = e.body;
+  const std::string example = testing::completed_workflow_run_example();
 
   testing::ChildProcess ingest({bin + "/faultline-ingest"},
                                {{"FAULTLINE_KAFKA_BROKERS", brokers},
@@ -171,9 +174,7 @@ int main(int argc, char** argv) {
         try {
           const auto answer = client.request(
               "POST", "http://127.0.0.1:" + std::to_string(ingest_port) + "/webhooks/github",
-              {"Content-Type: application/json", "X-GitHub-Event: workflow_run",
-               "X-GitHub-Delivery: e2e-" + std::to_string(i),
-               "X-Hub-Signature-256: " + ingest::SignatureVerifier::sign(kSecret, body)},
+              testing::webhook_headers("workflow_run", "e2e-" + std::to_string(i), body, kSecret),
               body);
           if (answer.status == 202) {
             ++answered_202;
@@ -270,22 +271,15 @@ int main(int argc, char** argv) {
     out.Int64(unseen);
     out.Key("sample_polls");
     out.Int64(polls);
-    for (const auto& [name, p] : std::vector<std::pair<const char*, double>>{
-             {"p50_ms", 0.5}, {"p90_ms", 0.9}, {"p99_ms", 0.99}, {"max_ms", 1.0}}) {
-      out.Key(name);
-      out.Double(percentile(latencies, p));
-    }
+    write_quantiles(out, latencies,
+                    {{"p50_ms", 0.5}, {"p90_ms", 0.9}, {"p99_ms", 0.99}, {"max_ms", 1.0}});
     out.Key("stages");
     out.StartObject();
     for (const auto& [name, values] : std::vector<std::pair<const char*, std::vector<double>*>>{
              {"produced_to_applied", &to_database_ms}, {"list_request", &poll_ms}}) {
       out.Key(name);
       out.StartObject();
-      for (const auto& [label, p] :
-           std::vector<std::pair<const char*, double>>{{"p50_ms", 0.5}, {"p99_ms", 0.99}}) {
-        out.Key(label);
-        out.Double(percentile(*values, p));
-      }
+      write_quantiles(out, *values, {{"p50_ms", 0.5}, {"p99_ms", 0.99}});
       out.EndObject();
     }
     out.EndObject();

@@ -26,7 +26,6 @@
 #include <thread>
 
 #include "common/json.hpp"
-#include "ingest/signature.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/examples.hpp"
 #include "tests/support/fake_github.hpp"
@@ -68,12 +67,7 @@ int free_port() {
 // resolve all along.
 class Deliveries {
  public:
-  Deliveries() {
-    for (const auto& example : webhook_examples())
-      if (example.event == "workflow_run" &&
-          example.body.find("\"action\":\"completed\"") != std::string::npos)
-        template_ = example.body;
-  }
+  Deliveries() : template_(completed_workflow_run_example()) {}
 
   std::string body(int i) const {
     auto doc = json::parse(template_);
@@ -125,12 +119,8 @@ class Stream {
         try {
           status =
               client
-                  .request(
-                      "POST", "http://127.0.0.1:" + std::to_string(port_) + "/webhooks/github",
-                      {"Content-Type: application/json", "X-GitHub-Event: workflow_run",
-                       "X-GitHub-Delivery: " + id,
-                       "X-Hub-Signature-256: " + ingest::SignatureVerifier::sign(kSecret, body)},
-                      body)
+                  .request("POST", "http://127.0.0.1:" + std::to_string(port_) + "/webhooks/github",
+                           webhook_headers("workflow_run", id, body, kSecret), body)
                   .status;
         } catch (const std::exception&) {
           status = 0;  // refused: ingest was down

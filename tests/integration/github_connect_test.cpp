@@ -10,7 +10,6 @@
 
 #include "common/json.hpp"
 #include "common/webhook_secrets.hpp"
-#include "ingest/signature.hpp"
 #include "tests/support/api_process.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/examples.hpp"
@@ -303,14 +302,11 @@ TEST_F(GitHubConnectTest, ADeliverySignedWithTheHookSecretIsAcceptedByIngestWith
       log_field_int(ingest.wait_for_log("\"msg\":\"listening\"", std::chrono::seconds(10)), "port");
   const auto url = "http://127.0.0.1:" + std::to_string(port) + "/webhooks/github";
   auto deliver = [&](const std::string& with, const std::string& target) {
-    return client_.request(
-        "POST", url,
-        {"Content-Type: application/json", "X-GitHub-Event: workflow_run",
-         "X-GitHub-Delivery: derived-" + target + with.substr(0, 6),
-         "X-GitHub-Hook-Installation-Target-Type: repository",
-         "X-GitHub-Hook-Installation-Target-ID: " + target,
-         "X-Hub-Signature-256: " + ingest::SignatureVerifier::sign(with, example.body)},
-        example.body);
+    auto headers = webhook_headers("workflow_run", "derived-" + target + with.substr(0, 6),
+                                   example.body, with);
+    headers.push_back("X-GitHub-Hook-Installation-Target-Type: repository");
+    headers.push_back("X-GitHub-Hook-Installation-Target-ID: " + target);
+    return client_.request("POST", url, headers, example.body);
   };
   EXPECT_EQ(deliver(secret, std::to_string(repository_id)).status, 202);
   // The same secret on another repository's hook, or a wrong secret: refused.

@@ -10,7 +10,6 @@
 #include "common/events.hpp"
 #include "common/json.hpp"
 #include "common/topics.hpp"
-#include "ingest/signature.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/examples.hpp"
 #include "tests/support/http_client.hpp"
@@ -49,11 +48,9 @@ class IngestPublishTest : public ::testing::Test {
   static HttpResponse deliver(HttpClient& client, const std::string& url, const std::string& event,
                               const std::string& delivery, const std::string& body,
                               const std::string& secret = kSecret) {
-    return client.request("POST", url,
-                          {"Content-Type: application/json", "X-GitHub-Event: " + event,
-                           "X-GitHub-Delivery: " + delivery, "X-GitHub-Hook-ID: 4242",
-                           "X-Hub-Signature-256: " + ingest::SignatureVerifier::sign(secret, body)},
-                          body);
+    auto headers = webhook_headers(event, delivery, body, secret);
+    headers.push_back("X-GitHub-Hook-ID: 4242");
+    return client.request("POST", url, headers, body);
   }
 
   static std::string header(const ConsumedMessage& m, const std::string& name) {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "common/json.hpp"
+#include "ingest/signature.hpp"
 
 namespace faultline::testing {
 
@@ -27,6 +28,21 @@ std::vector<ExamplePayload> webhook_examples() {
       out.push_back({std::string(*name), json::serialize(example)});
   }
   return out;
+}
+
+std::string completed_workflow_run_example() {
+  for (const auto& example : webhook_examples())
+    if (example.event == "workflow_run" &&
+        example.body.find("\"action\":\"completed\"") != std::string::npos)
+      return example.body;
+  throw std::runtime_error("no completed workflow_run example");
+}
+
+std::vector<std::string> webhook_headers(const std::string& event, const std::string& delivery,
+                                         const std::string& body, const std::string& secret) {
+  return {"Content-Type: application/json", "X-GitHub-Event: " + event,
+          "X-GitHub-Delivery: " + delivery,
+          "X-Hub-Signature-256: " + ingest::SignatureVerifier::sign(secret, body)};
 }
 
 }  // namespace faultline::testing

@@ -14,4 +14,11 @@ struct ExamplePayload {
 // (tests/node_modules, installed by scripts/setup).
 std::vector<ExamplePayload> webhook_examples();
 
+// A workflow_run example with action "completed", the shape load tests vary.
+std::string completed_workflow_run_example();
+
+// The headers GitHub sends with a JSON delivery, signed with `secret`.
+std::vector<std::string> webhook_headers(const std::string& event, const std::string& delivery,
+                                         const std::string& body, const std::string& secret);
+
 }  // namespace faultline::testing
