@@ -81,4 +81,28 @@ bool is_rfc3339(std::string_view t) {
   return false;
 }
 
+std::optional<std::string> utc_seconds(std::string_view t) {
+  if (!is_rfc3339(t))
+    return std::nullopt;
+  std::tm local{};
+  local.tm_year = number(t, 0, 4) - 1900;
+  local.tm_mon = number(t, 5, 2) - 1;
+  local.tm_mday = number(t, 8, 2);
+  local.tm_hour = number(t, 11, 2);
+  local.tm_min = number(t, 14, 2);
+  local.tm_sec = number(t, 17, 2);
+  std::time_t seconds = timegm(&local);
+  // is_rfc3339 has checked the shape: the zone is the last 1 or 6 characters.
+  if (const char sign = t[t.size() - 6]; sign == '+' || sign == '-') {
+    const int offset = number(t, t.size() - 5, 2) * 3600 + number(t, t.size() - 2, 2) * 60;
+    seconds -= sign == '+' ? offset : -offset;
+  }
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char out[80];
+  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+  return out;
+}
+
 }  // namespace faultline

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,5 +20,11 @@ namespace faultline {
 // True for RFC 3339 date-times such as 2026-11-23T10:15:30Z or
 // 2026-11-23T10:15:30.123+01:00 (what GitHub sends and PostgreSQL accepts).
 bool is_rfc3339(std::string_view text);
+
+// An RFC 3339 date-time moved to UTC and cut to whole seconds, as
+// "2026-11-23T09:15:30" (the fraction dropped); nullopt if it is not one. Lines
+// of GitHub's job logs are stamped in UTC, so text of this shape compares
+// with a stamp's first 19 characters.
+std::optional<std::string> utc_seconds(std::string_view text);
 
 }  // namespace faultline

@@ -38,10 +38,14 @@ bool is_continuation(char c) {
   return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
 
+// "2024-05-01T12:00:00" of a stamp: down to the second, as steps' times are.
+constexpr std::size_t kStampSeconds = 19;
+
 // "2024-05-01T12:00:00.1234567Z " is the runner's stamp; output that merely
 // starts with something date-like keeps its text.
 std::string_view strip_timestamp(std::string_view line) {
   constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd";
+  static_assert(kShape.size() == kStampSeconds);
   if (line.size() <= kShape.size())
     return line;
   for (std::size_t i = 0; i < kShape.size(); ++i) {
@@ -250,12 +254,19 @@ class RecentLines {
 // use: views into the log, never copies of it.
 class FailureScan {
  public:
-  FailureScan(std::size_t context_lines, std::size_t max_errors)
-      : step_output_(context_lines), tail_(context_lines), max_errors_(max_errors) {}
+  FailureScan(std::size_t context_lines, std::size_t max_errors, std::string_view not_before)
+      : step_output_(context_lines),
+        tail_(context_lines),
+        max_errors_(max_errors),
+        not_before_(not_before) {}
 
-  // False once nothing later in the log can change the excerpt.
-  bool visit(std::string_view text) {
-    const Classified line = classify(text);
+  // False once nothing later in the log can change the excerpt. `stamp` is the
+  // line's "YYYY-MM-DDTHH:MM:SS" (UTC), or "" if it had none.
+  bool visit(std::string_view stamp, std::string_view text) {
+    Classified line = classify(text);
+    // An error stamped before the failing step began is that earlier step's output.
+    if (line.kind == Kind::kError && !not_before_.empty() && !stamp.empty() && stamp < not_before_)
+      line.kind = Kind::kOutput;
     return found_ ? visit_after_error(line) : visit_before_error(line);
   }
 
@@ -334,6 +345,7 @@ class FailureScan {
   RecentLines step_output_;
   RecentLines tail_;  // for a log without an error marker
   std::size_t max_errors_;
+  std::string_view not_before_;
   std::string_view step_;
   std::string_view last_step_;
   bool in_step_header_ = false;
@@ -359,7 +371,10 @@ void for_each_line(std::string_view log, Visit&& visit) {
     std::string_view line = log.substr(start, end - start);
     while (!line.empty() && line.back() == '\r')
       line.remove_suffix(1);
-    if (!visit(strip_timestamp(line)))
+    const std::string_view text = strip_timestamp(line);
+    const std::string_view stamp =
+        text.size() == line.size() ? std::string_view{} : line.substr(0, kStampSeconds);
+    if (!visit(stamp, text))
       return;
     start = end + 1;
   }
@@ -444,9 +459,18 @@ std::vector<std::string> fit(const std::vector<LogLine>& context,
 }  // namespace
 
 FailureExcerpt extract_failure(std::string_view log, std::string_view failing_step,
-                               const ExcerptLimits& limits) {
-  FailureScan scan(std::min(limits.lines_before, limits.max_lines), limits.max_lines);
-  for_each_line(log, [&scan](std::string_view line) { return scan.visit(line); });
+                               const ExcerptLimits& limits, std::string_view failing_step_started) {
+  const auto scan_from = [&](std::string_view not_before) {
+    FailureScan scan(std::min(limits.lines_before, limits.max_lines), limits.max_lines, not_before);
+    for_each_line(log, [&scan](std::string_view stamp, std::string_view text) {
+      return scan.visit(stamp, text);
+    });
+    return scan;
+  };
+  FailureScan scan = scan_from(failing_step_started);
+  // No error from the failing step on: its time was off, so any error will do.
+  if (!scan.found() && !failing_step_started.empty())
+    scan = scan_from({});
 
   FailureExcerpt excerpt;
   std::string_view step = failing_step;

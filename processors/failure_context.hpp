@@ -28,11 +28,14 @@ struct FailureExcerpt {
 // The part of a GitHub Actions job log that explains the failure, small enough
 // to quote in an issue. `log` is the raw text GitHub's API serves; `failing_step`
 // is the failed step's name from the jobs API when known (the log carries only
-// the "Run ..." headers, never custom step names).
+// the "Run ..." headers, never custom step names), and `failing_step_started`
+// when it started, as utc_seconds() gives it ("" if unknown): error lines
+// stamped before it belong to earlier steps that failed without failing the
+// job (`continue-on-error`) and are passed over, unless no later one exists.
 //
 // Every line loses its runner timestamp, ANSI escapes, other control characters,
 // trailing whitespace and its "\r"; invalid UTF-8 becomes U+FFFD. The excerpt is
-// the output that precedes the first "##[error]" line within its step (never the
+// the output that precedes the first "##[error]" line (see above) within its step (never the
 // step's own "Run" group, with its script, nor an earlier step), then that error
 // and the step's later "##[error]" lines, each rendered "Error: <message>".
 // Without an error marker it is the last non-blank output lines, whatever
@@ -40,6 +43,7 @@ struct FailureExcerpt {
 // bite; context is then kept nearest the error first. One pass over `log`,
 // which is never copied.
 FailureExcerpt extract_failure(std::string_view log, std::string_view failing_step,
-                               const ExcerptLimits& limits = {});
+                               const ExcerptLimits& limits = {},
+                               std::string_view failing_step_started = {});
 
 }  // namespace faultline::processors

@@ -4,6 +4,7 @@
 
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/time.hpp"
 #include "processors/failure_context.hpp"
 
 namespace faultline::processors {
@@ -85,11 +86,14 @@ std::string FailureReports::fetch(const std::string& repository, std::int64_t ru
           reported == kMaxJobs)
         continue;
       ++reported;
-      std::string step;
+      std::string step, step_started;
       if (const auto* steps = json::member(job, "steps"); steps && steps->IsArray())
         for (const auto& s : steps->GetArray())
-          if (step.empty() && json::string_member(s, "conclusion") == std::string_view("failure"))
+          if (step.empty() && json::string_member(s, "conclusion") == std::string_view("failure")) {
             step = std::string(json::string_member(s, "name").value_or(""));
+            step_started =
+                utc_seconds(json::string_member(s, "started_at").value_or("")).value_or("");
+          }
       const auto job_id = json::integer_member(job, "id").value_or(0);
 
       github::Request logs;
@@ -97,8 +101,8 @@ std::string FailureReports::fetch(const std::string& repository, std::int64_t ru
       logs.follow_redirects = true;
       logs.record_response = false;  // megabytes; the excerpt is what is kept
       const auto log_text = get(client_, token, logs, "job log");
-      const auto excerpt =
-          log_text ? extract_failure(*log_text, step) : FailureExcerpt{step, {}, false};
+      const auto excerpt = log_text ? extract_failure(*log_text, step, {}, step_started)
+                                    : FailureExcerpt{step, {}, false};
 
       out.StartObject();
       out.Key("id");

@@ -109,15 +109,20 @@ TEST_F(GitHubIssuesTest, OneIssuePerIncidentCommentedAndClosed) {
 }
 
 // A job log as GitHub serves it: timestamps, colours, thousands of steps' worth
-// of build output, then the failing test run near the end.
+// of build output and a step that failed without failing the job
+// (continue-on-error), then the failing test run near the end.
 std::string realistic_log(std::size_t megabytes) {
   std::string log;
-  const std::string ts = "2026-11-23T10:00:00.1234567Z ";
-  log += ts + "##[group]Run actions/checkout@v4\n" + ts + "##[endgroup]\n";
-  log += ts + "##[group]Run make -j4\n" + ts + "make -j4\n" + ts + "##[endgroup]\n";
+  const std::string build_ts = "2026-11-23T09:59:58.1234567Z ";
+  log += build_ts + "##[group]Run actions/checkout@v4\n" + build_ts + "##[endgroup]\n";
+  log +=
+      build_ts + "##[group]Run make -j4\n" + build_ts + "make -j4\n" + build_ts + "##[endgroup]\n";
   for (int i = 0; log.size() < megabytes * 1024 * 1024; ++i)
-    log += ts + "\x1b[32m[" + std::to_string(i % 100) + "%]\x1b[0m Building CXX object src/unit_" +
-           std::to_string(i) + ".cpp.o\n";
+    log += build_ts + "\x1b[32m[" + std::to_string(i % 100) +
+           "%]\x1b[0m Building CXX object src/unit_" + std::to_string(i) + ".cpp.o\n";
+  log += build_ts + "##[group]Run ./check-format\n" + build_ts + "##[endgroup]\n";
+  log += build_ts + "##[error]Formatting check found 3 files to reformat\n";
+  const std::string ts = "2026-11-23T10:00:00.1234567Z ";
   log += ts + "##[group]Run make test\n" + ts + "make test\n" + ts + "##[endgroup]\n";
   for (int i = 0; i < 500; ++i)
     log += ts + "[ RUN      ] Suite.Case" + std::to_string(i) + "\n" + ts +
@@ -138,7 +143,10 @@ TEST_F(GitHubIssuesTest, FailureContextFromTheLogIsInTheIssueAndTheApiAndBounded
     {"id": 502, "run_id": 20, "name": "test (ubuntu-latest)", "status": "completed",
      "conclusion": "failure", "html_url": "https://github.com/octo/widgets/actions/runs/20/job/502",
      "steps": [{"name": "Set up job", "conclusion": "success", "number": 1},
-               {"name": "Build and test", "conclusion": "failure", "number": 2}]}])json");
+               {"name": "Check format", "conclusion": "success", "number": 2,
+                "started_at": "2026-11-23T09:59:58.000Z"},
+               {"name": "Build and test", "conclusion": "failure", "number": 3,
+                "started_at": "2026-11-23T02:00:00.000-08:00"}]}])json");
   const auto log = realistic_log(4);
   github_.seed_log(502, log);
   auto processors = start("incidents,issues");
@@ -152,6 +160,8 @@ TEST_F(GitHubIssuesTest, FailureContextFromTheLogIsInTheIssueAndTheApiAndBounded
   EXPECT_NE(body.find("step `Build and test`"), std::string::npos);
   EXPECT_NE(body.find("Expected: balance == 100, actual: 90"), std::string::npos);
   EXPECT_NE(body.find("Error: Process completed with exit code 2."), std::string::npos);
+  // The earlier step's error did not fail the job: the failing step's start passes it over.
+  EXPECT_EQ(body.find("Formatting check"), std::string::npos) << body;
   EXPECT_EQ(body.find("lint"), std::string::npos);  // the job that passed
   EXPECT_EQ(body.find("\x1b"), std::string::npos);
   EXPECT_EQ(body.find("2026-11-23T10:00:00.1234567Z"), std::string::npos);

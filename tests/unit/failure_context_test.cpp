@@ -254,6 +254,57 @@ TEST(FailureContext, LaterErrorsOfTheStepFollowTheFirst) {
             }));
 }
 
+// Lines k of job_log() are stamped 2024-05-01T12:00:kk.
+const std::vector<std::string_view> kContinueOnErrorJob = {
+    "##[group]Run npm run lint",                     // 0
+    "##[endgroup]",                                  // 1
+    "src/app.ts: 3 problems",                        // 2
+    "##[error]Process completed with exit code 1.",  // 3: continue-on-error
+    "##[group]Run npm test",                         // 4
+    "##[endgroup]",                                  // 5
+    "FAIL src/cart.test.ts",                         // 6
+    "##[error]Process completed with exit code 2.",  // 7
+};
+
+TEST(FailureContext, StepStartPassesOverErrorsOfEarlierSteps) {
+  const FailureExcerpt excerpt =
+      extract_failure(job_log(kContinueOnErrorJob), "Test", {}, "2024-05-01T12:00:04");
+  EXPECT_EQ(excerpt.step, "Test");
+  EXPECT_EQ(excerpt.lines,
+            (Lines{"FAIL src/cart.test.ts", "Error: Process completed with exit code 2."}));
+  EXPECT_FALSE(excerpt.truncated);
+
+  // Without the step's start, the first error is the failure.
+  const FailureExcerpt first = extract_failure(job_log(kContinueOnErrorJob), "");
+  EXPECT_EQ(first.step, "Run npm run lint");
+  EXPECT_EQ(first.lines,
+            (Lines{"src/app.ts: 3 problems", "Error: Process completed with exit code 1."}));
+}
+
+TEST(FailureContext, StepStartInTheSameSecondAsTheErrorKeepsIt) {
+  const FailureExcerpt excerpt =
+      extract_failure(job_log(kContinueOnErrorJob), "", {}, "2024-05-01T12:00:07");
+  EXPECT_EQ(excerpt.step, "Run npm test");
+  EXPECT_EQ(excerpt.lines,
+            (Lines{"FAIL src/cart.test.ts", "Error: Process completed with exit code 2."}));
+}
+
+TEST(FailureContext, StepStartAfterEveryErrorFallsBackToTheFirst) {
+  const FailureExcerpt excerpt =
+      extract_failure(job_log(kContinueOnErrorJob), "Test", {}, "2024-05-01T13:00:00");
+  EXPECT_EQ(excerpt.step, "Test");
+  EXPECT_EQ(excerpt.lines,
+            (Lines{"src/app.ts: 3 problems", "Error: Process completed with exit code 1."}));
+}
+
+TEST(FailureContext, UnstampedErrorsAreNotPassedOver) {
+  std::string log;
+  for (std::string_view line : kContinueOnErrorJob)
+    log += std::string(line) + "\n";
+  const FailureExcerpt excerpt = extract_failure(log, "", {}, "2024-05-01T12:00:04");
+  EXPECT_EQ(excerpt.step, "Run npm run lint");
+}
+
 TEST(FailureContext, WarningsInContextAreLabelled) {
   const FailureExcerpt excerpt =
       extract_failure(job_log({

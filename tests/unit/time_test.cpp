@@ -79,5 +79,15 @@ TEST(Rfc3339, NowIsUtcWithMilliseconds) {
   EXPECT_GE(now.substr(0, 4), "2025");
 }
 
+TEST(Rfc3339, UtcSecondsMovesOffsetsToUtcAndDropsTheFraction) {
+  EXPECT_EQ(utc_seconds("2021-08-05T10:26:11.000Z"), "2021-08-05T10:26:11");
+  EXPECT_EQ(utc_seconds("2021-08-05T10:26:11Z"), "2021-08-05T10:26:11");
+  EXPECT_EQ(utc_seconds("2020-01-20T09:42:40.999-08:00"), "2020-01-20T17:42:40");
+  EXPECT_EQ(utc_seconds("2020-01-01T01:30:00+02:00"), "2019-12-31T23:30:00");
+  EXPECT_EQ(utc_seconds("2024-02-28T23:00:00-01:00"), "2024-02-29T00:00:00");
+  EXPECT_EQ(utc_seconds("2021-08-05T10:26:11"), std::nullopt);
+  EXPECT_EQ(utc_seconds(""), std::nullopt);
+}
+
 }  // namespace
 }  // namespace faultline
