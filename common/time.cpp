@@ -5,6 +5,19 @@
 #include <ctime>
 
 namespace faultline {
+namespace {
+
+// "2026-11-23T10:15:30": the date and time of `seconds`, in UTC.
+std::string utc_date_time(std::time_t seconds) {
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char out[80];
+  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+  return out;
+}
+
+}  // namespace
 
 std::int64_t epoch_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -14,20 +27,13 @@ std::int64_t epoch_seconds() {
 
 std::string utc_now_rfc3339() {
   const auto now = std::chrono::system_clock::now();
-  const auto seconds = std::chrono::system_clock::to_time_t(now);
   const int millis = static_cast<int>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char out[64];
-  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
-  return out;
+  char fraction[16];
+  std::snprintf(fraction, sizeof fraction, ".%03dZ", millis);
+  return utc_date_time(std::chrono::system_clock::to_time_t(now)) + fraction;
 }
 
-}  // namespace faultline
-
-namespace faultline {
 namespace {
 
 bool digits(std::string_view text, std::size_t at, std::size_t count) {
@@ -97,12 +103,7 @@ std::optional<std::string> utc_seconds(std::string_view t) {
     const int offset = number(t, t.size() - 5, 2) * 3600 + number(t, t.size() - 2, 2) * 60;
     seconds -= sign == '+' ? offset : -offset;
   }
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char out[80];
-  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
-  return out;
+  return utc_date_time(seconds);
 }
 
 }  // namespace faultline

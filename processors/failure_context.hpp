@@ -35,13 +35,14 @@ struct FailureExcerpt {
 //
 // Every line loses its runner timestamp, ANSI escapes, other control characters,
 // trailing whitespace and its "\r"; invalid UTF-8 becomes U+FFFD. The excerpt is
-// the output that precedes the first "##[error]" line (see above) within its step (never the
-// step's own "Run" group, with its script, nor an earlier step), then that error
-// and the step's later "##[error]" lines, each rendered "Error: <message>".
-// Without an error marker it is the last non-blank output lines, whatever
-// their step, before the post-job steps. Error lines come first when the limits
-// bite; context is then kept nearest the error first. One pass over `log`,
-// which is never copied.
+// the output that precedes the first "##[error]" line taken (see above) within
+// its step (never the step's own "Run" group, with its script, nor an earlier
+// step), then that error and the step's later "##[error]" lines, each rendered
+// "Error: <message>". Without an error marker it is the last non-blank output
+// lines, whatever their step, before the post-job steps. Error lines come first
+// when the limits bite; context is then kept nearest the error first. One pass
+// over `log`, which is never copied (a second, from the start, only when no
+// error follows `failing_step_started`).
 FailureExcerpt extract_failure(std::string_view log, std::string_view failing_step,
                                const ExcerptLimits& limits = {},
                                std::string_view failing_step_started = {});

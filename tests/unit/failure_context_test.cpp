@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/utf8.hpp"
+
 namespace faultline::processors {
 namespace {
 
@@ -26,44 +28,6 @@ std::string job_log(const std::vector<std::string_view>& lines, std::string_view
     log += eol;
   }
   return log;
-}
-
-// Strict UTF-8: no overlongs, surrogates or code points past U+10FFFF.
-bool is_valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto lead = static_cast<unsigned char>(s[i]);
-    std::size_t length = 0;
-    unsigned int code = 0;
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    } else if ((lead & 0xE0) == 0xC0) {
-      length = 2;
-      code = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3;
-      code = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4;
-      code = lead & 0x07;
-    } else {
-      return false;
-    }
-    if (i + length > s.size())
-      return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(s[i + k]);
-      if ((next & 0xC0) != 0x80)
-        return false;
-      code = (code << 6) | (next & 0x3F);
-    }
-    constexpr unsigned int kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code < kSmallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
-      return false;
-    i += length;
-  }
-  return true;
 }
 
 std::size_t excerpt_bytes(const Lines& lines) {
@@ -265,36 +229,34 @@ const std::vector<std::string_view> kContinueOnErrorJob = {
     "FAIL src/cart.test.ts",                         // 6
     "##[error]Process completed with exit code 2.",  // 7
 };
+const Lines kLintExcerpt{"src/app.ts: 3 problems", "Error: Process completed with exit code 1."};
+const Lines kTestExcerpt{"FAIL src/cart.test.ts", "Error: Process completed with exit code 2."};
 
 TEST(FailureContext, StepStartPassesOverErrorsOfEarlierSteps) {
   const FailureExcerpt excerpt =
       extract_failure(job_log(kContinueOnErrorJob), "Test", {}, "2024-05-01T12:00:04");
   EXPECT_EQ(excerpt.step, "Test");
-  EXPECT_EQ(excerpt.lines,
-            (Lines{"FAIL src/cart.test.ts", "Error: Process completed with exit code 2."}));
+  EXPECT_EQ(excerpt.lines, kTestExcerpt);
   EXPECT_FALSE(excerpt.truncated);
 
   // Without the step's start, the first error is the failure.
   const FailureExcerpt first = extract_failure(job_log(kContinueOnErrorJob), "");
   EXPECT_EQ(first.step, "Run npm run lint");
-  EXPECT_EQ(first.lines,
-            (Lines{"src/app.ts: 3 problems", "Error: Process completed with exit code 1."}));
+  EXPECT_EQ(first.lines, kLintExcerpt);
 }
 
 TEST(FailureContext, StepStartInTheSameSecondAsTheErrorKeepsIt) {
   const FailureExcerpt excerpt =
       extract_failure(job_log(kContinueOnErrorJob), "", {}, "2024-05-01T12:00:07");
   EXPECT_EQ(excerpt.step, "Run npm test");
-  EXPECT_EQ(excerpt.lines,
-            (Lines{"FAIL src/cart.test.ts", "Error: Process completed with exit code 2."}));
+  EXPECT_EQ(excerpt.lines, kTestExcerpt);
 }
 
 TEST(FailureContext, StepStartAfterEveryErrorFallsBackToTheFirst) {
   const FailureExcerpt excerpt =
       extract_failure(job_log(kContinueOnErrorJob), "Test", {}, "2024-05-01T13:00:00");
   EXPECT_EQ(excerpt.step, "Test");
-  EXPECT_EQ(excerpt.lines,
-            (Lines{"src/app.ts: 3 problems", "Error: Process completed with exit code 1."}));
+  EXPECT_EQ(excerpt.lines, kLintExcerpt);
 }
 
 TEST(FailureContext, UnstampedErrorsAreNotPassedOver) {
@@ -397,7 +359,7 @@ TEST(FailureContext, LongLineIsCutAtCharacterBoundary) {
   expected += "\xE2\x80\xA6";  // …
   ASSERT_EQ(excerpt.lines.size(), 2u);
   EXPECT_EQ(excerpt.lines[0], expected);
-  EXPECT_TRUE(is_valid_utf8(excerpt.lines[0]));
+  EXPECT_TRUE(utf8::valid(excerpt.lines[0]));
   EXPECT_EQ(excerpt.lines[1], "Error: Render failed");
   EXPECT_TRUE(excerpt.truncated);
 }
@@ -463,9 +425,9 @@ TEST(FailureContext, InvalidUtf8IsReplaced) {
                                " \xF0\x9F\x98\x80";
   EXPECT_EQ(excerpt.step, "Run ./t" + std::string(r));
   EXPECT_EQ(excerpt.lines, (Lines{expected, "Error: bad byte " + std::string(r)}));
-  EXPECT_TRUE(is_valid_utf8(excerpt.step));
+  EXPECT_TRUE(utf8::valid(excerpt.step));
   for (const auto& line : excerpt.lines)
-    EXPECT_TRUE(is_valid_utf8(line)) << line;
+    EXPECT_TRUE(utf8::valid(line)) << line;
 }
 
 TEST(FailureContext, OtherEscapesAndControlsAreDropped) {
@@ -557,7 +519,7 @@ TEST(FailureContext, MultiMegabyteLog) {
                       "Error: Process completed with exit code 8.",
                   }));
   for (const auto& line : excerpt.lines)
-    EXPECT_TRUE(is_valid_utf8(line)) << line;
+    EXPECT_TRUE(utf8::valid(line)) << line;
 }
 
 TEST(FailureContext, EmptyLog) {
