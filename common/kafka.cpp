@@ -63,6 +63,10 @@ std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* lis
 
 }  // namespace
 
+HandlePtr make_client(rd_kafka_type_t type, const Settings& settings) {
+  return make_handle(type, make_conf(settings));
+}
+
 Settings Settings::from(const Environment& env) {
   Settings settings;
   settings.brokers = env.text("FAULTLINE_KAFKA_BROKERS", settings.brokers);

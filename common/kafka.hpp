@@ -59,6 +59,10 @@ struct Settings {
   static Settings from(const Environment& env);
 };
 
+// A plain librdkafka client of `type` (the Admin API's, a reader's) with the
+// operator's properties and our logging.
+HandlePtr make_client(rd_kafka_type_t type, const Settings& settings);
+
 struct Header {
   std::string name;
   std::string value;

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -11,6 +12,7 @@
 
 #include "common/database.hpp"
 #include "common/kafka.hpp"
+#include "common/kafka_admin.hpp"
 #include "common/migrations.hpp"
 
 namespace faultline::testing {
@@ -84,7 +86,30 @@ long long TestDatabase::wait_for_count(const std::string& sql, long long expecte
   return seen;
 }
 
-TestBroker::TestBroker(int brokers) : control_file_(scratch_path("devbroker-control")) {
+bool TestBroker::real_cluster() {
+  const char* kind = std::getenv("FAULTLINE_TEST_KAFKA");
+  if (!kind || !*kind || std::string(kind) == "embedded")
+    return false;
+  if (std::string(kind) != "cluster")
+    throw std::runtime_error(std::string("FAULTLINE_TEST_KAFKA must be embedded or cluster, not ") +
+                             kind);
+  return true;
+}
+
+TestBroker::TestBroker(int brokers, const std::vector<std::string>& extra_topics) {
+  if (real_cluster()) {
+    const char* dir = std::getenv("FAULTLINE_TEST_KAFKA_CLUSTER");
+    if (!dir || !*dir)
+      throw std::runtime_error(
+          "FAULTLINE_TEST_KAFKA=cluster needs FAULTLINE_TEST_KAFKA_CLUSTER, the directory of a "
+          "cluster started by infra/kafka/cluster (scripts/test starts one)");
+    cluster_dir_ = dir;
+    cluster("heal");
+    bootstrap_ = cluster("bootstrap");
+    reset_topics(extra_topics);
+    return;
+  }
+  control_file_ = scratch_path("devbroker-control");
   const std::string file = scratch_path("bootstrap");
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{binary("faultline-devbroker"), "--brokers", std::to_string(brokers),
@@ -96,8 +121,125 @@ TestBroker::TestBroker(int brokers) : control_file_(scratch_path("devbroker-cont
     throw std::runtime_error("devbroker wrote no bootstrap list");
 }
 
+TestBroker::~TestBroker() {
+  if (real()) {
+    try {
+      // The next test finds every node running, whatever this one did to them.
+      cluster("heal");
+    } catch (const std::exception&) {
+      // The next TestBroker heals it again, and says why if it cannot.
+    }
+  }
+}
+
+bool TestBroker::running() {
+  return real() || process_->running();
+}
+
+std::string TestBroker::log() const {
+  if (!real())
+    return process_->log();
+  std::ifstream in(cluster_dir_ + "/node1/server.log");
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 void TestBroker::control(const std::string& line) const {
+  if (real())
+    throw std::logic_error("control lines are for the embedded broker; use the node faults");
   std::ofstream(control_file_, std::ios::app) << line << "\n" << std::flush;
+}
+
+void TestBroker::kill_node(int node) const {
+  cluster("kill " + std::to_string(node));
+}
+void TestBroker::terminate_node(int node) const {
+  cluster("terminate " + std::to_string(node));
+}
+void TestBroker::restart_node(int node) const {
+  cluster("restart " + std::to_string(node));
+}
+int TestBroker::busiest_node() const {
+  return std::stoi(cluster("busiest"));
+}
+int TestBroker::leader_of(const std::string& topic, int partition) const {
+  return std::stoi(cluster("leader " + topic + " " + std::to_string(partition)));
+}
+
+// Runs infra/kafka/cluster VERB on this cluster; its stdout without the last newline.
+std::string TestBroker::cluster(const std::string& verb) const {
+  if (!real())
+    throw std::logic_error("node faults are for the real cluster");
+  const std::string command = std::string(FAULTLINE_SOURCE_DIR) + "/infra/kafka/cluster " + verb +
+                              " --dir '" + cluster_dir_ + "' 2>>'" + cluster_dir_ +
+                              "/cluster-commands.log'";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+  if (!pipe)
+    throw std::runtime_error("cannot run " + command);
+  std::string out;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe.get())) > 0;)
+    out.append(buffer, n);
+  const int status = ::pclose(pipe.release());
+  if (status != 0)
+    throw std::runtime_error("infra/kafka/cluster " + verb + " failed (see " + cluster_dir_ +
+                             "/cluster-commands.log)");
+  while (!out.empty() && out.back() == '\n')
+    out.pop_back();
+  return out;
+}
+
+// Deletes the topics, waits until the metadata no longer names them, and
+// creates them as faultline-processors topics would (6 partitions, factor 3).
+void TestBroker::reset_topics(const std::vector<std::string>& extra_topics) const {
+  kafka::Settings settings;
+  settings.brokers = bootstrap_;
+  kafka::Admin admin(settings, std::chrono::seconds(30));
+  auto specs = kafka::faultline_topic_specs(6, 3);
+  for (const auto& name : extra_topics)
+    specs.push_back({name, 6, 3, {{"min.insync.replicas", "2"}}});
+  std::vector<std::string> names;
+  for (const auto& spec : specs)
+    names.push_back(spec.name);
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto wait_until = [&](auto done, const char* what) {
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw std::runtime_error(std::string("the real cluster: ") + what);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  };
+  admin.delete_topics(names);  // unknown topics are fine: they are what we want
+  wait_until(
+      [&] {
+        for (const auto& state : admin.describe_topics(names))
+          if (state.exists)
+            return false;
+        return true;
+      },
+      "deleted topics still in the metadata after 60 s");
+  // A topic whose deletion is still being completed cannot be created yet.
+  std::vector<kafka::TopicSpec> pending = specs;
+  wait_until(
+      [&] {
+        std::vector<kafka::TopicSpec> again;
+        const auto outcomes = admin.create_topics(pending);
+        for (std::size_t i = 0; i < outcomes.size(); ++i)
+          // Already there: made by an earlier attempt whose answer timed out.
+          if (!outcomes[i].ok() && outcomes[i].code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+            again.push_back(pending[i]);
+        pending = again;
+        return pending.empty();
+      },
+      "topics not created within 60 s");
+  wait_until(
+      [&] {
+        for (const auto& state : admin.describe_topics(names))
+          if (!state.exists || state.leaderless > 0 || state.partitions != 6)
+            return false;
+        return true;
+      },
+      "new topics without leaders after 60 s");
 }
 
 std::vector<ConsumedMessage> read_topic(const std::string& bootstrap, const std::string& topic,

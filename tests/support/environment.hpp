@@ -38,18 +38,45 @@ class TestDatabase {
   std::string url_;
 };
 
-// faultline-devbroker as a child process.
+// The broker a test runs against. With FAULTLINE_TEST_KAFKA=embedded (the
+// default) it is faultline-devbroker as a child process, brokers and topics of
+// its own. With FAULTLINE_TEST_KAFKA=cluster it is the real three-node cluster
+// that scripts/test started (FAULTLINE_TEST_KAFKA_CLUSTER names its directory):
+// every node running, Faultline's topics (and `extra_topics`) deleted and
+// created afresh, so each test starts from empty topics.
 class TestBroker {
  public:
-  explicit TestBroker(int brokers = 3);
+  explicit TestBroker(int brokers = 3, const std::vector<std::string>& extra_topics = {});
+  ~TestBroker();
+  TestBroker(const TestBroker&) = delete;
+  TestBroker& operator=(const TestBroker&) = delete;
+
+  // True when the suites run against the real cluster.
+  static bool real_cluster();
+  bool real() const { return !cluster_dir_.empty(); }
   const std::string& bootstrap() const { return bootstrap_; }
-  // Appends a line to the devbroker's control file: "down 2", "up 2", "leaders 1".
+  bool running();
+  std::string log() const;
+
+  // Embedded broker only: appends a line to the devbroker's control file,
+  // "down 2", "up 2", "leaders 1".
   void control(const std::string& line) const;
-  bool running() { return process_->running(); }
-  std::string log() const { return process_->log(); }
+
+  // Real cluster only (infra/kafka/cluster): SIGKILL a node; SIGTERM it and
+  // wait for its controlled shutdown; start it again and wait until it is
+  // back in the metadata; the node leading the most of Faultline's partitions.
+  void kill_node(int node) const;
+  void terminate_node(int node) const;
+  void restart_node(int node) const;
+  int busiest_node() const;
+  int leader_of(const std::string& topic, int partition) const;
 
  private:
+  std::string cluster(const std::string& verb) const;
+  void reset_topics(const std::vector<std::string>& extra_topics) const;
+
   std::unique_ptr<ChildProcess> process_;
+  std::string cluster_dir_;
   std::string bootstrap_;
   std::string control_file_;
 };
