@@ -6,7 +6,12 @@
 // stdout and, with FAULTLINE_FAULTS_REPORT, to that file.
 //
 // Short by default (scripts/test); FAULTLINE_FAULTS_FULL=1 (scripts/faults)
-// runs longer, faster and with ten kills.
+// runs longer, faster and with ten kills; FAULTLINE_FAULTS_SECONDS and
+// FAULTLINE_FAULTS_RATE override the load's length and rate.
+//
+// The broker faults depend on the broker (TestBroker): the embedded one takes
+// control lines, the real cluster (FAULTLINE_TEST_KAFKA=cluster) has nodes to
+// kill, stop and restart. Each fault skips on the broker it does not apply to.
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -15,17 +20,24 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include <atomic>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
+#include <type_traits>
+#include <vector>
 
 #include "common/json.hpp"
+#include "common/kafka.hpp"
 #include "common/topics.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/examples.hpp"
@@ -42,12 +54,75 @@ constexpr const char* kSecret = "fault-suite-secret";
 constexpr int kKeys = 6;    // repository x workflow pairs
 constexpr int kStreak = 8;  // failures, then successes, per key
 
+int positive_from_environment(const char* name, int fallback) {
+  const char* raw = std::getenv(name);
+  return raw && std::atoi(raw) > 0 ? std::atoi(raw) : fallback;
+}
+
 struct Settings {
   bool full = std::getenv("FAULTLINE_FAULTS_FULL") != nullptr;
-  int rate = full ? 60 : 30;  // deliveries per second
-  std::chrono::seconds load = full ? 40s : 12s;
+  int rate = positive_from_environment("FAULTLINE_FAULTS_RATE", full ? 60 : 30);  // per second
+  std::chrono::seconds load{positive_from_environment("FAULTLINE_FAULTS_SECONDS", full ? 40 : 12)};
   int kills = full ? 10 : 3;
 };
+
+// Polls `done` every 200 ms until it holds or `timeout` passes; whether it held.
+template <typename Done>
+bool eventually(Done done, Clock::duration timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (!done()) {
+    if (Clock::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(200ms);
+  }
+  return true;
+}
+
+// The real cluster's node processes, by the pid files infra/kafka/cluster
+// keeps in DIR/node<N>/pid: proof that a node fault happened.
+pid_t node_pid(int node) {
+  const char* dir = std::getenv("FAULTLINE_TEST_KAFKA_CLUSTER");
+  pid_t pid = -1;
+  std::ifstream(std::string(dir ? dir : "") + "/node" + std::to_string(node) + "/pid") >> pid;
+  return pid;
+}
+bool alive(pid_t pid) {
+  return pid > 0 && ::kill(pid, 0) == 0;
+}
+constexpr int kNodes = 3;
+
+// Partitions of the cluster (internal topics included) with fewer in-sync
+// replicas than replicas, or -1 when the metadata cannot be read: a rolling
+// restart moves on only once the node it restarted has caught up.
+int under_replicated_partitions(const std::string& bootstrap) {
+  kafka::Settings settings;
+  settings.brokers = bootstrap;
+  const auto handle = kafka::make_client(RD_KAFKA_PRODUCER, settings);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  if (rd_kafka_metadata(handle.get(), 1, nullptr, &metadata, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return -1;
+  int under = 0;
+  for (int t = 0; t < metadata->topic_cnt; ++t)
+    for (int p = 0; p < metadata->topics[t].partition_cnt; ++p) {
+      const auto& partition = metadata->topics[t].partitions[p];
+      under += partition.isr_cnt < partition.replica_cnt || partition.leader < 0 ? 1 : 0;
+    }
+  rd_kafka_metadata_destroy(metadata);
+  return under;
+}
+
+// How many partitions each "partitions assigned" line of a processors log
+// gave `group`, in the order they were logged.
+std::vector<int> assignments(const std::string& log, const std::string& group) {
+  const std::string marker = "\"msg\":\"partitions assigned\"";
+  std::vector<int> out;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(marker) != std::string::npos &&
+        line.find("\"group\":\"" + group + "\"") != std::string::npos)
+      out.push_back(log_field_int(line, "partitions"));
+  return out;
+}
 
 // A port nothing listens on now: ingest restarts on the port it had.
 int free_port() {
@@ -103,6 +178,14 @@ class Deliveries {
   std::string template_;
 };
 
+// One delivery of the stream: when it was sent, what ingest answered (0: no
+// answer, refused or not within the client's 30 s) and how long that took.
+struct Answer {
+  Clock::time_point sent;
+  long status = 0;
+  Clock::duration took{};
+};
+
 // Sends deliveries at a steady rate until stopped; remembers every answer.
 class Stream {
  public:
@@ -116,6 +199,7 @@ class Stream {
         next += gap;
         const auto body = deliveries.body(i);
         const std::string id = "fault-" + std::to_string(i);
+        const auto sent = Clock::now();
         long status = 0;
         try {
           status =
@@ -127,7 +211,7 @@ class Stream {
           status = 0;  // refused: ingest was down
         }
         std::lock_guard lock(mutex_);
-        answers_[id] = status;
+        answers_.push_back({sent, status, Clock::now() - sent});
       }
     });
   }
@@ -140,7 +224,26 @@ class Stream {
   }
   std::map<std::string, long> answers() {
     std::lock_guard lock(mutex_);
+    std::map<std::string, long> out;
+    for (std::size_t i = 0; i < answers_.size(); ++i)
+      out["fault-" + std::to_string(i)] = answers_[i].status;
+    return out;
+  }
+  // Every answer so far, in the order the deliveries were sent.
+  std::vector<Answer> timeline() {
+    std::lock_guard lock(mutex_);
     return answers_;
+  }
+  // Whether the last `n` deliveries were all sent at or after `since` and all
+  // answered 202: the stream flows again.
+  bool flowing_since(Clock::time_point since, std::size_t n) {
+    std::lock_guard lock(mutex_);
+    if (answers_.size() < n)
+      return false;
+    for (auto a = answers_.end() - static_cast<std::ptrdiff_t>(n); a != answers_.end(); ++a)
+      if (a->sent < since || a->status != 202)
+        return false;
+    return true;
   }
 
  private:
@@ -148,7 +251,7 @@ class Stream {
   std::atomic<bool> stop_{false};
   std::thread thread_;
   std::mutex mutex_;
-  std::map<std::string, long> answers_;
+  std::vector<Answer> answers_;  // the i-th is delivery "fault-<i>"
 };
 
 class FaultSuite : public ::testing::Test {
@@ -166,19 +269,22 @@ class FaultSuite : public ::testing::Test {
                                 60s);
   }
 
-  std::unique_ptr<ChildProcess> start_ingest() {
-    auto process = std::make_unique<ChildProcess>(
-        std::vector<std::string>{binary("faultline-ingest")},
-        std::map<std::string, std::string>{
-            {"FAULTLINE_KAFKA_BROKERS", broker_.bootstrap()},
-            {"FAULTLINE_WEBHOOK_SECRETS", kSecret},
-            {"FAULTLINE_INGEST_ADDR", "127.0.0.1:" + std::to_string(port_)}},
-        scratch_path("ingest.log"));
+  // `publish_timeout` empty: ingest's default (5 s).
+  std::unique_ptr<ChildProcess> start_ingest(const std::string& publish_timeout = "") {
+    std::map<std::string, std::string> environment{
+        {"FAULTLINE_KAFKA_BROKERS", broker_.bootstrap()},
+        {"FAULTLINE_WEBHOOK_SECRETS", kSecret},
+        {"FAULTLINE_INGEST_ADDR", "127.0.0.1:" + std::to_string(port_)}};
+    if (!publish_timeout.empty())
+      environment["FAULTLINE_INGEST_PUBLISH_TIMEOUT"] = publish_timeout;
+    auto process =
+        std::make_unique<ChildProcess>(std::vector<std::string>{binary("faultline-ingest")},
+                                       environment, scratch_path("ingest.log"));
     process->wait_for_log("\"msg\":\"listening\"", 10s);
     return process;
   }
 
-  std::unique_ptr<ChildProcess> start_processors() {
+  std::unique_ptr<ChildProcess> start_processors(const std::string& log = "processors.log") {
     return std::make_unique<ChildProcess>(
         std::vector<std::string>{binary("faultline-processors"), "--roles",
                                  "runs,incidents,issues"},
@@ -190,20 +296,36 @@ class FaultSuite : public ::testing::Test {
                                            {"FAULTLINE_GITHUB_MUTATION_SPACING", "5ms"},
                                            {"FAULTLINE_GITHUB_SECONDARY_WAIT", "1s"},
                                            {"FAULTLINE_RECONCILE_INTERVAL", "1h"}},
-        scratch_path("processors.log"));
+        scratch_path(log));
   }
 
   // Runs the stream for the configured time with `fault` injected on its own
-  // thread; then checks and reports.
+  // thread (given the stream if it takes one: it may wait on its answers); the
+  // stream goes on until the fault is over. Then checks and reports.
   template <typename Fault>
   void under_load(const std::string& name, Fault&& fault) {
     const auto started = Clock::now();
     Stream stream(deliveries_, port_, settings_.rate);
-    std::thread injector([&] { fault(); });
+    // A fault that throws (a cluster command failed) is rethrown once the
+    // system has been checked: whatever happened, nothing may be lost.
+    std::exception_ptr failure;
+    std::thread injector([&] {
+      try {
+        if constexpr (std::is_invocable_v<Fault&, Stream&>)
+          fault(stream);
+        else
+          fault();
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    });
     std::this_thread::sleep_until(started + settings_.load);
     injector.join();
     stream.stop();
+    timeline_ = stream.timeline();
     check(name, stream.answers(), Clock::now() - started);
+    if (failure)
+      std::rethrow_exception(failure);
   }
 
   void check(const std::string& name, const std::map<std::string, long>& answers,
@@ -271,6 +393,8 @@ class FaultSuite : public ::testing::Test {
     const auto report = json::object([&](json::Writer& out) {
       out.Key("fault");
       json::write(out, name);
+      out.Key("broker");
+      json::write(out, broker_.real() ? "cluster" : "embedded");
       out.Key("seconds");
       out.Double(std::chrono::duration<double>(elapsed).count());
       out.Key("sent");
@@ -340,6 +464,7 @@ class FaultSuite : public ::testing::Test {
   FakeGitHub github_;
   int port_ = 0;
   long refused_ = 0;
+  std::vector<Answer> timeline_;  // the last under_load's stream
   std::unique_ptr<ChildProcess> ingest_, processors_;
   std::mt19937 random_{std::random_device{}()};
 };
@@ -358,6 +483,9 @@ TEST_F(FaultSuite, ProcessorsKilledAtRandomMoments) {
 }
 
 TEST_F(FaultSuite, ABrokerGoesDownAndLeadersMove) {
+  if (broker_.real())
+    GTEST_SKIP() << "control lines are the embedded broker's; on the real cluster the node "
+                    "faults (LeaderBrokerKilled, TwoOfThreeBrokersDown, RollingRestart) do this";
   under_load("broker down, leaders moved, broker back", [&] {
     std::this_thread::sleep_for(settings_.load / 6);
     broker_.control("down 1");
@@ -374,6 +502,192 @@ TEST_F(FaultSuite, ABrokerGoesDownAndLeadersMove) {
               std::string::npos)
         << line << "\n"
         << log;
+}
+
+// The real cluster's faults. Each waits, after the fault, until the stream
+// flows again: the last kFlowing deliveries were all sent after the cluster
+// was whole again and all answered 202.
+constexpr std::size_t kFlowing = 20;
+
+TEST_F(FaultSuite, LeaderBrokerKilledAndRestarted) {
+  if (!broker_.real())
+    GTEST_SKIP() << "kills a real Kafka node: FAULTLINE_TEST_KAFKA=cluster";
+  int victim = 0;
+  pid_t before = -1;
+  bool gone = false, moved = false, flowing = false;
+  std::vector<int> led;  // workflow_run partitions the victim led
+  under_load("leader broker kill -9, restarted", [&](Stream& stream) {
+    const auto started = Clock::now();
+    std::this_thread::sleep_for(settings_.load / 4);
+    victim = broker_.busiest_node();
+    for (int p = 0; p < 6; ++p)
+      if (broker_.leader_of(topics::kWorkflowRun, p) == victim)
+        led.push_back(p);
+    before = node_pid(victim);
+    broker_.kill_node(victim);
+    gone = !alive(before);
+    // Leadership of its partitions moves to the in-sync followers.
+    moved = !led.empty() && eventually(
+                                [&] {
+                                  for (const int p : led) {
+                                    const int leader = broker_.leader_of(topics::kWorkflowRun, p);
+                                    if (leader <= 0 || leader == victim)
+                                      return false;
+                                  }
+                                  return true;
+                                },
+                                60s);
+    std::this_thread::sleep_until(started + settings_.load * 2 / 3);
+    broker_.restart_node(victim);
+    const auto back = Clock::now();
+    flowing = eventually([&] { return stream.flowing_since(back, kFlowing); }, 120s);
+  });
+  EXPECT_TRUE(gone) << "node " << victim << " (pid " << before << ") was killed";
+  EXPECT_FALSE(led.empty()) << "node " << victim << " led workflow_run partitions";
+  EXPECT_TRUE(moved) << "the leaders of " << topics::kWorkflowRun << " moved off node " << victim;
+  EXPECT_TRUE(alive(node_pid(victim))) << "node " << victim << " is back";
+  EXPECT_TRUE(flowing) << "202s again after node " << victim << " came back";
+  EXPECT_EQ(refused_, 0) << "ingest answered every delivery";
+  long accepted = 0;
+  for (const auto& answer : timeline_)
+    accepted += answer.status == 202;
+  EXPECT_GT(accepted * 2, static_cast<long>(timeline_.size()))
+      << "ingest kept accepting: most deliveries got 202 across the leader move";
+}
+
+TEST_F(FaultSuite, TwoOfThreeBrokersDown) {
+  if (!broker_.real())
+    GTEST_SKIP() << "kills real Kafka nodes: FAULTLINE_TEST_KAFKA=cluster";
+  // A shorter deadline: more deliveries meet the outage.
+  const auto deadline = 2s;
+  ingest_->signal(SIGTERM);
+  ASSERT_EQ(ingest_->wait(20s), 0);
+  ingest_ = start_ingest("2s");
+  int first = 0, second = 0;
+  bool gone = false, refused_503 = false, flowing = false;
+  Clock::time_point down, returning, back;
+  under_load("2 of 3 brokers kill -9, back", [&](Stream& stream) {
+    std::this_thread::sleep_for(settings_.load / 6);
+    first = broker_.busiest_node();
+    second = first % kNodes + 1;
+    const pid_t pids[] = {node_pid(first), node_pid(second)};
+    broker_.kill_node(first);
+    broker_.kill_node(second);
+    down = Clock::now();
+    gone = !alive(pids[0]) && !alive(pids[1]);
+    // acks=all cannot be met with min.insync.replicas=2 and one node: 503s.
+    refused_503 = eventually(
+        [&] {
+          for (const auto& answer : stream.timeline())
+            if (answer.sent >= down && answer.status == 503)
+              return true;
+          return false;
+        },
+        60s);
+    std::this_thread::sleep_for(settings_.load / 4);
+    returning = Clock::now();
+    broker_.restart_node(first);
+    broker_.restart_node(second);
+    back = Clock::now();
+    flowing = eventually([&] { return stream.flowing_since(back, kFlowing); }, 120s);
+  });
+  EXPECT_TRUE(gone) << "nodes " << first << " and " << second << " were killed";
+  EXPECT_TRUE(refused_503) << "ingest answered 503 while two of three nodes were down";
+  EXPECT_TRUE(flowing) << "202s again once the nodes were back";
+  EXPECT_TRUE(alive(node_pid(first)) && alive(node_pid(second))) << "both nodes are back";
+  EXPECT_EQ(refused_, 0) << "ingest answered every delivery, none hung";
+  // While one node ran, nothing could be replicated: not one 202 for a
+  // delivery sent and answered in that time, and every 503 within the deadline
+  // (librdkafka times messages out on a one-second scan; the rest is slack).
+  long accepted_while_down = 0, unavailable_while_down = 0;
+  Clock::duration slowest_503{};
+  for (const auto& answer : timeline_) {
+    const bool while_down = answer.sent >= down && answer.sent + answer.took < returning;
+    accepted_while_down += while_down && answer.status == 202;
+    unavailable_while_down += while_down && answer.status == 503;
+    if (answer.status == 503)
+      slowest_503 = std::max(slowest_503, answer.took);
+  }
+  EXPECT_EQ(accepted_while_down, 0) << "a 202 without two replicas";
+  EXPECT_GT(unavailable_while_down, 0);
+  EXPECT_LT(slowest_503, deadline + 5s)
+      << "503 within ingest's deadline, " << std::chrono::duration<double>(slowest_503).count()
+      << " s at worst";
+}
+
+TEST_F(FaultSuite, RollingRestartOfTheCluster) {
+  if (!broker_.real())
+    GTEST_SKIP() << "restarts real Kafka nodes: FAULTLINE_TEST_KAFKA=cluster";
+  pid_t before[kNodes + 1] = {}, after[kNodes + 1] = {};
+  bool stopped[kNodes + 1] = {}, caught_up[kNodes + 1] = {};
+  bool flowing = false;
+  under_load("rolling restart (SIGTERM each broker)", [&](Stream& stream) {
+    std::this_thread::sleep_for(settings_.load / 6);
+    for (int node = 1; node <= kNodes; ++node) {
+      before[node] = node_pid(node);
+      broker_.terminate_node(node);  // controlled shutdown: leaders handed over first
+      stopped[node] = !alive(before[node]);
+      broker_.restart_node(node);
+      after[node] = node_pid(node);
+      // As an operator would: the next node only once every replica is in sync.
+      caught_up[node] =
+          eventually([&] { return under_replicated_partitions(broker_.bootstrap()) == 0; }, 120s);
+    }
+    const auto back = Clock::now();
+    flowing = eventually([&] { return stream.flowing_since(back, kFlowing); }, 120s);
+  });
+  for (int node = 1; node <= kNodes; ++node) {
+    EXPECT_TRUE(stopped[node]) << "node " << node << " (pid " << before[node] << ") stopped";
+    EXPECT_TRUE(alive(after[node]) && after[node] != before[node])
+        << "node " << node << " runs again as a new process";
+    EXPECT_TRUE(caught_up[node]) << "every replica in sync after node " << node << " came back";
+  }
+  EXPECT_TRUE(flowing) << "202s after the last node came back";
+  EXPECT_EQ(refused_, 0) << "ingest answered every delivery";
+  long accepted = 0;
+  for (const auto& answer : timeline_)
+    accepted += answer.status == 202;
+  EXPECT_GT(accepted * 2, static_cast<long>(timeline_.size()))
+      << "a rolling restart hands leadership over: most deliveries got 202";
+}
+
+TEST_F(FaultSuite, SecondProcessorsJoinsAndIsKilled) {
+  if (!broker_.real())
+    GTEST_SKIP() << "a consumer group rebalance on the real cluster: FAULTLINE_TEST_KAFKA=cluster";
+  const char* group = "faultline-runs";
+  const int all = assignments(processors_->log(), group).back();  // SetUp saw one
+  std::vector<int> second_got, first_got_back;
+  int exit_code = -1;
+  under_load("2nd processors joins, then kill -9", [&] {
+    std::this_thread::sleep_for(settings_.load / 6);
+    auto second = start_processors("processors-2.log");
+    // The group rebalances: the newcomer takes a share of the partitions.
+    eventually(
+        [&] {
+          second_got = assignments(second->log(), group);
+          return !second_got.empty() && second_got.back() > 0;
+        },
+        90s);
+    std::this_thread::sleep_for(settings_.load / 4);  // it applies its share
+    const auto seen = assignments(processors_->log(), group).size();
+    second->signal(SIGKILL);
+    exit_code = second->wait(10s);
+    // Its session expires; the first takes every partition back and reads
+    // their offsets from PostgreSQL.
+    eventually(
+        [&] {
+          const auto all_seen = assignments(processors_->log(), group);
+          first_got_back.assign(all_seen.begin() + static_cast<std::ptrdiff_t>(seen),
+                                all_seen.end());
+          return !first_got_back.empty() && first_got_back.back() == all;
+        },
+        90s);
+  });
+  EXPECT_FALSE(second_got.empty() || second_got.back() == 0 || second_got.back() == all)
+      << "the second processors got a share of " << group << "'s " << all << " partitions";
+  EXPECT_EQ(exit_code, 128 + SIGKILL) << "the second processors was killed";
+  EXPECT_FALSE(first_got_back.empty() || first_got_back.back() != all)
+      << "the first processors took all " << all << " partitions back";
 }
 
 TEST_F(FaultSuite, PostgresRestartsWhileProcessorsWrite) {
