@@ -26,7 +26,7 @@ std::vector<Rewind> stored_offsets(soci::session& sql, const std::string& group)
   std::vector<Rewind> out;
   soci::rowset<soci::row> rows = (sql.prepare << kStored, soci::use(group, "g"));
   for (const auto& r : rows)
-    out.push_back({{r.get<std::string>(0), r.get<int>(1)}, r.get<long long>(2), std::nullopt});
+    out.push_back({{r.get<std::string>(0), r.get<int>(1)}, r.get<long long>(2), std::nullopt, ""});
   return out;
 }
 
@@ -56,14 +56,17 @@ std::vector<Rewind> rewind_to_timestamp(soci::session& sql, const std::string& g
     std::optional<std::int64_t> target;
     if (const auto found = answered.find(r.partition); found != answered.end()) {
       target = found->second;
+      r.source = "broker";
     } else {
       long long recorded = 0;
       soci::indicator ind = soci::i_null;
       sql << kRecordedOffset, soci::use(r.partition.topic, "t"),
           soci::use(r.partition.partition, "p"), soci::use(timestamp, "ts"),
           soci::into(recorded, ind);
-      if (ind == soci::i_ok)
+      if (ind == soci::i_ok) {
         target = recorded;
+        r.source = "applied_events";
+      }
     }
     // Nothing known at or after the time: the group has not gone past it.
     r.to = target ? std::min<std::int64_t>(*target, r.from) : r.from;

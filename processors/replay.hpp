@@ -16,6 +16,10 @@ struct Rewind {
   kafka::TopicPartition partition;
   std::int64_t from = 0;
   std::optional<std::int64_t> to;  // nothing: the beginning of the partition
+  // Who placed `to`: "broker" (ListOffsets by timestamp), "applied_events"
+  // (the offsets recorded with the state), or "" (nothing known at or after
+  // the time, or a rewind to the beginning).
+  std::string source;
 };
 
 // Asks the brokers for the first offset at or after a time (milliseconds).

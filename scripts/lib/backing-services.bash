@@ -170,3 +170,25 @@ devbroker_stop() {
     DEVBROKER_PID=
   fi
 }
+
+# kafka_cluster_start DIR [--sasl]: a real three-node Apache Kafka cluster in
+# DIR (infra/kafka/cluster), in the background of the caller; sets
+# KAFKA_CLUSTER_DIR and KAFKA_CLUSTER_BOOTSTRAP. Its nodes outlive a crash of
+# the caller only until kafka_cluster_stop or the caller's cleanup.
+kafka_cluster_start() {
+  local dir=$1
+  shift
+  KAFKA_CLUSTER_DIR=$dir
+  if ! KAFKA_CLUSTER_BOOTSTRAP=$(infra/kafka/cluster start --dir "$dir" "$@" | head -n 1) ||
+    [[ -z "$KAFKA_CLUSTER_BOOTSTRAP" ]]; then
+    echo "error: the Kafka cluster did not start (logs in $dir/node*/server.log)" >&2
+    return 1
+  fi
+}
+
+kafka_cluster_stop() {
+  if [[ -n "${KAFKA_CLUSTER_DIR:-}" && -f "$KAFKA_CLUSTER_DIR/nodes" ]]; then
+    infra/kafka/cluster stop --dir "$KAFKA_CLUSTER_DIR" || true
+  fi
+  KAFKA_CLUSTER_DIR=
+}

@@ -1,5 +1,7 @@
 // Starts the whole system from the built binaries, as a user would: a fresh
-// database on the test server, an embedded broker of its own, then ingest,
+// database on the test server, an embedded broker of its own (or, with
+// FAULTLINE_TEST_KAFKA=cluster, the real cluster scripts/test started, its
+// topics created afresh by faultline-test-broker), then ingest,
 // processors and the API as child processes configured through the
 // environment. Everything a service writes goes to a log file under the
 // scratch directory; the harness reads its JSON lines from there (ports,
@@ -125,7 +127,7 @@ export class System {
   async start() {
     const admin = process.env.FAULTLINE_TEST_DATABASE_URL;
     if (!admin) throw new Error('FAULTLINE_TEST_DATABASE_URL is not set: run the suite through scripts/test');
-    for (const name of ['faultline-devbroker', 'faultline-ingest', 'faultline-processors', 'faultline-api']) {
+    for (const name of ['faultline-devbroker', 'faultline-test-broker', 'faultline-ingest', 'faultline-processors', 'faultline-api']) {
       if (!fs.existsSync(path.join(binDir, name))) throw new Error(`${path.join(binDir, name)} is missing: build first`);
     }
     this.scratch = fs.mkdtempSync(path.join(process.env.FAULTLINE_TEST_SCRATCH ?? '/tmp', 'e2e-'));
@@ -138,14 +140,7 @@ export class System {
     url.pathname = `/${this.dbName}`;
     this.databaseUrl = url.toString();
 
-    const bootstrapFile = path.join(this.scratch, 'bootstrap');
-    this.broker = new Service('faultline-devbroker', ['--bootstrap-file', bootstrapFile], {}, this.scratch);
-    this.bootstrap = await poll(() => {
-      if (!this.broker.running) throw new Error(`the broker exited: ${JSON.stringify(this.broker.exit)}\n${this.broker.tail()}`);
-      const text = fs.existsSync(bootstrapFile) ? fs.readFileSync(bootstrapFile, 'utf8') : '';
-      // Written in one go, but only trust a complete first line.
-      return text.includes('\n') ? text.split('\n')[0].trim() : null;
-    }, 'the broker bootstrap file', 20000, 50);
+    this.bootstrap = process.env.FAULTLINE_TEST_KAFKA === 'cluster' ? await this.readyCluster() : await this.startBroker();
 
     this.env = {
       FAULTLINE_DATABASE_URL: this.databaseUrl,
@@ -169,6 +164,24 @@ export class System {
     this.ingestUrl = `http://127.0.0.1:${await this.ingest.port()}`;
     this.apiUrl = `http://127.0.0.1:${await this.api.port()}`;
     this.accessToken = await this.signIn();
+  }
+
+  // faultline-devbroker as a child process; its bootstrap list.
+  async startBroker() {
+    const bootstrapFile = path.join(this.scratch, 'bootstrap');
+    this.broker = new Service('faultline-devbroker', ['--bootstrap-file', bootstrapFile], {}, this.scratch);
+    return poll(() => {
+      if (!this.broker.running) throw new Error(`the broker exited: ${JSON.stringify(this.broker.exit)}\n${this.broker.tail()}`);
+      const text = fs.existsSync(bootstrapFile) ? fs.readFileSync(bootstrapFile, 'utf8') : '';
+      // Written in one go, but only trust a complete first line.
+      return text.includes('\n') ? text.split('\n')[0].trim() : null;
+    }, 'the broker bootstrap file', 20000, 50);
+  }
+
+  // The real cluster's topics deleted and created afresh; its bootstrap list.
+  async readyCluster() {
+    const {stdout} = await execFile(path.join(binDir, 'faultline-test-broker'), [], {encoding: 'utf8', timeout: 120000});
+    return stdout.trim();
   }
 
   // Creates the first admin the way an operator does (create-user, password on

@@ -30,7 +30,7 @@ kafka::OutgoingMessage message(const std::string& value) {
 }
 
 TEST(KafkaProducer, StartsOverAfterAFatalError) {
-  TestBroker broker;
+  TestBroker broker(3, {kTopic});
   kafka::Settings settings;
   settings.brokers = broker.bootstrap();
   kafka::Producer producer(settings, 10s);
