@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <future>
+#include <mutex>
 
 #include "common/log.hpp"
 
@@ -14,21 +15,102 @@ struct ConfDeleter {
 };
 using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 
+// The values of secret properties any client of this process was given, so
+// that no log line can quote one (librdkafka itself prints "[redacted]").
+struct Secrets {
+  std::mutex mutex;
+  std::vector<std::string> values;
+};
+Secrets& secrets() {
+  static Secrets instance;
+  return instance;
+}
+
+void remember_secret(const std::string& value) {
+  if (value.empty())
+    return;
+  auto& s = secrets();
+  std::lock_guard lock(s.mutex);
+  if (std::find(s.values.begin(), s.values.end(), value) == s.values.end())
+    s.values.push_back(value);
+}
+
 void set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
   char error[512];
+  if (is_secret_property(name))
+    remember_secret(value);
   if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK)
-    throw ConfigError("Kafka property " + name + ": " + error);
+    throw ConfigError("Kafka property " + name + ": " + redact(error));
 }
 
 // librdkafka's own messages join our JSON-lines log instead of raw stderr.
+// A connection failure comes once per retry and broker (FAIL): the client's
+// error callback reports the problem once at error level (report_error), so
+// these are warnings, and the same failure is logged once per five minutes
+// with the count of those dropped. Debug lines (FAULTLINE_KAFKA_DEBUG) all pass.
 void log_from_librdkafka(const rd_kafka_t*, int level, const char* facility, const char* text) {
-  const auto ours = level <= 3   ? log::Level::error
-                    : level <= 4 ? log::Level::warn
-                    : level <= 6 ? log::Level::info
-                                 : log::Level::debug;
-  if (log::enabled(ours))
-    log::write(ours, text, {{"librdkafka", facility}});
+  const bool fail = std::string_view(facility) == "FAIL";
+  const auto ours = level <= 3 && !fail ? log::Level::error
+                    : level <= 4        ? log::Level::warn
+                    : level <= 6        ? log::Level::info
+                                        : log::Level::debug;
+  if (!log::enabled(ours))
+    return;
+  const std::string line = redact(text);
+  if (ours < log::Level::warn) {
+    log::write(ours, line, {{"librdkafka", facility}});
+    return;
+  }
+  static std::mutex mutex;
+  static RepeatFilter repeats(std::chrono::minutes(5));
+  std::optional<std::size_t> dropped;
+  {
+    std::lock_guard lock(mutex);
+    dropped = repeats.admit(std::string(facility) + ": " + stable_reason(line),
+                            RepeatFilter::Clock::now());
+  }
+  if (!dropped)
+    return;
+  if (*dropped == 0)
+    log::write(ours, line, {{"librdkafka", facility}});
+  else
+    log::write(ours, line, {{"librdkafka", facility}, {"repeats_dropped", *dropped}});
 }
+
+// The error callback's verdict, shared by producers and consumers: a
+// connection problem is logged once per change, at error level; anything else
+// as before.
+void report_error(ConnectionHealth& health, const char* client, int code, const char* reason) {
+  const auto err = static_cast<rd_kafka_resp_err_t>(code);
+  const std::string text = redact(reason ? reason : "");
+  if (!is_connection_error(err)) {
+    log::warn(std::string("Kafka ") + client + " error",
+              {{"error", text}, {"code", rd_kafka_err2name(err)}});
+    return;
+  }
+  if (const auto changed = health.report(err, text))
+    log::error("Kafka connection problem", {{"client", client}, {"problem", *changed}});
+}
+
+void report_answer(ConnectionHealth& health, const char* client) {
+  if (!health.troubled())
+    return;
+  if (const auto ended = health.answered())
+    log::info("Kafka connection recovered", {{"client", client}, {"problem", *ended}});
+}
+
+// True when the cluster answered a metadata request within `timeout`.
+bool answers(rd_kafka_t* handle, std::chrono::milliseconds timeout) {
+  const rd_kafka_metadata_t* metadata = nullptr;
+  const auto err =
+      rd_kafka_metadata(handle, 0, nullptr, &metadata, static_cast<int>(timeout.count()));
+  if (metadata)
+    rd_kafka_metadata_destroy(metadata);
+  return err == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+// How often a troubled client asks whether a broker answers again.
+constexpr auto kProbeEvery = std::chrono::seconds(2);
 
 // Our defaults first, then the operator's FAULTLINE_KAFKA_* properties; the
 // caller sets what correctness depends on afterwards, so it cannot be overridden.
@@ -63,6 +145,149 @@ std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* lis
 
 }  // namespace
 
+std::string stable_reason(std::string_view text) {
+  constexpr auto npos = std::string_view::npos;
+  if (text.starts_with("[thrd:"))
+    if (const auto end = text.find("]: "); end != npos)
+      text.remove_prefix(end + 3);
+  if (text.starts_with("rdkafka#"))
+    if (const auto end = text.find(": "); end != npos)
+      text.remove_prefix(end + 2);
+  // A broker's name has no spaces and a slash before its node id.
+  if (const auto end = text.find(": "); end != npos) {
+    const auto head = text.substr(0, end);
+    if (head.find(' ') == npos && head.find('/') != npos)
+      text.remove_prefix(end + 2);
+  }
+  if (text.ends_with(")"))
+    if (const auto open = text.rfind(" (after "); open != npos)
+      text = text.substr(0, open);
+  return std::string(text);
+}
+
+bool is_connection_error(rd_kafka_resp_err_t code) {
+  switch (code) {
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR__SSL:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string describe_connection_error(rd_kafka_resp_err_t code, std::string_view reason) {
+  const std::string stable = stable_reason(reason);
+  const auto after = [&](std::string_view prefix) -> std::optional<std::string> {
+    if (stable.starts_with(prefix))
+      return stable.substr(prefix.size());
+    return std::nullopt;
+  };
+  switch (code) {
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+      if (const auto rest = after("SASL authentication error: "))
+        return "Kafka: SASL authentication failed: " + *rest;
+      return "Kafka: authentication failed: " + stable;
+    case RD_KAFKA_RESP_ERR__SSL:
+      if (const auto rest = after("SSL handshake failed: "))
+        return "Kafka: SSL handshake failed: " + *rest;
+      return "Kafka: SSL error: " + stable;
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+      return "Kafka: no broker is reachable (" + stable + ")";
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+      return "Kafka: cannot resolve a broker's address: " + stable;
+    default:
+      return "Kafka: cannot reach a broker: " + stable;
+  }
+}
+
+std::optional<std::string> ConnectionHealth::report(rd_kafka_resp_err_t code,
+                                                    std::string_view reason) {
+  std::lock_guard lock(mutex_);
+  switch (code) {
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+      last_transport_ = stable_reason(reason);
+      return std::nullopt;
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN: {
+      if (problem_)
+        return std::nullopt;  // already said, and maybe more precisely
+      std::string description = describe_connection_error(code, reason);
+      if (!last_transport_.empty())
+        description += "; last error: " + last_transport_;
+      problem_ = description;
+      troubled_ = true;
+      return description;
+    }
+    default: {
+      std::string description = describe_connection_error(code, reason);
+      if (problem_ == description)
+        return std::nullopt;
+      problem_ = description;
+      troubled_ = true;
+      return description;
+    }
+  }
+}
+
+std::optional<std::string> ConnectionHealth::answered() {
+  std::lock_guard lock(mutex_);
+  auto ended = std::move(problem_);
+  problem_.reset();
+  last_transport_.clear();
+  troubled_ = false;
+  return ended;
+}
+
+std::optional<std::string> ConnectionHealth::problem() const {
+  std::lock_guard lock(mutex_);
+  return problem_;
+}
+
+RepeatFilter::RepeatFilter(Clock::duration window, std::size_t capacity)
+    : window_(window), capacity_(capacity) {}
+
+std::optional<std::size_t> RepeatFilter::admit(const std::string& key, Clock::time_point now) {
+  if (const auto found = seen_.find(key); found != seen_.end()) {
+    if (now - found->second.passed < window_) {
+      ++found->second.dropped;
+      return std::nullopt;
+    }
+    const auto dropped = found->second.dropped;
+    found->second = {now, 0};
+    return dropped;
+  }
+  // Bounded: forget what is past its window, and everything if that is not enough.
+  if (seen_.size() >= capacity_) {
+    std::erase_if(seen_, [&](const auto& entry) { return now - entry.second.passed >= window_; });
+    if (seen_.size() >= capacity_)
+      seen_.clear();
+  }
+  seen_.emplace(key, Seen{now, 0});
+  return 0;
+}
+
+bool is_secret_property(std::string_view name) {
+  for (const std::string_view word : {"password", "secret", "key.pem", "oauthbearer.config"})
+    if (name.find(word) != std::string_view::npos)
+      return true;
+  return false;
+}
+
+std::string redact(std::string_view text) {
+  std::string out(text);
+  auto& s = secrets();
+  std::lock_guard lock(s.mutex);
+  for (const auto& secret : s.values)
+    for (auto at = out.find(secret); at != std::string::npos; at = out.find(secret, at))
+      out.replace(at, secret.size(), "[redacted]");
+  return out;
+}
+
 HandlePtr make_client(rd_kafka_type_t type, const Settings& settings) {
   return make_handle(type, make_conf(settings));
 }
@@ -84,17 +309,29 @@ Settings Settings::from(const Environment& env) {
 
 class Producer::Instance {
  public:
-  Instance(const Settings& settings, std::chrono::milliseconds delivery_timeout) {
+  Instance(const Settings& settings, std::chrono::milliseconds delivery_timeout,
+           ConnectionHealth& health)
+      : health_(health) {
     auto conf = make_conf(settings, {{"linger.ms", "2"}});
     set(conf.get(), "enable.idempotence", "true");
     set(conf.get(), "acks", "all");
     set(conf.get(), "message.timeout.ms", std::to_string(delivery_timeout.count()));
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &Instance::on_delivery);
     rd_kafka_conf_set_error_cb(conf.get(), &Instance::on_error);
+    rd_kafka_conf_set_opaque(conf.get(), this);
     handle_ = make_handle(RD_KAFKA_PRODUCER, std::move(conf));
     poller_ = std::thread([this] {
-      while (!stopping_.load())
+      auto last_probe = std::chrono::steady_clock::now();
+      while (!stopping_.load()) {
         rd_kafka_poll(handle_.get(), 100);
+        // A producer with nothing to send hears nothing that shows a broker
+        // answers again, so while there is a problem it asks now and then.
+        if (health_.troubled() && std::chrono::steady_clock::now() - last_probe >= kProbeEvery) {
+          if (answers(handle_.get(), std::chrono::seconds(1)))
+            report_answer(health_, "producer");
+          last_probe = std::chrono::steady_clock::now();
+        }
+      }
     });
   }
 
@@ -117,8 +354,10 @@ class Producer::Instance {
   bool settled() const { return rd_kafka_outq_len(handle_.get()) == 0; }
 
  private:
-  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
     std::unique_ptr<DeliveryReport> report(static_cast<DeliveryReport*>(message->_private));
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+      report_answer(static_cast<Instance*>(opaque)->health_, "producer");
     if (!report)
       return;
     try {
@@ -128,17 +367,18 @@ class Producer::Instance {
     }
   }
 
-  static void on_error(rd_kafka_t* handle, int code, const char* reason, void*) {
+  static void on_error(rd_kafka_t* handle, int code, const char* reason, void* opaque) {
     if (code == RD_KAFKA_RESP_ERR__FATAL) {
       char detail[512];
       rd_kafka_fatal_error(handle, detail, sizeof detail);
       log::error("Kafka producer failed fatally; the next message starts a new one",
-                 {{"error", detail}});
+                 {{"error", redact(detail)}});
       return;
     }
-    log::warn("Kafka producer error", {{"error", reason}, {"code", code}});
+    report_error(static_cast<Instance*>(opaque)->health_, "producer", code, reason);
   }
 
+  ConnectionHealth& health_;
   HandlePtr handle_;
   std::atomic<bool> stopping_{false};
   std::thread poller_;
@@ -147,7 +387,7 @@ class Producer::Instance {
 Producer::Producer(const Settings& settings, std::chrono::milliseconds delivery_timeout)
     : settings_(settings),
       delivery_timeout_(delivery_timeout),
-      instance_(std::make_shared<Instance>(settings_, delivery_timeout_)) {}
+      instance_(std::make_shared<Instance>(settings_, delivery_timeout_, health_)) {}
 
 Producer::~Producer() = default;
 
@@ -158,7 +398,7 @@ std::shared_ptr<Producer::Instance> Producer::current() {
                                   [](const auto& instance) { return instance->settled(); }),
                    retired_.end());
     retired_.push_back(std::move(instance_));
-    instance_ = std::make_shared<Instance>(settings_, delivery_timeout_);
+    instance_ = std::make_shared<Instance>(settings_, delivery_timeout_, health_);
     ++restarts_;
     log::warn("started a new Kafka producer after a fatal error", {{"restarts", restarts_}});
   }
@@ -208,12 +448,10 @@ bool Producer::flush(std::chrono::milliseconds timeout) {
 }
 
 bool Producer::reachable(std::chrono::milliseconds timeout) {
-  const rd_kafka_metadata_t* metadata = nullptr;
-  const auto err = rd_kafka_metadata(current()->handle(), 0, nullptr, &metadata,
-                                     static_cast<int>(timeout.count()));
-  if (metadata)
-    rd_kafka_metadata_destroy(metadata);
-  return err == RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (!answers(current()->handle(), timeout))
+    return false;
+  report_answer(health_, "producer");
+  return true;
 }
 
 std::string_view Message::key() const {
@@ -275,6 +513,7 @@ Consumer::Consumer(const Settings& settings, const std::string& group_id,
   set(conf.get(), "enable.auto.offset.store", "false");
   set(conf.get(), "auto.offset.reset", "earliest");
   rd_kafka_conf_set_rebalance_cb(conf.get(), &Consumer::on_rebalance);
+  rd_kafka_conf_set_error_cb(conf.get(), &Consumer::on_error);
   rd_kafka_conf_set_opaque(conf.get(), this);
   handle_ = make_handle(RD_KAFKA_CONSUMER, std::move(conf));
   rd_kafka_poll_set_consumer(handle_.get());
@@ -298,6 +537,7 @@ void Consumer::close() {
 }
 
 std::optional<Message> Consumer::poll(std::chrono::milliseconds timeout) {
+  probe_if_troubled(timeout);
   rd_kafka_message_t* raw =
       rd_kafka_consumer_poll(handle_.get(), static_cast<int>(timeout.count()));
   if (!raw)
@@ -305,10 +545,25 @@ std::optional<Message> Consumer::poll(std::chrono::milliseconds timeout) {
   Message message(raw);
   if (raw->err) {
     if (raw->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-      log::warn("Kafka consumer error", {{"error", rd_kafka_message_errstr(raw)}});
+      log::warn("Kafka consumer error", {{"error", redact(rd_kafka_message_errstr(raw))}});
     return std::nullopt;
   }
+  report_answer(health_, "consumer");
   return message;
+}
+
+void Consumer::probe_if_troubled(std::chrono::milliseconds timeout) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!health_.troubled() || now - last_probe_ < kProbeEvery)
+    return;
+  last_probe_ = now;
+  // Long enough for a metadata round trip; only while no broker seems to answer.
+  if (answers(handle_.get(), std::max(timeout, std::chrono::milliseconds(200))))
+    report_answer(health_, "consumer");
+}
+
+void Consumer::on_error(rd_kafka_t*, int code, const char* reason, void* opaque) {
+  report_error(static_cast<Consumer*>(opaque)->health_, "consumer", code, reason);
 }
 
 void Consumer::seek(const std::map<TopicPartition, std::int64_t>& offsets) {
@@ -327,6 +582,7 @@ void Consumer::on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err,
   auto& self = *static_cast<Consumer*>(opaque);
   const auto list = to_vector(partitions);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    report_answer(self.health_, "consumer");  // the group coordinator answered
     const auto offsets = self.listener_.on_assigned(list);
     for (int i = 0; i < partitions->cnt; ++i) {
       const auto found = offsets.find(list[i]);

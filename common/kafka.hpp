@@ -51,6 +51,69 @@ class Error : public std::runtime_error {
   rd_kafka_resp_err_t code_;
 };
 
+// librdkafka's text for one failure without what differs from one retry or
+// broker to the next: the "[thrd:…]: " and "rdkafka#producer-1: " prefixes, the
+// broker's name ("sasl_ssl://127.0.0.1:9093/bootstrap: ") and the tail
+// " (after 784ms in state AUTH_REQ, 1 identical error(s) suppressed)".
+std::string stable_reason(std::string_view text);
+
+// True for the error callback's codes that are about reaching the brokers
+// (authentication, TLS, transport, name resolution, all brokers down).
+bool is_connection_error(rd_kafka_resp_err_t code);
+
+// One sentence for an operator about a connection error: "Kafka: SASL
+// authentication failed: …", "Kafka: SSL handshake failed: …", "Kafka: no
+// broker is reachable (3/3 brokers are down)".
+std::string describe_connection_error(rd_kafka_resp_err_t code, std::string_view reason);
+
+// A client's connection problem: the last one its error callback reported
+// while no broker has answered since. A failure of one broker's connection
+// (transport, resolution) is no problem while others answer; it becomes the
+// detail of "no broker is reachable". Authentication and TLS failures say more
+// than "all brokers are down", so that does not replace them. Thread-safe.
+class ConnectionHealth {
+ public:
+  // From the error callback (reason already redacted). Returns the problem's
+  // description when it changed: log that once.
+  std::optional<std::string> report(rd_kafka_resp_err_t code, std::string_view reason);
+  // A broker answered. Returns the problem this ended, if there was one.
+  std::optional<std::string> answered();
+  std::optional<std::string> problem() const;
+  bool troubled() const { return troubled_.load(std::memory_order_relaxed); }
+
+ private:
+  mutable std::mutex mutex_;
+  std::optional<std::string> problem_;
+  std::string last_transport_;  // the last single-broker failure
+  std::atomic<bool> troubled_{false};
+};
+
+// librdkafka logs one failure again on every retry and for every broker. The
+// first line with a given key passes; the same key again within `window` is
+// counted and dropped; the next to pass says how many were.
+class RepeatFilter {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit RepeatFilter(Clock::duration window, std::size_t capacity = 256);
+  // Nothing: drop the line. Otherwise how many like it were dropped before it.
+  std::optional<std::size_t> admit(const std::string& key, Clock::time_point now);
+
+ private:
+  struct Seen {
+    Clock::time_point passed;
+    std::size_t dropped = 0;
+  };
+  Clock::duration window_;
+  std::size_t capacity_;
+  std::map<std::string, Seen> seen_;
+};
+
+// Secrets (sasl.password and the like) taken out of a text that might quote
+// one: each configured secret value becomes "[redacted]".
+std::string redact(std::string_view text);
+// True for properties whose value is a secret.
+bool is_secret_property(std::string_view name);
+
 // Where the brokers are and any librdkafka property from FAULTLINE_KAFKA_<PROP>.
 struct Settings {
   std::string brokers = "127.0.0.1:9092";
@@ -107,6 +170,9 @@ class Producer {
   // How many times a fatal error made it start over.
   int restarts() const;
 
+  // Why no broker answers (authentication, TLS, all brokers down), until one does.
+  std::optional<std::string> connection_problem() const { return health_.problem(); }
+
   // Raises a fatal error the way a broker's answer would (librdkafka's own
   // hook for this), so fault tests can show the producer starts over.
   void inject_fatal_error(const char* reason);
@@ -117,6 +183,7 @@ class Producer {
 
   const Settings settings_;
   const std::chrono::milliseconds delivery_timeout_;
+  ConnectionHealth health_;  // outlives every instance, which report to it
   mutable std::mutex mutex_;
   std::shared_ptr<Instance> instance_;
   // Failed producers are kept until the reports of what they held have run.
@@ -180,11 +247,21 @@ class Consumer {
   // Leaves the group cleanly (revokes first).
   void close();
 
+  // Why no broker answers (authentication, TLS, all brokers down), until one
+  // does. Safe from any thread; poll() updates it.
+  std::optional<std::string> connection_problem() const { return health_.problem(); }
+
  private:
   static void on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err,
                            rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  static void on_error(rd_kafka_t* handle, int code, const char* reason, void* opaque);
+  // While there is a problem, asks the cluster for metadata now and then: an
+  // idle consumer receives nothing else that shows a broker answers again.
+  void probe_if_troubled(std::chrono::milliseconds timeout);
 
   RebalanceListener& listener_;
+  ConnectionHealth health_;
+  std::chrono::steady_clock::time_point last_probe_{};
   HandlePtr handle_;
   bool closed_ = false;
 };
