@@ -4,7 +4,9 @@
 
 # sanitizer_configure: configures build-sanitize/ (arguments go to cmake).
 sanitizer_configure() {
-  CXX=clang++ cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  local launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  CXX=clang++ cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" \
     -DFAULTLINE_SANITIZE=ON -DFAULTLINE_FUZZ=ON -DFAULTLINE_WERROR=ON "$@"
 }
 
