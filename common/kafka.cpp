@@ -77,6 +77,13 @@ void log_from_librdkafka(const rd_kafka_t*, int level, const char* facility, con
     log::write(ours, line, {{"librdkafka", facility}, {"repeats_dropped", *dropped}});
 }
 
+// A plain client's errors (the Admin API's, a reader's): warnings, each
+// failure once per five minutes like librdkafka's own lines. The services'
+// producers and consumers set their own callback and report the problem.
+void log_client_error(rd_kafka_t* handle, int, const char* reason, void*) {
+  log_from_librdkafka(handle, 4, "ERROR", reason ? reason : "");
+}
+
 // The error callback's verdict, shared by producers and consumers: a
 // connection problem is logged once per change, at error level; anything else
 // as before.
@@ -120,6 +127,7 @@ ConfPtr make_conf(const Settings& settings,
   set(conf.get(), "bootstrap.servers", settings.brokers);
   set(conf.get(), "client.id", "faultline");
   rd_kafka_conf_set_log_cb(conf.get(), &log_from_librdkafka);
+  rd_kafka_conf_set_error_cb(conf.get(), &log_client_error);
   for (const auto& [name, value] : defaults)
     set(conf.get(), name, value);
   for (const auto& [name, value] : settings.properties)

@@ -42,7 +42,11 @@ TransactionalConsumer::TransactionalConsumer(ConsumerSettings settings,
                                        {{"group", settings_.group_id}})),
       batch_seconds_(registry.histogram(
           "faultline_processor_batch_seconds", "Time to apply and commit one batch",
-          metrics::latency_buckets(), {{"group", settings_.group_id}})) {
+          metrics::latency_buckets(), {{"group", settings_.group_id}})),
+      connection_problem_(registry.gauge("faultline_processor_kafka_connection_problem",
+                                         "1 while the group's consumer reaches no broker (the log "
+                                         "says why)",
+                                         {{"group", settings_.group_id}})) {
   kafka::RebalanceListener& listener = *this;
   consumer_ =
       std::make_unique<kafka::Consumer>(kafka, settings_.group_id, settings_.topics, listener);
@@ -60,6 +64,7 @@ void TransactionalConsumer::run(const std::atomic<bool>& stop) {
     auto message = consumer_->poll(pending_.empty() ? std::chrono::milliseconds(20)
                                                     : std::chrono::milliseconds(0));
     const bool caught_up = !message;
+    connection_problem_.set(consumer_->connection_problem() ? 1 : 0);
     if (message) {
       if (pending_.empty())
         pending_since_ = Clock::now();

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -63,6 +64,10 @@ class TransactionalConsumer : private kafka::RebalanceListener {
   // Runs until `stop` is set, then applies what it holds and leaves the group.
   void run(const std::atomic<bool>& stop);
 
+  // Why its consumer reaches no broker ("Kafka: SASL authentication failed:
+  // …"), until one answers; also the gauge faultline_processor_kafka_connection_problem.
+  std::optional<std::string> connection_problem() const { return consumer_->connection_problem(); }
+
  private:
   // kUnavailable: the database or GitHub cannot be reached; retried without limit.
   enum class Outcome { kCommitted, kLostOwnership, kUnavailable, kFailed };
@@ -98,6 +103,7 @@ class TransactionalConsumer : private kafka::RebalanceListener {
   metrics::Counter& dead_lettered_;
   metrics::Counter& failed_batches_;
   metrics::Histogram& batch_seconds_;
+  metrics::Gauge& connection_problem_;
 };
 
 }  // namespace faultline::processors
