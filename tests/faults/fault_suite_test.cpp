@@ -323,9 +323,23 @@ class FaultSuite : public ::testing::Test {
     injector.join();
     stream.stop();
     timeline_ = stream.timeline();
+    write_timeline(started);
     check(name, stream.answers(), Clock::now() - started);
     if (failure)
       std::rethrow_exception(failure);
+  }
+
+  // The stream's answers, one line each (delivery, sent and answered in ms
+  // from the start, status), beside the services' logs for a look after a failure.
+  void write_timeline(Clock::time_point started) const {
+    std::ofstream out(scratch_path("stream.tsv"));
+    const auto ms = [](Clock::duration d) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+    };
+    for (std::size_t i = 0; i < timeline_.size(); ++i)
+      out << "fault-" << i << '\t' << ms(timeline_[i].sent - started) << '\t'
+          << ms(timeline_[i].sent + timeline_[i].took - started) << '\t' << timeline_[i].status
+          << '\n';
   }
 
   void check(const std::string& name, const std::map<std::string, long>& answers,
