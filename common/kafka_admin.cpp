@@ -197,4 +197,20 @@ int Admin::broker_count() {
   return metadata->broker_cnt;
 }
 
+int Admin::controller_id(std::chrono::milliseconds timeout) {
+  const int id = rd_kafka_controllerid(handle_.get(), static_cast<int>(timeout.count()));
+  if (id < 0)
+    return -1;
+  // The embedded broker answers 0, which is none of its brokers (1 to N).
+  const rd_kafka_metadata_t* raw = nullptr;
+  if (const auto err =
+          rd_kafka_metadata(handle_.get(), 0, nullptr, &raw, static_cast<int>(timeout_.count())))
+    throw Error(std::string("metadata: ") + rd_kafka_err2str(err), err);
+  const MetadataPtr metadata(raw);
+  for (int b = 0; b < metadata->broker_cnt; ++b)
+    if (metadata->brokers[b].id == id)
+      return id;
+  return -1;
+}
+
 }  // namespace faultline::kafka

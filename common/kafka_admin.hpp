@@ -58,6 +58,11 @@ class Admin {
 
   int broker_count();
 
+  // The broker the metadata names as controller (KRaft: one that forwards to
+  // it), -1 if it names none of its brokers within `timeout`, as the embedded
+  // broker does: such a cluster cannot describe configuration.
+  int controller_id(std::chrono::milliseconds timeout);
+
  private:
   HandlePtr handle_;
   std::chrono::milliseconds timeout_;

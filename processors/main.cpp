@@ -19,6 +19,7 @@
 #include "common/migrations.hpp"
 #include "common/secret_box.hpp"
 #include "common/time.hpp"
+#include "common/topic_watch.hpp"
 #include "common/topics.hpp"
 #include "processors/incidents_handler.hpp"
 #include "processors/issues_handler.hpp"
@@ -27,6 +28,7 @@
 #include "processors/replay.hpp"
 #include "processors/retention.hpp"
 #include "processors/runs_handler.hpp"
+#include "processors/topics.hpp"
 #include "processors/transactional_consumer.hpp"
 
 namespace {
@@ -35,6 +37,7 @@ constexpr const char* kUsage =
     R"(usage: faultline-processors [--roles runs,incidents,issues,reconciler]
        faultline-processors reconcile [--since 24h] [--repository owner/name]
        faultline-processors replay --group G (--to-beginning | --to-timestamp ISO8601)
+       faultline-processors topics [--partitions 6] [--replication-factor 3]
 
 Consumes Faultline's topics and keeps PostgreSQL up to date. Roles (default: all):
   runs       ci.workflow_run.v1 and ci.workflow_job.v1 -> workflow_runs, workflow_jobs
@@ -53,16 +56,24 @@ replay rewinds a consumer group's stored offsets (groups: faultline-runs,
 faultline-incidents) so its consumers apply the topics again from there; the
 state they write is idempotent. Stop the group's consumers first.
 
+topics creates Faultline's four topics that are missing through the Admin API
+(min.insync.replicas=2 where the factor is 3 or more) and checks those that
+exist, leaving them as they are: exit 0 when all are as asked, otherwise one
+line per difference and exit 1. Partitions and factor also come from
+FAULTLINE_TOPIC_PARTITIONS and FAULTLINE_TOPIC_REPLICATION_FACTOR.
+
 Environment:
   FAULTLINE_DATABASE_URL        postgresql://user:pass@host:port/db
   FAULTLINE_KAFKA_BROKERS       bootstrap servers
   FAULTLINE_KAFKA_<PROP>        any librdkafka property
-  FAULTLINE_PROCESSORS_ADDR     /health and /metrics (default 127.0.0.1:8082)
+  FAULTLINE_PROCESSORS_ADDR     /health, /ready and /metrics (default 127.0.0.1:8082)
   FAULTLINE_PROCESSORS_BATCH    largest batch per transaction (default 2000)
   FAULTLINE_PROCESSORS_CONSUMERS  consumers per role for runs and incidents (default 2)
   FAULTLINE_GITHUB_API_URL      default https://api.github.com
   FAULTLINE_GITHUB_TOKEN        used for repositories without a token of their own
   FAULTLINE_ENCRYPTION_KEY      decrypts repositories' stored tokens (32 bytes, hex or base64)
+  FAULTLINE_TOPIC_PARTITIONS    topics: partitions per topic (default 6)
+  FAULTLINE_TOPIC_REPLICATION_FACTOR  topics: replicas per partition (default 3)
   FAULTLINE_LOG_LEVEL           debug, info, warn, error
 )";
 
@@ -80,17 +91,24 @@ std::set<std::string> parse_roles(const std::string& list) {
   return roles;
 }
 
-// /health and /metrics, so operators can watch the consumers.
+// /health, /ready (every topic the roles need exists) and /metrics, so
+// operators can watch the consumers.
 class StatusHandler : public Pistache::Http::Handler {
  public:
   HTTP_PROTOTYPE(StatusHandler)
-  explicit StatusHandler(faultline::metrics::Registry* registry) : registry_(registry) {}
+  StatusHandler(faultline::metrics::Registry* registry, faultline::kafka::TopicWatch* topics)
+      : registry_(registry), topics_(topics) {}
 
   void onRequest(const Pistache::Http::Request& request,
                  Pistache::Http::ResponseWriter response) override {
     faultline::http::respond(request, response, [&] {
       if (request.resource() == "/health")
         return faultline::http::json_reply(200, R"({"status":"ok"})");
+      if (request.resource() == "/ready") {
+        if (const auto problem = topics_->status().problem())
+          return faultline::http::problem_reply(*problem);
+        return faultline::http::json_reply(200, R"({"status":"ready"})");
+      }
       if (request.resource() == "/metrics")
         return faultline::http::Reply{200, registry_->render(), "text/plain; version=0.0.4", {}};
       return faultline::http::problem_reply(faultline::not_found("No such endpoint."));
@@ -99,6 +117,7 @@ class StatusHandler : public Pistache::Http::Handler {
 
  private:
   faultline::metrics::Registry* registry_;
+  faultline::kafka::TopicWatch* topics_;
 };
 
 int reconcile(int argc, char** argv) {
@@ -134,6 +153,17 @@ int reconcile(int argc, char** argv) {
     std::cout << "error: " << error << "\n";
   producer.flush(std::chrono::seconds(10));
   return report.errors.empty() ? 0 : 1;
+}
+
+int topics_command(int argc, char** argv) {
+  using namespace faultline;
+  const Environment env;
+  const auto options =
+      processors::parse_topics_options(std::vector<std::string>(argv + 2, argv + argc), env);
+  log::configure("processors", log::parse_level(env.text("FAULTLINE_LOG_LEVEL", "info")));
+  const auto differences =
+      processors::provision_topics(kafka::Settings::from(env), options, std::cout);
+  return differences.empty() ? 0 : 1;
 }
 
 int replay(int argc, char** argv) {
@@ -187,9 +217,12 @@ int replay(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace faultline;
-  if (argc > 1 && (std::string(argv[1]) == "replay" || std::string(argv[1]) == "reconcile")) {
+  const std::string command = argc > 1 ? argv[1] : "";
+  if (command == "replay" || command == "reconcile" || command == "topics") {
     try {
-      return std::string(argv[1]) == "replay" ? replay(argc, argv) : reconcile(argc, argv);
+      if (command == "topics")
+        return topics_command(argc, argv);
+      return command == "replay" ? replay(argc, argv) : reconcile(argc, argv);
     } catch (const ConfigError& e) {
       std::cerr << "faultline-processors: " << e.what() << "\n" << kUsage;
       return 2;
@@ -231,10 +264,12 @@ int main(int argc, char** argv) {
     database.with_session([](soci::session& sql) { migrate(sql, schemas::migrations()); });
 
     metrics::Registry registry;
+    // Checked from now on: a missing topic is logged and keeps /ready red.
+    kafka::TopicWatch topic_watch(kafka_settings, processors::role_topics(roles));
     Pistache::Http::Endpoint status(
         Pistache::Address(status_address.host, Pistache::Port(status_address.port)));
     status.init(http::endpoint_options(1, 64 * 1024));
-    status.setHandler(Pistache::Http::make_handler<StatusHandler>(&registry));
+    status.setHandler(Pistache::Http::make_handler<StatusHandler>(&registry, &topic_watch));
     status.serveThreaded();
 
     kafka::Producer producer(kafka_settings, std::chrono::seconds(30));

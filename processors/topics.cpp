@@ -1,0 +1,209 @@
+#include "processors/topics.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <thread>
+
+#include "common/topics.hpp"
+
+namespace faultline::processors {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kMaxPartitions = 10000;
+constexpr int kMaxReplicationFactor = 32767;  // the protocol's int16
+
+// The same words as Environment::integer, for a flag.
+int parse_count(const std::string& flag, const std::string& text, int max) {
+  int value = 0;
+  const auto* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc{} || ptr != end || value < 1 || value > max)
+    throw ConfigError("topics: " + flag + ": expected a whole number from 1 to " +
+                      std::to_string(max) + ", got '" + text + "'");
+  return value;
+}
+
+std::string plural(int n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+std::string describe_spec(const kafka::TopicSpec& spec) {
+  std::string out = plural(spec.partitions, "partition", "partitions") + ", replication factor " +
+                    std::to_string(spec.replication_factor);
+  for (const auto& [name, value] : spec.configs)
+    out += ", " + name + "=" + value;
+  return out;
+}
+
+// Polls `done` every 200 ms until it holds or `deadline` passes.
+template <typename Done>
+bool wait_until(Clock::time_point deadline, Done done) {
+  while (!done()) {
+    if (Clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return true;
+}
+
+}  // namespace
+
+TopicsOptions parse_topics_options(const std::vector<std::string>& args, const Environment& env) {
+  TopicsOptions options;
+  options.partitions =
+      static_cast<int>(env.integer("FAULTLINE_TOPIC_PARTITIONS", 6, 1, kMaxPartitions));
+  options.replication_factor = static_cast<int>(
+      env.integer("FAULTLINE_TOPIC_REPLICATION_FACTOR", 3, 1, kMaxReplicationFactor));
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& arg = args[i];
+    if (arg != "--partitions" && arg != "--replication-factor")
+      throw ConfigError("topics: unknown argument '" + arg + "'");
+    if (i + 1 == args.size())
+      throw ConfigError("topics: " + arg + " needs a value");
+    const auto& value = args[++i];
+    if (arg == "--partitions")
+      options.partitions = parse_count(arg, value, kMaxPartitions);
+    else
+      options.replication_factor = parse_count(arg, value, kMaxReplicationFactor);
+  }
+  return options;
+}
+
+std::vector<std::string> topic_differences(const std::vector<kafka::TopicSpec>& wanted,
+                                           const std::vector<ObservedTopic>& observed) {
+  std::vector<std::string> differences;
+  for (const auto& spec : wanted) {
+    const ObservedTopic* found = nullptr;
+    for (const auto& topic : observed)
+      if (topic.state.name == spec.name && topic.state.exists)
+        found = &topic;
+    const std::string prefix = spec.name + ": ";
+    if (!found) {
+      differences.push_back(prefix + "missing");
+      continue;
+    }
+    if (found->state.partitions != spec.partitions)
+      differences.push_back(prefix + plural(found->state.partitions, "partition", "partitions") +
+                            ", expected " + std::to_string(spec.partitions));
+    if (found->state.replication_factor != spec.replication_factor)
+      differences.push_back(prefix + "replication factor " +
+                            std::to_string(found->state.replication_factor) + ", expected " +
+                            std::to_string(spec.replication_factor));
+    if (!found->configs)
+      continue;
+    for (const auto& [name, value] : spec.configs) {
+      const auto actual = found->configs->find(name);
+      if (actual == found->configs->end())
+        differences.push_back(prefix + name + " not reported, expected " + value);
+      else if (actual->second != value)
+        differences.push_back(prefix + name + "=" + actual->second + ", expected " + value);
+    }
+  }
+  return differences;
+}
+
+std::vector<std::string> provision_topics(const kafka::Settings& settings,
+                                          const TopicsOptions& options, std::ostream& out) {
+  kafka::Admin admin(settings, std::chrono::seconds(15));
+  const auto specs = kafka::faultline_topic_specs(options.partitions, options.replication_factor);
+  std::vector<std::string> names;
+  for (const auto& spec : specs)
+    names.push_back(spec.name);
+
+  // Existing topics are left alone: only the missing ones are created.
+  std::vector<kafka::TopicSpec> absent;
+  const auto before = admin.describe_topics(names);
+  for (std::size_t i = 0; i < specs.size(); ++i)
+    if (!before[i].exists)
+      absent.push_back(specs[i]);
+  std::vector<std::string> created;
+  if (!absent.empty()) {
+    for (const auto& outcome : admin.create_topics(absent)) {
+      if (outcome.ok()) {
+        created.push_back(outcome.name);
+        for (const auto& spec : absent)
+          if (spec.name == outcome.name)
+            out << "created " << spec.name << " (" << describe_spec(spec) << ")\n";
+      } else if (outcome.code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        // Reported below as missing; this says why.
+        out << "cannot create " << outcome.name << ": "
+            << (outcome.message.empty() ? rd_kafka_err2str(outcome.code) : outcome.message) << "\n";
+      }
+    }
+  }
+
+  // A new topic reaches every broker's metadata, and gets its leaders, a
+  // moment after the controller made it.
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  std::vector<kafka::TopicState> states;
+  wait_until(deadline, [&] {
+    states = admin.describe_topics(names);
+    for (const auto& state : states)
+      for (const auto& name : created)
+        if (state.name == name && (!state.exists || state.leaderless > 0))
+          return false;
+    return true;
+  });
+
+  // DescribeConfigs goes to the controller. The metadata just read named it
+  // if there is one; the embedded broker has none (and no DescribeConfigs).
+  const bool describable = admin.controller_id(std::chrono::seconds(1)) >= 0;
+  if (!describable)
+    out << "configuration not checked: the cluster names no controller to describe it (the "
+           "embedded broker)\n";
+  std::vector<ObservedTopic> observed;
+  for (const auto& state : states) {
+    ObservedTopic topic{state, std::nullopt};
+    if (state.exists && describable) {
+      wait_until(deadline, [&] {
+        try {
+          topic.configs = admin.topic_config(state.name);
+          return true;
+        } catch (const kafka::Error& e) {
+          if (e.code() == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE) {
+            out << state.name << ": configuration not checked (" << e.what() << ")\n";
+            return true;
+          }
+          // Just created and not yet known to the broker asked: ask again.
+          if (e.code() == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART && Clock::now() < deadline)
+            return false;
+          throw;
+        }
+      });
+    }
+    observed.push_back(std::move(topic));
+  }
+
+  const auto differences = topic_differences(specs, observed);
+  for (const auto& difference : differences)
+    out << difference << "\n";
+  if (differences.empty())
+    out << "topics: all " << specs.size() << " as expected (" << describe_spec(specs.front())
+        << (describable ? "" : "; configuration not checked") << ")\n";
+  else
+    out << "topics: " << plural(static_cast<int>(differences.size()), "difference", "differences")
+        << " from " << describe_spec(specs.front()) << "\n";
+  return differences;
+}
+
+std::vector<std::string> role_topics(const std::set<std::string>& roles) {
+  std::set<std::string> needed;
+  if (roles.count("runs"))
+    needed.insert({topics::kWorkflowRun, topics::kWorkflowJob, topics::kDeadLetter});
+  if (roles.count("incidents"))
+    needed.insert({topics::kWorkflowRun, topics::kIncident, topics::kDeadLetter});
+  if (roles.count("issues"))
+    needed.insert({topics::kIncident, topics::kDeadLetter});
+  if (roles.count("reconciler"))
+    needed.insert(topics::kWorkflowRun);
+  std::vector<std::string> out;
+  for (const char* name :
+       {topics::kWorkflowRun, topics::kWorkflowJob, topics::kIncident, topics::kDeadLetter})
+    if (needed.count(name))
+      out.push_back(name);
+  return out;
+}
+
+}  // namespace faultline::processors
