@@ -59,7 +59,7 @@ struct ClientSettings {
 // (OAuth), other credentials, answers that must not be recorded.
 struct Request {
   std::string method = "GET";
-  std::string url;            // a path on the API, or a full URL
+  std::string url;  // a path on the API, or a full URL
   std::string body;
   std::string authorization;  // the whole header value, e.g. "Bearer ..." or "Basic ..."
   std::string accept = "application/vnd.github+json";

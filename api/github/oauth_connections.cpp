@@ -52,8 +52,8 @@ std::string OAuthConnections::authorize(std::int64_t user_id) const {
     sql << "INSERT INTO oauth_states (state_hash, user_id, provider, expires_at)"
            " VALUES (:hash, :user, :provider, now() + interval '10 minutes')"
            " RETURNING " FAULTLINE_SQL_RFC3339("expires_at"),
-        soci::use(hash, "hash"), soci::use(user, "user"),
-        soci::use(kProvider, "provider"), soci::into(expires_at);
+        soci::use(hash, "hash"), soci::use(user, "user"), soci::use(kProvider, "provider"),
+        soci::into(expires_at);
   });
   std::string url = settings_.web_url +
                     "/login/oauth/authorize?client_id=" + url_encode(settings_.oauth_client_id) +
@@ -81,8 +81,8 @@ std::string OAuthConnections::complete(std::int64_t user_id, const std::string& 
   const bool known = database_.with_session([&](soci::session& sql) {
     sql << "DELETE FROM oauth_states WHERE state_hash = :hash AND user_id = :user"
            " AND provider = :provider RETURNING (expires_at > now())::int",
-        soci::use(hash, "hash"), soci::use(user, "user"),
-        soci::use(kProvider, "provider"), soci::into(fresh);
+        soci::use(hash, "hash"), soci::use(user, "user"), soci::use(kProvider, "provider"),
+        soci::into(fresh);
     return sql.got_data();
   });
   if (!known)
@@ -114,9 +114,8 @@ std::string OAuthConnections::complete(std::int64_t user_id, const std::string& 
            " ON CONFLICT (user_id, provider) DO UPDATE SET account_id = excluded.account_id,"
            " account_login = excluded.account_login, scopes = excluded.scopes,"
            " token_ciphertext = excluded.token_ciphertext, updated_at = now()",
-        soci::use(user, "user"), soci::use(kProvider, "provider"),
-        soci::use(account_id, "account"), soci::use(login, "login"), soci::use(scopes, "scopes"),
-        soci::use(sealed, "sealed");
+        soci::use(user, "user"), soci::use(kProvider, "provider"), soci::use(account_id, "account"),
+        soci::use(login, "login"), soci::use(scopes, "scopes"), soci::use(sealed, "sealed");
     return get(user_id);
   });
   log::info("GitHub connected",
@@ -186,8 +185,7 @@ std::optional<std::string> OAuthConnections::get(std::int64_t user_id) const {
     std::string document;
     sql << std::string("SELECT ") + kConnectionDocument +
                "::text FROM oauth_connections c WHERE c.user_id = :user AND c.provider = :provider",
-        soci::use(user, "user"), soci::use(kProvider, "provider"),
-        soci::into(document);
+        soci::use(user, "user"), soci::use(kProvider, "provider"), soci::into(document);
     if (!sql.got_data())
       return std::nullopt;
     return document;
