@@ -12,6 +12,8 @@
 #include "common/kafka.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
+#include "common/topic_watch.hpp"
+#include "common/topics.hpp"
 #include "ingest/webhook.hpp"
 
 namespace faultline::ingest {
@@ -79,6 +81,7 @@ struct IngestState {
       : verifier(settings.webhook_secrets),
         producer(settings.kafka, settings.publish_timeout),
         publish_timeout(settings.publish_timeout),
+        topic_watch(settings.kafka, {topics::kWorkflowRun, topics::kWorkflowJob}),
         max_body_bytes(settings.max_body_bytes),
         retry_after(std::to_string(
             std::chrono::duration_cast<std::chrono::seconds>(settings.publish_timeout).count() +
@@ -107,6 +110,8 @@ struct IngestState {
   SignatureVerifier verifier;
   kafka::Producer producer;
   std::chrono::milliseconds publish_timeout;
+  // The topics it publishes to; /ready is red while one is missing.
+  kafka::TopicWatch topic_watch;
   std::size_t max_body_bytes;
   std::string retry_after;
   metrics::Registry& metrics;
@@ -255,8 +260,17 @@ class IngestHandler : public Http::Handler {
 
   http::Reply readiness() const {
     const bool ready = !state_->draining && state_->producer.reachable(std::chrono::seconds(1));
-    return ready ? http::json_reply(200, R"({"status":"ready"})")
-                 : unavailable(*state_, "The event broker is not reachable.");
+    if (!ready) {
+      // Why, when the client knows (a wrong password, an untrusted certificate).
+      const auto cause = state_->producer.connection_problem();
+      return unavailable(*state_, cause ? cause->c_str() : "The event broker is not reachable.");
+    }
+    if (const auto problem = state_->topic_watch.status().problem()) {
+      auto reply = http::problem_reply(*problem);
+      reply.headers.emplace_back("Retry-After", state_->retry_after);
+      return reply;
+    }
+    return http::json_reply(200, R"({"status":"ready"})");
   }
 
   static http::Reply method_not_allowed(const char* allowed) {
