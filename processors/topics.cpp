@@ -112,51 +112,65 @@ std::vector<std::string> provision_topics(const kafka::Settings& settings,
   for (const auto& spec : specs)
     names.push_back(spec.name);
 
-  // Existing topics are left alone: only the missing ones are created.
-  std::vector<kafka::TopicSpec> absent;
   const auto before = admin.describe_topics(names);
-  for (std::size_t i = 0; i < specs.size(); ++i)
-    if (!before[i].exists)
-      absent.push_back(specs[i]);
-  std::vector<std::string> created;
-  if (!absent.empty()) {
-    for (const auto& outcome : admin.create_topics(absent)) {
+  auto seen = [&](const std::string& name) {
+    for (const auto& state : before)
+      if (state.name == name && state.exists)
+        return true;
+    return false;
+  };
+
+  // The controller is the authority on which topics exist: a broker's
+  // metadata can lag behind it, still naming a topic just deleted or not yet
+  // one just made. So every topic is asked for, and the controller refuses
+  // those that exist (TOPIC_ALREADY_EXISTS) without changing them. The
+  // embedded broker names no controller: it makes its topics itself at start.
+  const bool has_controller = admin.controller_id(std::chrono::seconds(1)) >= 0;
+  std::vector<std::string> existing;  // as the controller says
+  if (has_controller) {
+    for (const auto& outcome : admin.create_topics(specs)) {
+      if (outcome.ok() || outcome.code == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+        existing.push_back(outcome.name);
       if (outcome.ok()) {
-        created.push_back(outcome.name);
-        for (const auto& spec : absent)
+        for (const auto& spec : specs)
           if (spec.name == outcome.name)
             out << "created " << spec.name << " (" << describe_spec(spec) << ")\n";
-      } else if (outcome.code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-        // Reported below as missing; this says why.
+      } else if (outcome.code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS && !seen(outcome.name)) {
+        // Reported below as missing; this says why. (One that exists but we
+        // may not create, for want of the right, is only checked.)
         out << "cannot create " << outcome.name << ": "
             << (outcome.message.empty() ? rd_kafka_err2str(outcome.code) : outcome.message) << "\n";
       }
     }
+  } else {
+    for (const auto& name : names)
+      if (!seen(name))
+        out << "cannot create " << name << ": the cluster names no controller\n";
   }
 
   // A new topic reaches every broker's metadata, and gets its leaders, a
-  // moment after the controller made it.
+  // moment after the controller made it. One still not there by then is
+  // reported missing.
   const auto deadline = Clock::now() + std::chrono::seconds(30);
-  std::vector<kafka::TopicState> states;
+  std::vector<kafka::TopicState> states = before;
   wait_until(deadline, [&] {
     states = admin.describe_topics(names);
     for (const auto& state : states)
-      for (const auto& name : created)
+      for (const auto& name : existing)
         if (state.name == name && (!state.exists || state.leaderless > 0))
           return false;
     return true;
   });
 
-  // DescribeConfigs goes to the controller. The metadata just read named it
-  // if there is one; the embedded broker has none (and no DescribeConfigs).
-  const bool describable = admin.controller_id(std::chrono::seconds(1)) >= 0;
-  if (!describable)
+  // DescribeConfigs goes to the controller too: without one (the embedded
+  // broker) the configuration cannot be checked.
+  if (!has_controller)
     out << "configuration not checked: the cluster names no controller to describe it (the "
            "embedded broker)\n";
   std::vector<ObservedTopic> observed;
   for (const auto& state : states) {
     ObservedTopic topic{state, std::nullopt};
-    if (state.exists && describable) {
+    if (state.exists && has_controller) {
       wait_until(deadline, [&] {
         try {
           topic.configs = admin.topic_config(state.name);
@@ -181,7 +195,7 @@ std::vector<std::string> provision_topics(const kafka::Settings& settings,
     out << difference << "\n";
   if (differences.empty())
     out << "topics: all " << specs.size() << " as expected (" << describe_spec(specs.front())
-        << (describable ? "" : "; configuration not checked") << ")\n";
+        << (has_controller ? "" : "; configuration not checked") << ")\n";
   else
     out << "topics: " << plural(static_cast<int>(differences.size()), "difference", "differences")
         << " from " << describe_spec(specs.front()) << "\n";
