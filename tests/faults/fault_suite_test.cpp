@@ -655,7 +655,7 @@ TEST_F(ClusterFaults, TwoOfThreeBrokersDown) {
   EXPECT_EQ(refused_, 0) << "ingest answered every delivery, none hung";
   // While one node ran, nothing could be replicated: not one 202 for a
   // delivery sent and answered in that time, and every 503 within the deadline
-  // (librdkafka times messages out on a one-second scan; the rest is slack).
+  // (ingest keeps it itself; the slack is for a busy machine).
   long accepted_while_down = 0, unavailable_while_down = 0;
   Clock::duration slowest_503{};
   for (const auto& answer : timeline_) {
