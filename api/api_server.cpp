@@ -13,6 +13,35 @@
 
 namespace faultline::api {
 
+namespace {
+
+// README: a body over 1 MiB is 413.
+constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
+
+// Pistache's router behind http::Handler's limits (Router::handler() would
+// hand out Pistache's own handler).
+class ApiHandler : public http::Handler {
+ public:
+  HTTP_PROTOTYPE(ApiHandler)
+
+  explicit ApiHandler(const Pistache::Rest::Router& router)
+      : http::Handler(kMaxBodyBytes), router_(std::make_shared<Pistache::Rest::Router>(router)) {}
+
+  void onRequest(const Pistache::Http::Request& request,
+                 Pistache::Http::ResponseWriter response) override {
+    router_->route(request, std::move(response));
+  }
+
+  void onDisconnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
+    router_->disconnectPeer(peer);
+  }
+
+ private:
+  std::shared_ptr<Pistache::Rest::Router> router_;
+};
+
+}  // namespace
+
 ApiSettings ApiSettings::from(const Environment& env) {
   ApiSettings s;
   s.address = env.address("FAULTLINE_API_ADDR", "127.0.0.1:8080");
@@ -181,8 +210,8 @@ http::Reply ApiServer::incident_action(const ApiRequest& request,
 }
 
 void ApiServer::start() {
-  endpoint_.init(http::endpoint_options(settings_.io_threads, 1024 * 1024));
-  endpoint_.setHandler(router_.handler());
+  endpoint_.init(http::endpoint_options(settings_.io_threads, kMaxBodyBytes));
+  endpoint_.setHandler(Pistache::Http::make_handler<ApiHandler>(router_));
   endpoint_.serveThreaded();
   started_ = true;
   cleanup_ = std::thread([this] { clean_up_periodically(); });

@@ -131,11 +131,12 @@ http::Reply unavailable(const IngestState& state, const char* detail) {
   return reply;
 }
 
-class IngestHandler : public Http::Handler {
+class IngestHandler : public http::Handler {
  public:
   HTTP_PROTOTYPE(IngestHandler)
 
-  explicit IngestHandler(std::shared_ptr<IngestState> state) : state_(std::move(state)) {}
+  explicit IngestHandler(std::shared_ptr<IngestState> state)
+      : http::Handler(state->max_body_bytes), state_(std::move(state)) {}
 
   void onRequest(const Http::Request& request, Http::ResponseWriter response) override {
     http::set_connection(request, response);
@@ -273,6 +274,9 @@ class IngestHandler : public Http::Handler {
     return http::json_reply(200, R"({"status":"ready"})");
   }
 
+  // Refused by http::Handler before it was read to the end (a body over the limit).
+  void refused(const Problem& problem) override { state_->count(problem.status); }
+
   static http::Reply method_not_allowed(const char* allowed) {
     auto reply = http::problem_reply(
         Problem{405, "Method Not Allowed", std::string("Use ") + allowed + ".", "method", {}});
@@ -297,14 +301,12 @@ class IngestHandler : public Http::Handler {
 IngestServer::IngestServer(const IngestSettings& settings, metrics::Registry& registry)
     : state_(std::make_shared<IngestState>(settings, registry)),
       endpoint_(Pistache::Address(settings.address.host, Pistache::Port(settings.address.port))),
-      threads_(settings.threads),
-      // Pistache counts the request line and headers in its limit too.
-      max_request_bytes_(settings.max_body_bytes + 64 * 1024) {}
+      threads_(settings.threads) {}
 
 IngestServer::~IngestServer() = default;
 
 void IngestServer::start() {
-  endpoint_.init(http::endpoint_options(threads_, max_request_bytes_));
+  endpoint_.init(http::endpoint_options(threads_, state_->max_body_bytes));
   endpoint_.setHandler(Http::make_handler<IngestHandler>(state_));
   endpoint_.serveThreaded();
 }

@@ -31,7 +31,6 @@ class IngestServer {
   std::shared_ptr<IngestState> state_;
   Pistache::Http::Endpoint endpoint_;
   int threads_;
-  std::size_t max_request_bytes_;
 };
 
 }  // namespace faultline::ingest
