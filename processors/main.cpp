@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -91,13 +93,15 @@ std::set<std::string> parse_roles(const std::string& list) {
   return roles;
 }
 
-// /health, /ready (every topic the roles need exists) and /metrics, so
-// operators can watch the consumers.
+// /health, /ready (a broker answers and every topic the roles need exists)
+// and /metrics, so operators can watch the consumers.
 class StatusHandler : public Pistache::Http::Handler {
  public:
   HTTP_PROTOTYPE(StatusHandler)
-  StatusHandler(faultline::metrics::Registry* registry, faultline::kafka::TopicWatch* topics)
-      : registry_(registry), topics_(topics) {}
+  using ProblemCheck = std::function<std::optional<std::string>()>;
+  StatusHandler(faultline::metrics::Registry* registry, faultline::kafka::TopicWatch* topics,
+                ProblemCheck kafka_problem)
+      : registry_(registry), topics_(topics), kafka_problem_(std::move(kafka_problem)) {}
 
   void onRequest(const Pistache::Http::Request& request,
                  Pistache::Http::ResponseWriter response) override {
@@ -105,6 +109,9 @@ class StatusHandler : public Pistache::Http::Handler {
       if (request.resource() == "/health")
         return faultline::http::json_reply(200, R"({"status":"ok"})");
       if (request.resource() == "/ready") {
+        if (const auto problem = kafka_problem_())
+          return faultline::http::problem_reply(
+              faultline::Problem{503, "Service Unavailable", *problem, "kafka-unreachable", {}});
         if (const auto problem = topics_->status().problem())
           return faultline::http::problem_reply(*problem);
         return faultline::http::json_reply(200, R"({"status":"ready"})");
@@ -118,6 +125,7 @@ class StatusHandler : public Pistache::Http::Handler {
  private:
   faultline::metrics::Registry* registry_;
   faultline::kafka::TopicWatch* topics_;
+  ProblemCheck kafka_problem_;
 };
 
 int reconcile(int argc, char** argv) {
@@ -204,9 +212,16 @@ int replay(int argc, char** argv) {
                                          std::chrono::seconds(10));
         });
   });
-  for (const auto& r : rewinds)
-    std::cout << r.partition.topic << "[" << r.partition.partition << "] " << r.from << " -> "
-              << (r.to ? std::to_string(*r.to) : std::string("beginning")) << "\n";
+  for (const auto& r : rewinds) {
+    const std::string to = r.to ? std::to_string(*r.to) : std::string("beginning");
+    std::cout << r.partition.topic << "[" << r.partition.partition << "] " << r.from << " -> " << to
+              << (r.source.empty() ? "" : " (" + r.source + ")") << "\n";
+    log::info("rewound partition", {{"topic", r.partition.topic},
+                                    {"partition", r.partition.partition},
+                                    {"from", r.from},
+                                    {"to", to},
+                                    {"source", r.source}});
+  }
   log::info("rewound", {{"group", group}, {"partitions", rewinds.size()}});
   if (rewinds.empty())
     std::cout << "group " << group << " has no stored offsets\n";
@@ -269,8 +284,6 @@ int main(int argc, char** argv) {
     Pistache::Http::Endpoint status(
         Pistache::Address(status_address.host, Pistache::Port(status_address.port)));
     status.init(http::endpoint_options(1, 64 * 1024));
-    status.setHandler(Pistache::Http::make_handler<StatusHandler>(&registry, &topic_watch));
-    status.serveThreaded();
 
     kafka::Producer producer(kafka_settings, std::chrono::seconds(30));
 
@@ -319,6 +332,18 @@ int main(int argc, char** argv) {
           kafka_settings, database, producer, *handler, registry);
       running.push_back({std::move(handler), std::move(consumer)});
     }
+
+    // Served once the clients exist, so /ready can say why none reaches a broker.
+    status.setHandler(Pistache::Http::make_handler<StatusHandler>(
+        &registry, &topic_watch, [&]() -> std::optional<std::string> {
+          if (auto problem = producer.connection_problem())
+            return problem;
+          for (const auto& role : running)
+            if (auto problem = role.consumer->connection_problem())
+              return problem;
+          return std::nullopt;
+        }));
+    status.serveThreaded();
 
     std::atomic<bool> stop{false};
     std::vector<std::thread> threads;

@@ -107,12 +107,16 @@ pg_stop() {
   fi
 }
 
-# A random loopback port that nothing listens on right now. Another process can
-# still take it before we do, so callers retry when the server fails to start.
+# A random loopback port that nothing listens on right now, below the kernel's
+# ephemeral range (where every outgoing connection takes a port, so a port
+# found free there is soon taken). Another process can still take it before we
+# do, so callers retry when the server fails to start.
 free_port() {
-  local port
+  local port low=32768
+  [[ -r /proc/sys/net/ipv4/ip_local_port_range ]] && read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+  ((low > 12000)) || low=32768
   for _ in {1..50}; do
-    port=$((20000 + RANDOM % 30000))
+    port=$((10000 + RANDOM % (low - 10000)))
     # A refused connection means the port is free.
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"

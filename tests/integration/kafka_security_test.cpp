@@ -232,6 +232,13 @@ TEST_F(KafkaSecurityTest, AWrongPasswordTurnsReadyRedAndIsLoggedOnceWithoutEithe
   // One per client (the producer, each of the two consumers), not per retry.
   EXPECT_LE(lines_at(processors_log, "error", "authentication").size(), 3u) << processors_log;
   EXPECT_EQ(connection_gauge(client, *processors), "1");
+  // Its /ready says why, as ingest's does.
+  const auto port =
+      log_field_int(processors->wait_for_log("\"msg\":\"started\"", 20s), "status_port");
+  const auto processors_ready = client.get("http://127.0.0.1:" + std::to_string(port) + "/ready");
+  EXPECT_EQ(processors_ready.status, 503) << processors_ready.body;
+  EXPECT_NE(processors_ready.body.find("SASL authentication failed"), std::string::npos)
+      << processors_ready.body;
   expect_no_password_in(processors_log, wrong);
   EXPECT_EQ(database.count("SELECT count(*) FROM applied_events"), 0);
 }

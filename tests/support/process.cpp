@@ -62,9 +62,14 @@ ChildProcess::ChildProcess(std::vector<std::string> argv,
 }
 
 ChildProcess::~ChildProcess() {
+  // Stopped the way an operator stops it, so it exits through its own
+  // shutdown (and writes its coverage counters); killed if that takes long.
   if (running()) {
-    ::kill(pid_, SIGKILL);
-    wait(std::chrono::seconds(10));
+    ::kill(pid_, SIGTERM);
+    if (wait(std::chrono::seconds(3)) == -1) {
+      ::kill(pid_, SIGKILL);
+      wait(std::chrono::seconds(10));
+    }
   }
 }
 

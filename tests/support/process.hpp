@@ -9,8 +9,8 @@
 
 namespace faultline::testing {
 
-// A child process whose stderr goes to a log file. Killed (SIGKILL) and
-// reaped when it goes out of scope.
+// A child process whose stderr goes to a log file. Stopped (SIGTERM, then
+// SIGKILL after 3 s) and reaped when it goes out of scope.
 class ChildProcess {
  public:
   ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> environment,
