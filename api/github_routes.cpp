@@ -84,12 +84,11 @@ void ApiServer::declare_github_routes() {
     const auto body = json_body(request);
     const bool create_webhook = flag(body, "create_webhook");
     const auto user = request.user().user_id;
-    auto connected = database_.with_session([&](soci::session& sql) {
-      const auto connection = oauth_.token(sql, user);
-      return repositories_.connect(sql, body, &github_,
-                                   connection.value_or(settings_.github.default_token),
-                                   connection ? std::optional<std::int64_t>(user) : std::nullopt);
-    });
+    const auto connection =
+        database_.with_session([&](soci::session& sql) { return oauth_.token(sql, user); });
+    auto connected = repositories_.connect(
+        database_, body, &github_, connection.value_or(settings_.github.default_token),
+        connection ? std::optional<std::int64_t>(user) : std::nullopt);
     if (create_webhook) {
       const auto token = database_.with_session(
           [&](soci::session& sql) { return tokens_.find(sql, connected.id); });
@@ -97,7 +96,7 @@ void ApiServer::declare_github_routes() {
         throw ClientError(
             no_github_token("create_webhook needs a token: give one, connect GitHub, or set "
                             "FAULTLINE_GITHUB_TOKEN."));
-      github::CallLog::context(0, connected.id, "create-webhook");
+      const github::CallLog::Scope purpose(0, connected.id, "create-webhook");
       const auto hook_id = hooks_.ensure(token->token, connected.full_name, connected.id);
       connected.document = database_.with_session([&](soci::session& sql) {
         repositories_.record_hook(sql, connected.id, hook_id);
@@ -119,7 +118,7 @@ void ApiServer::declare_github_routes() {
       if (!token)
         throw ClientError(no_github_token(
             "No token can delete the webhook; disconnect with ?keep_webhook=true to leave it."));
-      github::CallLog::context(0, id, "delete-webhook");
+      const github::CallLog::Scope purpose(0, id, "delete-webhook");
       hooks_.remove(token->token, hook->full_name, hook->hook_id);
     }
     if (!database_.with_session(

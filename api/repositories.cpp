@@ -4,6 +4,8 @@
 
 #include <regex>
 
+#include "api/github/github_problems.hpp"
+#include "common/github_call_log.hpp"
 #include "common/problem.hpp"
 
 namespace faultline::api {
@@ -28,6 +30,25 @@ constexpr const char* kUpdate =
     " open_issues = COALESCE(:open_issues::int::boolean, open_issues),"
     " reconcile = COALESCE(:reconcile::int::boolean, reconcile), updated_at = now()"
     " WHERE id = :id";
+
+// The most recently seen repository of that name, whatever its case.
+constexpr const char* kFindByName =
+    "SELECT id, connected::int FROM repositories WHERE lower(full_name) = lower(:n)"
+    " ORDER BY last_seen DESC LIMIT 1";
+
+// A repository GitHub named; a webhook may have recorded it meanwhile.
+constexpr const char* kInsertLookedUp =
+    "INSERT INTO repositories (id, full_name) VALUES (:id, :n) ON CONFLICT (id) DO NOTHING";
+
+struct Known {
+  long long id = 0;
+  int connected = 0;
+};
+
+struct GitHubRepository {
+  long long id = 0;
+  std::string full_name;  // as GitHub spells it
+};
 
 struct Changes {
   bool token_given = false;
@@ -86,6 +107,31 @@ void apply(soci::session& sql, long long id, const Changes& c, bool connect) {
       soci::use(reconcile, reconcile_ind, "reconcile"), soci::use(id, "id");
 }
 
+// GET /repos/{full_name}: who the repository is. Not shown to the token: 404;
+// GitHub unreachable or any other answer: 502.
+GitHubRepository look_up(github::Client& github, const std::string& token,
+                         const std::string& full_name) {
+  const github::CallLog::Scope purpose(0, 0, "connect");
+  github::Response response;
+  try {
+    response = github.request(token, "GET", "/repos/" + full_name);
+  } catch (const github::GitHubError&) {
+    throw ClientError(
+        github_unavailable("GitHub could not be reached to look up " + full_name + "."));
+  }
+  if (response.status == 404 || response.status == 401 || response.status == 403)
+    throw ClientError(not_found("GitHub does not show " + full_name + " to this token."));
+  if (response.status != 200)
+    throw ClientError(
+        github_unavailable("GitHub answered " + std::to_string(response.status) + "."));
+  const auto repo = json::parse(response.body);
+  GitHubRepository found{json::integer_member(repo, "id").value_or(0),
+                         std::string(json::string_member(repo, "full_name").value_or(full_name))};
+  if (found.id <= 0)
+    throw ClientError(github_unavailable("GitHub gave no repository id."));
+  return found;
+}
+
 }  // namespace
 
 std::string Repositories::list(soci::session& sql, const Page& page) const {
@@ -116,7 +162,7 @@ std::optional<std::string> Repositories::get(soci::session& sql, std::int64_t id
   return document;
 }
 
-Connected Repositories::connect(soci::session& sql, const json::Value& body, github::Client* github,
+Connected Repositories::connect(Database& database, const json::Value& body, github::Client* github,
                                 const std::string& lookup_token,
                                 std::optional<std::int64_t> token_user_id) const {
   const auto name = json::string_member(body, "full_name");
@@ -126,50 +172,46 @@ Connected Repositories::connect(soci::session& sql, const json::Value& body, git
   const std::string full_name(*name);
   const auto changes = read_changes(body, secrets_);
 
-  soci::transaction tx(sql);
-  long long id = 0;
-  int connected = 0;
-  sql << "SELECT id, connected::int FROM repositories WHERE lower(full_name) = lower(:n)"
-         " ORDER BY last_seen DESC LIMIT 1",
-      soci::use(full_name, "n"), soci::into(id), soci::into(connected);
-  if (!sql.got_data()) {
-    // Not named by any webhook yet: ask GitHub who it is.
+  const auto known = database.with_session([&](soci::session& sql) -> std::optional<Known> {
+    Known found;
+    sql << kFindByName, soci::use(full_name, "n"), soci::into(found.id),
+        soci::into(found.connected);
+    if (!sql.got_data())
+      return std::nullopt;
+    return found;
+  });
+  // Not named by any webhook yet: GitHub says who it is, asked with no
+  // connection held (its client may wait out rate limits for minutes).
+  std::optional<GitHubRepository> looked_up;
+  if (!known) {
     const auto* given = json::member(body, "token");
     const std::string token = given && given->IsString() ? given->GetString() : lookup_token;
     if (!github || token.empty())
       throw ClientError(not_found(full_name +
                                   " has not sent a webhook yet; give a token so Faultline can "
                                   "look it up on GitHub."));
-    const auto response = github->request(token, "GET", "/repos/" + full_name);
-    if (response.status == 404 || response.status == 401 || response.status == 403)
-      throw ClientError(not_found("GitHub does not show " + full_name + " to this token."));
-    if (response.status != 200)
-      throw ClientError(Problem{502,
-                                "Bad Gateway",
-                                "GitHub answered " + std::to_string(response.status) + ".",
-                                "github-unavailable",
-                                {}});
-    const auto repo = json::parse(response.body);
-    id = json::integer_member(repo, "id").value_or(0);
-    const std::string canonical(json::string_member(repo, "full_name").value_or(full_name));
-    if (id <= 0)
-      throw ClientError(
-          Problem{502, "Bad Gateway", "GitHub gave no repository id.", "github-unavailable", {}});
-    sql << "INSERT INTO repositories (id, full_name) VALUES (:id, :n) ON CONFLICT (id) DO NOTHING",
-        soci::use(id, "id"), soci::use(canonical, "n");
+    looked_up = look_up(*github, token, full_name);
   }
-  apply(sql, id, changes, true);
-  if (token_user_id) {
-    const long long user = *token_user_id;
-    sql << "UPDATE repositories SET token_user_id = :user WHERE id = :id", soci::use(user, "user"),
-        soci::use(id, "id");
-  }
-  std::string canonical_name;
-  sql << "SELECT full_name FROM repositories WHERE id = :id", soci::use(id, "id"),
-      soci::into(canonical_name);
-  auto document = get(sql, id);
-  tx.commit();
-  return {connected ? 200 : 201, document.value_or("{}"), id, canonical_name};
+
+  return database.with_session([&](soci::session& sql) {
+    soci::transaction tx(sql);
+    const long long id = known ? known->id : looked_up->id;
+    if (looked_up)
+      sql << kInsertLookedUp, soci::use(id, "id"), soci::use(looked_up->full_name, "n");
+    apply(sql, id, changes, true);
+    if (token_user_id) {
+      const long long user = *token_user_id;
+      sql << "UPDATE repositories SET token_user_id = :user WHERE id = :id",
+          soci::use(user, "user"), soci::use(id, "id");
+    }
+    std::string canonical_name;
+    sql << "SELECT full_name FROM repositories WHERE id = :id", soci::use(id, "id"),
+        soci::into(canonical_name);
+    auto document = get(sql, id);
+    tx.commit();
+    return Connected{known && known->connected ? 200 : 201, document.value_or("{}"), id,
+                     canonical_name};
+  });
 }
 
 std::optional<std::string> Repositories::update(soci::session& sql, std::int64_t id,

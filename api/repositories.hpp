@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/pagination.hpp"
+#include "common/database.hpp"
 #include "common/github_client.hpp"
 #include "common/json.hpp"
 #include "common/secret_box.hpp"
@@ -37,9 +38,10 @@ class Repositories {
 
   // POST: {full_name, token?, hook_id?, open_issues?, reconcile?}. A repository
   // no webhook has named yet is looked up on GitHub (with the token given, or
-  // `lookup_token`) to learn its id. With `token_user_id`, the repository
-  // takes that user's GitHub connection's token.
-  Connected connect(soci::session& sql, const json::Value& body, github::Client* github,
+  // `lookup_token`) to learn its id, with no database connection held while
+  // GitHub answers. With `token_user_id`, the repository takes that user's
+  // GitHub connection's token.
+  Connected connect(Database& database, const json::Value& body, github::Client* github,
                     const std::string& lookup_token,
                     std::optional<std::int64_t> token_user_id) const;
   // The hook Faultline created for it.

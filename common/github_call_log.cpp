@@ -1,5 +1,7 @@
 #include "common/github_call_log.hpp"
 
+#include <utility>
+
 #include "common/log.hpp"
 
 namespace faultline::github {
@@ -13,17 +15,16 @@ constexpr const char* kRecord =
 
 constexpr std::size_t kMaxStoredBody = 64 * 1024;
 
-struct Context {
-  long long incident_id = 0;
-  long long repository_id = 0;
-  std::string purpose = "unspecified";
-};
-thread_local Context current;
+thread_local CallContext current;
 
 }  // namespace
 
-void CallLog::context(std::int64_t incident_id, std::int64_t repository_id, std::string purpose) {
-  current = Context{incident_id, repository_id, std::move(purpose)};
+CallLog::Scope::Scope(std::int64_t incident_id, std::int64_t repository_id, std::string purpose)
+    : previous_(
+          std::exchange(current, CallContext{incident_id, repository_id, std::move(purpose)})) {}
+
+CallLog::Scope::~Scope() {
+  current = std::move(previous_);
 }
 
 void CallLog::record(const Call& call) {

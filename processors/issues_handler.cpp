@@ -103,7 +103,7 @@ std::vector<Rejection> IssuesHandler::apply(soci::session& sql,
       rejections.push_back({i, e.what()});
       continue;
     }
-    github::CallLog::context(incident.id, incident.repository_id, type);
+    const github::CallLog::Scope purpose(incident.id, incident.repository_id, type);
     try {
       handle(sql, type, incident);
     } catch (const github::GitHubError& e) {

@@ -103,7 +103,7 @@ ReconciliationReport Reconciler::pass(const ReconcileOptions& options) {
   for (const auto& repo : repositories) {
     const auto found = tokens_.open(repo.sealed_token, repo.token_source, repo.full_name);
     const std::string token = found ? found->token : "";
-    github::CallLog::context(0, repo.id, "reconcile");
+    const github::CallLog::Scope purpose(0, repo.id, "reconcile");
     if (token.empty()) {
       calls_.skipped("no token for " + repo.full_name + " and no FAULTLINE_GITHUB_TOKEN");
       report.errors.push_back(repo.full_name + ": no token");

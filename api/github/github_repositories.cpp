@@ -3,6 +3,7 @@
 #include <map>
 
 #include "api/github/github_problems.hpp"
+#include "common/github_call_log.hpp"
 #include "common/json.hpp"
 
 namespace faultline::api {
@@ -43,6 +44,7 @@ std::string github_query(const ApiRequest& request) {
 
 std::vector<std::string> fetch(github::Client& github, const std::string& token,
                                const std::string& query) {
+  const github::CallLog::Scope purpose(0, 0, "list-repositories");
   try {
     return github.get_pages(token, "/user/repos?" + query, kMaxPages);
   } catch (const github::GitHubError& e) {

@@ -93,7 +93,7 @@ std::string OAuthConnections::complete(std::int64_t user_id, const std::string& 
     throw ClientError(invalid_state(
         "The state has expired (it is valid for 10 minutes). Start the connection again."));
 
-  github::CallLog::context(0, 0, "oauth");
+  const github::CallLog::Scope purpose(0, 0, "oauth");
   const std::string token = exchange_code(code);
 
   const auto me = github_.request(token, "GET", "/user");
@@ -229,7 +229,7 @@ bool OAuthConnections::disconnect(std::int64_t user_id) const {
       out.Key("access_token");
       json::write(out, *stored);
     });
-    github::CallLog::context(0, 0, "oauth-revoke");
+    const github::CallLog::Scope purpose(0, 0, "oauth-revoke");
     github::Response response;
     try {
       response = github_.send(request);

@@ -42,7 +42,8 @@ std::string rerun_workflow_run(Database& database, github::Client& github,
                                       " has no token of its own, no GitHub connection and there "
                                       "is no FAULTLINE_GITHUB_TOKEN."));
 
-  github::CallLog::context(0, target->repository_id, failed_only ? "rerun-failed-jobs" : "rerun");
+  const github::CallLog::Scope purpose(0, target->repository_id,
+                                       failed_only ? "rerun-failed-jobs" : "rerun");
   const std::string path = "/repos/" + target->repository + "/actions/runs/" +
                            std::to_string(run_id) + (failed_only ? "/rerun-failed-jobs" : "/rerun");
   github::Response response;

@@ -12,7 +12,8 @@ function reset() {
   state = {runs: {}, issues: {}, deliveries: {}, redeliveries: [], requests: [], faults: [], nextIssue: 1,
     oauthApp: {client_id: 'fake-client', client_secret: 'fake-secret'},
     users: new Map(), // login -> {id, login, name}; a Map keeps seeding order ("first user" approves)
-    tokens: {}, codes: {}, userRepos: {}, hooks: {}, nextHook: 9001, reruns: [], jobs: {}, logs: {}, revocations: []};
+    tokens: {}, codes: {}, userRepos: {}, hooks: {}, nextHook: 9001, reruns: [], jobs: {}, logs: {}, revocations: [],
+    delays: []}; // {method, path_prefix, ms}: matching requests are answered that much later
 }
 reset();
 
@@ -157,6 +158,7 @@ const server = http.createServer(async (req, res) => {
     if (what === 'runs') { (state.runs[json.repo] ??= []).push(...json.runs); return send(res, 200, {ok: true}); }
     if (what === 'deliveries') { (state.deliveries[`${json.repo}/${json.hook_id}`] ??= []).push(...json.deliveries); return send(res, 200, {ok: true}); }
     if (what === 'faults') { state.faults.push({...json, responses: [...json.responses]}); return send(res, 200, {ok: true}); }
+    if (what === 'delays') { state.delays.push(json); return send(res, 200, {ok: true}); }
     if (what === 'issues') return send(res, 200, state.issues);
     if (what === 'requests') return send(res, 200, state.requests);
     if (what === 'redeliveries') return send(res, 200, state.redeliveries);
@@ -183,6 +185,8 @@ const server = http.createServer(async (req, res) => {
     accept: req.headers.accept || '', api_version: req.headers['x-github-api-version'] || '',
     user_agent: req.headers['user-agent'] || '', body: text,
   });
+  const delay = state.delays.find((d) => path.startsWith(d.path_prefix) && (!d.method || d.method === req.method));
+  if (delay) await new Promise((resolve) => setTimeout(resolve, delay.ms));
   if (path.startsWith('/login/oauth/') || path.startsWith('/_logs/')) {
     const r = takeFault(path, req.method);
     if (r) return send(res, r.status, r.body ?? {message: 'fault'}, r.headers ?? {});

@@ -45,6 +45,12 @@ void FakeGitHub::fail_next(const std::string& method, const std::string& path_pr
               responses_json + "}");
 }
 
+void FakeGitHub::delay(const std::string& method, const std::string& path_prefix, int ms) {
+  control("POST", "delays",
+          R"({"method":")" + method + R"(","path_prefix":")" + path_prefix + R"(","ms":)" +
+              std::to_string(ms) + "}");
+}
+
 std::string FakeGitHub::requests() const {
   return control("GET", "requests");
 }

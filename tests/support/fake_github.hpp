@@ -19,6 +19,8 @@ class FakeGitHub {
   // The next requests matching get `responses_json` (an array of {status, headers, body}) in turn.
   void fail_next(const std::string& method, const std::string& path_prefix,
                  const std::string& responses_json);
+  // Every later request matching is answered `ms` late (a slow GitHub), until the fake is reset.
+  void delay(const std::string& method, const std::string& path_prefix, int ms);
   std::string requests() const;      // JSON array
   std::string issues() const;        // JSON object: repo -> issues
   std::string redeliveries() const;  // JSON array
