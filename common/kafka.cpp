@@ -108,11 +108,9 @@ void report_answer(ConnectionHealth& health, const char* client) {
 
 // True when the cluster answered a metadata request within `timeout`.
 bool answers(rd_kafka_t* handle, std::chrono::milliseconds timeout) {
-  const rd_kafka_metadata_t* metadata = nullptr;
-  const auto err =
-      rd_kafka_metadata(handle, 0, nullptr, &metadata, static_cast<int>(timeout.count()));
-  if (metadata)
-    rd_kafka_metadata_destroy(metadata);
+  const rd_kafka_metadata_t* raw = nullptr;
+  const auto err = rd_kafka_metadata(handle, 0, nullptr, &raw, static_cast<int>(timeout.count()));
+  const MetadataPtr metadata(raw);
   return err == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
@@ -152,6 +150,63 @@ std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* lis
 }
 
 }  // namespace
+
+bool is_retriable(rd_kafka_resp_err_t code) {
+  switch (code) {
+    // librdkafka's own: the operation may well succeed on another try.
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+    case RD_KAFKA_RESP_ERR__ISR_INSUFF:
+    case RD_KAFKA_RESP_ERR__WAIT_COORD:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
+    case RD_KAFKA_RESP_ERR__WAIT_CACHE:
+    case RD_KAFKA_RESP_ERR__RETRY:
+    // The broker's, marked retriable in the Kafka protocol's error table.
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case RD_KAFKA_RESP_ERR_NOT_CONTROLLER:
+    case RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS:
+    case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
+    case RD_KAFKA_RESP_ERR_FETCH_SESSION_ID_NOT_FOUND:
+    case RD_KAFKA_RESP_ERR_INVALID_FETCH_SESSION_EPOCH:
+    case RD_KAFKA_RESP_ERR_LISTENER_NOT_FOUND:
+    case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_PREFERRED_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_ELECTION_NOT_NEEDED:
+    case RD_KAFKA_RESP_ERR_UNSTABLE_OFFSET_COMMIT:
+    case RD_KAFKA_RESP_ERR_THROTTLING_QUOTA_EXCEEDED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_fatal(rd_kafka_resp_err_t code) {
+  return code == RD_KAFKA_RESP_ERR__FATAL;
+}
+
+Error::Error(const std::string& context, const rd_kafka_error_t& error)
+    : std::runtime_error(context + ": " + rd_kafka_error_string(&error)),
+      code_(rd_kafka_error_code(&error)),
+      retriable_(rd_kafka_error_is_retriable(&error) != 0),
+      fatal_(rd_kafka_error_is_fatal(&error) != 0) {}
 
 std::string stable_reason(std::string_view text) {
   constexpr auto npos = std::string_view::npos;
@@ -376,7 +431,7 @@ class Producer::Instance {
   }
 
   static void on_error(rd_kafka_t* handle, int code, const char* reason, void* opaque) {
-    if (code == RD_KAFKA_RESP_ERR__FATAL) {
+    if (is_fatal(static_cast<rd_kafka_resp_err_t>(code))) {
       char detail[512];
       rd_kafka_fatal_error(handle, detail, sizeof detail);
       log::error("Kafka producer failed fatally; the next message starts a new one",
@@ -426,20 +481,19 @@ void Producer::inject_fatal_error(const char* reason) {
 void Producer::produce(OutgoingMessage message, DeliveryReport report) {
   const auto instance = current();
   auto pending = std::make_unique<DeliveryReport>(std::move(report));
-  rd_kafka_headers_t* headers = rd_kafka_headers_new(message.headers.size());
+  HeadersPtr headers(rd_kafka_headers_new(message.headers.size()));
   for (const auto& h : message.headers)
-    rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
-                        static_cast<ssize_t>(h.value.size()));
+    rd_kafka_header_add(headers.get(), h.name.data(), static_cast<ssize_t>(h.name.size()),
+                        h.value.data(), static_cast<ssize_t>(h.value.size()));
   const rd_kafka_resp_err_t err =
       rd_kafka_producev(instance->handle(), RD_KAFKA_V_TOPIC(message.topic.c_str()),
                         RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
                         RD_KAFKA_V_VALUE(message.value.data(), message.value.size()),
-                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers.get()),
                         RD_KAFKA_V_OPAQUE(pending.get()), RD_KAFKA_V_END);
-  if (err) {
-    rd_kafka_headers_destroy(headers);
+  if (err)
     throw Error(std::string("cannot queue message: ") + rd_kafka_err2str(err), err);
-  }
+  headers.release();  // the queued message owns the headers now
   pending.release();  // the message owns it now; on_delivery takes it back
 }
 
@@ -578,11 +632,8 @@ void Consumer::seek(const std::map<TopicPartition, std::int64_t>& offsets) {
   PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
   for (const auto& [tp, offset] : offsets)
     rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
-  if (rd_kafka_error_t* error = rd_kafka_seek_partitions(handle_.get(), list.get(), 5000)) {
-    const std::string what = rd_kafka_error_string(error);
-    rd_kafka_error_destroy(error);
-    throw Error("cannot seek: " + what);
-  }
+  if (const ErrorPtr error{rd_kafka_seek_partitions(handle_.get(), list.get(), 5000)})
+    throw Error("cannot seek", *error);
 }
 
 void Consumer::on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err,

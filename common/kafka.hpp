@@ -41,14 +41,54 @@ struct PartitionListDeleter {
 };
 using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
+struct HeadersDeleter {
+  void operator()(rd_kafka_headers_t* headers) const { rd_kafka_headers_destroy(headers); }
+};
+using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, HeadersDeleter>;
+
+struct MetadataDeleter {
+  void operator()(const rd_kafka_metadata_t* metadata) const {
+    rd_kafka_metadata_destroy(metadata);
+  }
+};
+using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
+
+struct ErrorDeleter {
+  void operator()(rd_kafka_error_t* error) const { rd_kafka_error_destroy(error); }
+};
+using ErrorPtr = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
+
+// How librdkafka and the Kafka protocol classify a bare response code:
+// retriable as the protocol's error table marks it (NOT_ENOUGH_REPLICAS,
+// LEADER_NOT_AVAILABLE, ...) plus librdkafka's own transient codes (timeouts,
+// transport, a full queue); fatal only for RD_KAFKA_RESP_ERR__FATAL, which is
+// how librdkafka reports a client it has given up (rd_kafka_fatal_error()).
+bool is_retriable(rd_kafka_resp_err_t code);
+bool is_fatal(rd_kafka_resp_err_t code);
+
+// A Kafka failure that answers the caller's question: may the same be tried
+// again, and is the client that raised it still usable?
 class Error : public std::runtime_error {
  public:
+  // From a response code, classified by is_retriable() and is_fatal().
   Error(const std::string& what, rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_UNKNOWN)
-      : std::runtime_error(what), code_(code) {}
+      : std::runtime_error(what),
+        code_(code),
+        retriable_(is_retriable(code)),
+        fatal_(is_fatal(code)) {}
+  // From librdkafka's error object, which carries its own flags: "context: its text".
+  Error(const std::string& context, const rd_kafka_error_t& error);
+
   rd_kafka_resp_err_t code() const { return code_; }
+  // The same operation may succeed later (a timeout, a leader election, a broker away).
+  bool retriable() const { return retriable_; }
+  // The client is unusable from now on; only a new one will do.
+  bool fatal() const { return fatal_; }
 
  private:
   rd_kafka_resp_err_t code_;
+  bool retriable_;
+  bool fatal_;
 };
 
 // librdkafka's text for one failure without what differs from one retry or

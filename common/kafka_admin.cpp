@@ -35,12 +35,6 @@ struct ConfigResourceDeleter {
     rd_kafka_ConfigResource_destroy(resource);
   }
 };
-struct MetadataDeleter {
-  void operator()(const rd_kafka_metadata_t* metadata) const {
-    rd_kafka_metadata_destroy(metadata);
-  }
-};
-using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
 
 OptionsPtr options_for(rd_kafka_t* handle, rd_kafka_admin_op_t op,
                        std::chrono::milliseconds timeout) {

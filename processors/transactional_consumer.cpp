@@ -21,6 +21,17 @@ bool transient(const std::string& sqlstate) {
          sqlstate.rfind("53", 0) == 0 || sqlstate.rfind("57P", 0) == 0;
 }
 
+// Every partition `batch` holds messages of, once each.
+std::vector<kafka::TopicPartition> partitions_of(const std::vector<kafka::Message>& batch) {
+  std::vector<kafka::TopicPartition> partitions;
+  for (const auto& m : batch) {
+    kafka::TopicPartition tp{std::string(m.topic()), m.partition()};
+    if (std::find(partitions.begin(), partitions.end(), tp) == partitions.end())
+      partitions.push_back(tp);
+  }
+  return partitions;
+}
+
 }  // namespace
 
 TransactionalConsumer::TransactionalConsumer(ConsumerSettings settings,
@@ -82,118 +93,137 @@ void TransactionalConsumer::run(const std::atomic<bool>& stop) {
 void TransactionalConsumer::flush() {
   if (pending_.empty())
     return;
-  for (int attempt = 1;; ++attempt) {
-    std::string error;
+  auto batch = std::move(pending_);
+  pending_.clear();
+  const auto partitions = partitions_of(batch);
+  Fate::Kind end = settle(batch, Attempt::Scope::kBatch);
+  if (end == Fate::Kind::kSplit)
+    end = settle_one_by_one(std::move(batch));
+  // What was not committed is fetched again, from all of the batch's partitions.
+  if (end == Fate::Kind::kDrop)
+    rewind_to_stored(partitions);
+}
+
+Fate::Kind TransactionalConsumer::settle(const std::vector<kafka::Message>& batch,
+                                         Attempt::Scope scope) {
+  Attempt attempt{.scope = scope, .limit = settings_.attempts};
+  std::optional<std::string> dead_letter_reason;
+  for (;;) {
     const auto started = Clock::now();
-    const Outcome outcome = commit(pending_, error);
-    if (outcome == Outcome::kCommitted) {
-      batch_seconds_.observe(std::chrono::duration<double>(Clock::now() - started).count());
-      applied_.increment(pending_.size());
-      pending_.clear();
-      return;
+    const Tried tried = commit(batch, dead_letter_reason);
+    attempt.stopping = stop_ && *stop_;
+    const Fate fate = decide(tried.outcome, attempt);
+    record(tried, attempt, batch.size(), started);
+    switch (fate.kind) {
+      case Fate::Kind::kCommitted:
+      case Fate::Kind::kDrop:
+      case Fate::Kind::kSplit:
+        return fate.kind;
+      case Fate::Kind::kLeave:
+        // Not committed, so the offsets still point here: the next start re-reads it.
+        log::warn("stopping with an uncommitted batch", {{"messages", batch.size()}});
+        return fate.kind;
+      case Fate::Kind::kRetry:
+        dead_letter_reason.reset();
+        back_off(fate.delay);
+        break;
+      case Fate::Kind::kDeadLetter:
+        dead_letter_reason = tried.error;
+        break;
     }
-    failed_batches_.increment();
-    if (outcome == Outcome::kLostOwnership) {
-      log::warn("partition moved to another consumer; dropping the batch", {{"error", error}});
-      rewind_to_stored(pending_);
-      pending_.clear();
-      return;
-    }
-    if (stop_ && *stop_) {
-      // Not committed, so the offsets still point here: the next start re-reads it.
-      log::warn("stopping with an uncommitted batch", {{"messages", pending_.size()}});
-      pending_.clear();
-      return;
-    }
-    if (outcome == Outcome::kUnavailable) {
-      log::warn("a dependency is unavailable; retrying the batch",
-                {{"error", error}, {"attempt", attempt}});
-      back_off(attempt);
-      continue;
-    }
-    log::warn("batch failed", {{"error", error}, {"attempt", attempt}});
-    if (attempt >= settings_.attempts)
-      return apply_one_by_one();
-    back_off(attempt);
+    attempt = next_attempt(attempt, tried.outcome, fate);
   }
 }
 
-TransactionalConsumer::Outcome TransactionalConsumer::commit(
-    const std::vector<kafka::Message>& batch, std::string& error, const std::string* give_up) {
+void TransactionalConsumer::record(const Tried& tried, const Attempt& attempt, std::size_t messages,
+                                   Clock::time_point started) {
+  const bool whole = attempt.scope == Attempt::Scope::kBatch;
+  if (tried.outcome == Outcome::kCommitted) {
+    if (whole)
+      batch_seconds_.observe(std::chrono::duration<double>(Clock::now() - started).count());
+    applied_.increment(messages);
+    return;
+  }
+  if (whole)
+    failed_batches_.increment();
+  const auto warn = [&](std::string_view what) {
+    log::warn(what, {{"error", tried.error}, {"attempt", attempt.number}, {"messages", messages}});
+  };
+  switch (tried.outcome) {
+    case Outcome::kCommitted:
+      break;
+    case Outcome::kLostOwnership:
+      warn("partition moved to another consumer; dropping the batch");
+      break;
+    case Outcome::kUnavailable:
+      warn("a dependency is unavailable; retrying the batch");
+      break;
+    case Outcome::kDeadLetterUnavailable:
+      warn("the broker does not take dead letters; retrying the batch");
+      break;
+    case Outcome::kFailed:
+      warn(whole ? "batch failed" : "message failed");
+      break;
+  }
+}
+
+// A batch that keeps failing holds at least one message that cannot be
+// applied: each is tried alone, and the ones that still fail are dead-lettered.
+Fate::Kind TransactionalConsumer::settle_one_by_one(std::vector<kafka::Message> batch) {
+  for (auto& message : batch) {
+    std::vector<kafka::Message> single;
+    single.push_back(std::move(message));
+    if (const auto end = settle(single, Attempt::Scope::kMessage); end != Fate::Kind::kCommitted)
+      return end;
+  }
+  return Fate::Kind::kCommitted;
+}
+
+TransactionalConsumer::Tried TransactionalConsumer::commit(
+    const std::vector<kafka::Message>& batch,
+    const std::optional<std::string>& dead_letter_reason) {
   std::map<kafka::TopicPartition, std::int64_t> next;
   for (const auto& m : batch) {
     auto& slot = next[{std::string(m.topic()), m.partition()}];
     slot = std::max(slot, m.offset() + 1);
   }
   try {
-    return database_.with_session([&](soci::session& sql) {
+    return database_.with_session([&](soci::session& sql) -> Tried {
       try {
         soci::transaction tx(sql);
         std::vector<Rejection> rejections;
-        if (give_up)
+        if (dead_letter_reason)
           for (std::size_t i = 0; i < batch.size(); ++i)
-            rejections.push_back({i, *give_up});
+            rejections.push_back({i, *dead_letter_reason});
         else
           rejections = handler_.apply(sql, batch);
         for (const auto& r : rejections)
-          dead_letter(batch[r.index], r.error);
+          if (auto refused = dead_letter(batch[r.index], r.error))
+            return {Outcome::kDeadLetterUnavailable, refused->what()};  // rolled back
         offsets_.advance(sql, stored_, next);
         tx.commit();
         for (const auto& [tp, offset] : next)
           stored_[tp] = offset;
-        return Outcome::kCommitted;
+        return {Outcome::kCommitted, {}};
       } catch (const LostOwnership& e) {
-        error = e.what();
-        return Outcome::kLostOwnership;
+        return {Outcome::kLostOwnership, e.what()};
       } catch (const RetryLater& e) {
-        error = e.what();
-        return Outcome::kUnavailable;
+        return {Outcome::kUnavailable, e.what()};
       } catch (const soci::postgresql_soci_error& e) {
-        error = e.what();
         if (transient(e.sqlstate()))
-          return Outcome::kUnavailable;
-        return sql.is_connected() ? Outcome::kFailed : Outcome::kUnavailable;
+          return {Outcome::kUnavailable, e.what()};
+        return {sql.is_connected() ? Outcome::kFailed : Outcome::kUnavailable, e.what()};
       } catch (const std::exception& e) {
-        error = e.what();
-        return sql.is_connected() ? Outcome::kFailed : Outcome::kUnavailable;
+        return {sql.is_connected() ? Outcome::kFailed : Outcome::kUnavailable, e.what()};
       }
     });
   } catch (const std::exception& e) {  // leasing or reconnecting failed
-    error = e.what();
-    return Outcome::kUnavailable;
+    return {Outcome::kUnavailable, e.what()};
   }
 }
 
-// A batch that keeps failing holds at least one message that cannot be
-// applied: try each alone, and dead-letter the ones that still fail.
-void TransactionalConsumer::apply_one_by_one() {
-  auto batch = std::move(pending_);
-  pending_.clear();
-  for (auto& message : batch) {
-    std::vector<kafka::Message> single;
-    single.push_back(std::move(message));
-    std::string error;
-    for (int attempt = 1;; ++attempt) {
-      const Outcome outcome = commit(single, error);
-      if (outcome == Outcome::kCommitted) {
-        applied_.increment();
-        break;
-      }
-      if (outcome == Outcome::kLostOwnership || (stop_ && *stop_)) {
-        rewind_to_stored(single);
-        return;
-      }
-      if (outcome == Outcome::kFailed && attempt >= settings_.attempts) {
-        std::string reason = error;
-        if (commit(single, error, &reason) == Outcome::kCommitted)
-          break;
-      }
-      back_off(attempt);
-    }
-  }
-}
-
-void TransactionalConsumer::dead_letter(const kafka::Message& message, const std::string& error) {
+std::optional<kafka::Error> TransactionalConsumer::dead_letter(const kafka::Message& message,
+                                                               const std::string& error) {
   kafka::OutgoingMessage out{topics::kDeadLetter, std::string(message.key()),
                              std::string(message.value()), message.headers()};
   out.headers.push_back({"faultline_source_topic", std::string(message.topic())});
@@ -201,24 +231,29 @@ void TransactionalConsumer::dead_letter(const kafka::Message& message, const std
   out.headers.push_back({"faultline_source_offset", std::to_string(message.offset())});
   out.headers.push_back({"faultline_consumer_group", settings_.group_id});
   out.headers.push_back({"faultline_error", error});
-  const auto err = dead_letters_.produce_and_wait(std::move(out));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-    throw kafka::Error(std::string("cannot dead-letter: ") + rd_kafka_err2str(err), err);
+  try {
+    if (const auto err = dead_letters_.produce_and_wait(std::move(out))) {
+      kafka::Error refused(std::string("cannot dead-letter: ") + rd_kafka_err2str(err), err);
+      log::warn("the broker did not take a dead letter", {{"error", refused.what()},
+                                                          {"retriable", refused.retriable()},
+                                                          {"fatal", refused.fatal()}});
+      return refused;
+    }
+  } catch (const kafka::Error& e) {  // not even queued
+    log::warn("cannot queue a dead letter",
+              {{"error", e.what()}, {"retriable", e.retriable()}, {"fatal", e.fatal()}});
+    return e;
+  }
   dead_lettered_.increment();
   log::warn("dead-lettered a message", {{"topic", message.topic()},
                                         {"partition", message.partition()},
                                         {"offset", message.offset()},
                                         {"error", error}});
+  return std::nullopt;
 }
 
 // After a batch is dropped, fetch again from where the database says we are.
-void TransactionalConsumer::rewind_to_stored(const std::vector<kafka::Message>& batch) {
-  std::vector<kafka::TopicPartition> partitions;
-  for (const auto& m : batch) {
-    kafka::TopicPartition tp{std::string(m.topic()), m.partition()};
-    if (std::find(partitions.begin(), partitions.end(), tp) == partitions.end())
-      partitions.push_back(tp);
-  }
+void TransactionalConsumer::rewind_to_stored(const std::vector<kafka::TopicPartition>& partitions) {
   try {
     auto stored =
         database_.with_session([&](soci::session& sql) { return offsets_.load(sql, partitions); });
@@ -239,8 +274,7 @@ void TransactionalConsumer::rewind_to_stored(const std::vector<kafka::Message>& 
   }
 }
 
-void TransactionalConsumer::back_off(int attempt) {
-  const auto delay = std::chrono::milliseconds(std::min(5000, 100 << std::min(attempt, 6)));
+void TransactionalConsumer::back_off(std::chrono::milliseconds delay) {
   const auto until = Clock::now() + delay;
   while (Clock::now() < until && !(stop_ && *stop_))
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -265,7 +299,7 @@ std::map<kafka::TopicPartition, std::int64_t> TransactionalConsumer::on_assigned
       log::warn("cannot load offsets; retrying", {{"error", e.what()}, {"attempt", attempt}});
       if (stop_ && *stop_)
         return {};
-      back_off(attempt);
+      back_off(back_off_delay(attempt));
     }
   }
 }

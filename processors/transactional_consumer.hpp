@@ -13,6 +13,7 @@
 #include "common/database.hpp"
 #include "common/kafka.hpp"
 #include "common/metrics.hpp"
+#include "processors/batch_fate.hpp"
 #include "processors/offset_store.hpp"
 
 namespace faultline::processors {
@@ -47,7 +48,9 @@ struct ConsumerSettings {
   std::vector<std::string> topics;
   std::size_t max_batch = 500;
   std::chrono::milliseconds linger{50};  // the longest a batch keeps growing while messages flow
-  int attempts = 3;  // before a failing batch is split to find the message at fault
+  // Failed tries before a batch is split to find the message at fault, and
+  // before that message is dead-lettered; an unavailable dependency counts none.
+  int attempts = 3;
 };
 
 // Consumes `topics` in batches and hands each to a BatchHandler in one
@@ -69,22 +72,32 @@ class TransactionalConsumer : private kafka::RebalanceListener {
   std::optional<std::string> connection_problem() const { return consumer_->connection_problem(); }
 
  private:
-  // kUnavailable: the database or GitHub cannot be reached; retried without limit.
-  enum class Outcome { kCommitted, kLostOwnership, kUnavailable, kFailed };
+  // How one try ended, and why if it did not commit.
+  struct Tried {
+    Outcome outcome;
+    std::string error;
+  };
 
   std::map<kafka::TopicPartition, std::int64_t> on_assigned(
       const std::vector<kafka::TopicPartition>& partitions) override;
   void on_revoked(const std::vector<kafka::TopicPartition>& partitions) override;
 
   void flush();
-  // Applies the batch (or, with `give_up`, dead-letters all of it for that
-  // reason) and moves the offsets past it, in one transaction.
-  Outcome commit(const std::vector<kafka::Message>& batch, std::string& error,
-                 const std::string* give_up = nullptr);
-  void apply_one_by_one();
-  void dead_letter(const kafka::Message& message, const std::string& error);
-  void rewind_to_stored(const std::vector<kafka::Message>& batch);
-  void back_off(int attempt);
+  // Tries `batch` until decide() settles its fate: committed, dropped, left
+  // for the next start, or (a whole batch only) split.
+  Fate::Kind settle(const std::vector<kafka::Message>& batch, Attempt::Scope scope);
+  Fate::Kind settle_one_by_one(std::vector<kafka::Message> batch);
+  // Metrics and the log line for one try.
+  void record(const Tried& tried, const Attempt& attempt, std::size_t messages,
+              std::chrono::steady_clock::time_point started);
+  // Applies the batch (or, with `dead_letter_reason`, dead-letters all of it
+  // for that reason) and moves the offsets past it, in one transaction.
+  Tried commit(const std::vector<kafka::Message>& batch,
+               const std::optional<std::string>& dead_letter_reason);
+  // Nothing once the broker took it; otherwise why it did not.
+  std::optional<kafka::Error> dead_letter(const kafka::Message& message, const std::string& error);
+  void rewind_to_stored(const std::vector<kafka::TopicPartition>& partitions);
+  void back_off(std::chrono::milliseconds delay);
 
   ConsumerSettings settings_;
   Database& database_;
