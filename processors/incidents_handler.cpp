@@ -3,7 +3,7 @@
 #include <set>
 
 #include "common/events.hpp"
-#include "common/json.hpp"
+#include "common/pg_literal.hpp"
 #include "common/topics.hpp"
 
 namespace faultline::processors {
@@ -24,21 +24,14 @@ struct RunFacts {
 
 template <typename Pending>
 std::set<std::string> unresolved_keys(soci::session& sql, const std::vector<Pending>& pending) {
-  rapidjson::StringBuffer buffer;
-  json::Writer out(buffer);
-  out.StartArray();
-  for (const auto& p : pending) {
-    out.StartObject();
-    out.Key("r");
-    out.Int64(p.run.repository_id);
-    out.Key("w");
-    json::write(out, p.run.workflow_key);
-    out.Key("b");
-    json::write(out, p.run.branch);
-    out.EndObject();
-  }
-  out.EndArray();
-  const std::string keys(buffer.GetString(), buffer.GetSize());
+  pg::RecordSet set;
+  for (const auto& p : pending)
+    set.add([&](pg::RecordSet::Row& row) {
+      row.number("r", p.run.repository_id);
+      row.text("w", p.run.workflow_key);
+      row.text("b", p.run.branch);
+    });
+  const std::string keys = set.finish();
   std::set<std::string> found;
   soci::rowset<soci::row> rows =
       (sql.prepare
@@ -105,49 +98,31 @@ std::vector<Rejection> IncidentsHandler::apply(soci::session& sql,
   // Most runs succeed where nothing is failing: find, in one query, the keys
   // that have an incident to resolve, and send only what can change something.
   std::set<std::string> relevant = unresolved_keys(sql, pending);
-  rapidjson::StringBuffer buffer;
-  json::Writer out(buffer);
-  out.StartArray();
-  std::size_t rows = 0;
+  pg::RecordSet rows;
   for (const auto& p : pending) {
     if (p.verdict == Verdict::kHealthy && !relevant.count(p.key))
       continue;
     if (p.verdict == Verdict::kFailing)
       relevant.insert(p.key);
     const auto& r = p.run;
-    out.StartObject();
-    out.Key("repository_id");
-    out.Int64(r.repository_id);
-    out.Key("repository");
-    json::write(out, r.repository_name);
-    out.Key("run_id");
-    out.Int64(r.run_id);
-    out.Key("run_attempt");
-    out.Int(r.run_attempt);
-    out.Key("workflow_key");
-    json::write(out, r.workflow_key);
-    out.Key("workflow_name");
-    json::write(out, r.workflow_name);
-    out.Key("branch");
-    json::write(out, r.branch);
-    out.Key("conclusion");
-    json::write(out, r.conclusion);
-    out.Key("failing");
-    out.Bool(p.verdict == Verdict::kFailing);
-    out.Key("html_url");
-    json::write(out, r.html_url);
-    out.Key("created_at");
-    if (r.created_at.empty())
-      out.Null();
-    else
-      json::write(out, r.created_at);
-    out.EndObject();
-    ++rows;
+    rows.add([&](pg::RecordSet::Row& row) {
+      row.number("repository_id", r.repository_id);
+      row.text("repository", r.repository_name);
+      row.number("run_id", r.run_id);
+      row.number("run_attempt", r.run_attempt);
+      row.text("workflow_key", r.workflow_key);
+      row.text("workflow_name", r.workflow_name);
+      row.text("branch", r.branch);
+      row.text("conclusion", r.conclusion);
+      row.boolean("failing", p.verdict == Verdict::kFailing);
+      row.text("html_url", r.html_url);
+      row.text("created_at",
+               r.created_at.empty() ? std::nullopt : std::optional<std::string>(r.created_at));
+    });
   }
-  out.EndArray();
-  if (rows > 0) {
+  if (!rows.empty()) {
     // One round trip: the rules run in the database, in arrival order.
-    const std::string runs(buffer.GetString(), buffer.GetSize());
+    const std::string runs = rows.finish();
     sql << "SELECT faultline_apply_completed_runs(:runs::jsonb)", soci::use(runs, "runs");
   }
   return rejections;

@@ -6,6 +6,7 @@
 
 #include "common/cloudevents.hpp"
 #include "common/log.hpp"
+#include "common/pg_literal.hpp"
 
 namespace faultline::processors {
 namespace {
@@ -55,15 +56,13 @@ std::size_t OutboxRelay::publish_pending(std::size_t limit) {
       producer_.produce({row.topic, row.key, row.payload, to_headers(event)},
                         [promise](rd_kafka_resp_err_t err) { promise->set_value(err); });
     }
-    std::string ids = "{";
+    std::vector<long long> published;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (const auto err = verdicts[i].get())
         throw kafka::Error(std::string("outbox publish failed: ") + rd_kafka_err2str(err), err);
-      if (i)
-        ids += ',';
-      ids += std::to_string(rows[i].id);
+      published.push_back(rows[i].id);
     }
-    ids += "}";
+    const std::string ids = pg::array_literal(published);
     sql << kMarkPublished, soci::use(ids, "ids");
     tx.commit();
     published_.increment(rows.size());

@@ -7,9 +7,9 @@
 #include "common/events.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/pg_literal.hpp"
 #include "common/time.hpp"
 #include "common/topics.hpp"
-#include "processors/periodic.hpp"
 
 namespace faultline::processors {
 
@@ -59,22 +59,6 @@ constexpr const char* kAudit =
 // GitHub returns at most 1,000 runs for a filtered listing.
 constexpr long long kListingCap = 1000;
 
-std::string pg_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i)
-      out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\')
-        out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 }  // namespace
 
 Reconciler::Reconciler(Database& database, github::Client& github, github::CallLog& calls,
@@ -121,12 +105,9 @@ ReconciliationReport Reconciler::pass(const ReconcileOptions& options) {
     }
   }
 
-  std::vector<std::string> published_text;
-  for (auto id : published)
-    published_text.push_back(std::to_string(id));
   database_.with_session([&](soci::session& sql) {
-    const std::string published_array = pg_array(published_text);
-    const std::string errors_array = pg_array(report.errors);
+    const std::string published_array = pg::array_literal(published);
+    const std::string errors_array = pg::array_literal(report.errors);
     long long id = 0;
     sql << kAudit, soci::use(started, "started"), soci::use(from, "window"),
         soci::use(report.repositories_inspected, "repos"), soci::use(report.runs_inspected, "runs"),

@@ -4,6 +4,7 @@
 
 #include "common/events.hpp"
 #include "common/json.hpp"
+#include "common/pg_literal.hpp"
 #include "common/topics.hpp"
 
 namespace faultline::processors {
@@ -118,110 +119,74 @@ FROM jsonb_to_recordset(:rows::jsonb) AS x(topic text, partition int, "offset" b
   delivery_id text, hook_id bigint, repository_id bigint, run_id bigint, kafka_timestamp_ms bigint)
 )sql";
 
-// One JSON array per statement, written as events are read.
-class Rows {
- public:
-  Rows() : out_(buffer_) { out_.StartArray(); }
-  json::Writer& row() { return out_; }
-  bool empty() const { return count_ == 0; }
-  void added() { ++count_; }
-  std::string finish() {
-    out_.EndArray();
-    return std::string(buffer_.GetString(), buffer_.GetSize());
-  }
-
- private:
-  rapidjson::StringBuffer buffer_;
-  json::Writer out_;
-  std::size_t count_ = 0;
-};
-
-void text(json::Writer& out, const char* key, const std::optional<std::string>& value) {
-  out.Key(key);
-  if (value)
-    json::write(out, *value);
-  else
-    out.Null();
-}
-
-void number(json::Writer& out, const char* key, const std::optional<std::int64_t>& value) {
-  out.Key(key);
-  json::write(out, value);
-}
+using Rows = pg::RecordSet;
 
 void add_repository(Rows& rows, const events::Repository& repository) {
-  auto& out = rows.row();
-  out.StartObject();
-  number(out, "id", repository.id);
-  text(out, "full_name", repository.full_name);
-  out.EndObject();
-  rows.added();
+  rows.add([&](Rows::Row& row) {
+    row.number("id", repository.id);
+    row.text("full_name", repository.full_name);
+  });
 }
 
 void add_run(Rows& rows, const events::WorkflowRunEvent& e) {
   const auto& r = e.run;
-  auto& out = rows.row();
-  out.StartObject();
-  number(out, "repository_id", e.envelope.repository.id);
-  number(out, "run_id", r.id);
-  number(out, "run_attempt", r.run_attempt);
-  number(out, "workflow_id", r.workflow_id);
-  text(out, "name", r.name);
-  text(out, "head_branch", r.head_branch);
-  text(out, "head_sha", r.head_sha);
-  text(out, "event", r.event);
-  text(out, "status", r.status);
-  text(out, "conclusion", r.conclusion);
-  text(out, "html_url", r.html_url);
-  text(out, "created_at", r.created_at);
-  text(out, "run_started_at", r.run_started_at);
-  text(out, "updated_at", r.updated_at);
-  out.EndObject();
-  rows.added();
+  rows.add([&](Rows::Row& row) {
+    row.number("repository_id", e.envelope.repository.id);
+    row.number("run_id", r.id);
+    row.number("run_attempt", r.run_attempt);
+    row.number("workflow_id", r.workflow_id);
+    row.text("name", r.name);
+    row.text("head_branch", r.head_branch);
+    row.text("head_sha", r.head_sha);
+    row.text("event", r.event);
+    row.text("status", r.status);
+    row.text("conclusion", r.conclusion);
+    row.text("html_url", r.html_url);
+    row.text("created_at", r.created_at);
+    row.text("run_started_at", r.run_started_at);
+    row.text("updated_at", r.updated_at);
+  });
 }
 
 void add_job(Rows& rows, const events::WorkflowJobEvent& e) {
   const auto& j = e.job;
-  auto& out = rows.row();
-  out.StartObject();
-  number(out, "repository_id", e.envelope.repository.id);
-  number(out, "job_id", j.id);
-  number(out, "run_id", j.run_id);
-  number(out, "run_attempt", j.run_attempt);
-  text(out, "name", j.name);
-  text(out, "workflow_name", j.workflow_name);
-  text(out, "head_branch", j.head_branch);
-  text(out, "head_sha", j.head_sha);
-  text(out, "status", j.status);
-  text(out, "conclusion", j.conclusion);
-  text(out, "html_url", j.html_url);
-  text(out, "runner_name", j.runner_name);
-  out.Key("labels");
-  out.StartArray();
-  for (const auto& label : j.labels)
-    json::write(out, label);
-  out.EndArray();
-  text(out, "created_at", j.created_at);
-  text(out, "started_at", j.started_at);
-  text(out, "completed_at", j.completed_at);
-  out.EndObject();
-  rows.added();
+  rows.add([&](Rows::Row& row) {
+    row.number("repository_id", e.envelope.repository.id);
+    row.number("job_id", j.id);
+    row.number("run_id", j.run_id);
+    row.number("run_attempt", j.run_attempt);
+    row.text("name", j.name);
+    row.text("workflow_name", j.workflow_name);
+    row.text("head_branch", j.head_branch);
+    row.text("head_sha", j.head_sha);
+    row.text("status", j.status);
+    row.text("conclusion", j.conclusion);
+    row.text("html_url", j.html_url);
+    row.text("runner_name", j.runner_name);
+    row.json("labels", [&](json::Writer& out) {
+      out.StartArray();
+      for (const auto& label : j.labels)
+        json::write(out, label);
+      out.EndArray();
+    });
+    row.text("created_at", j.created_at);
+    row.text("started_at", j.started_at);
+    row.text("completed_at", j.completed_at);
+  });
 }
 
 void add_applied(Rows& rows, const kafka::Message& m, const events::Envelope& e,
                  std::int64_t run_id) {
-  auto& out = rows.row();
-  out.StartObject();
-  text(out, "topic", std::string(m.topic()));
-  number(out, "partition", m.partition());
-  number(out, "offset", m.offset());
-  text(out, "delivery_id", e.delivery_id);
-  number(out, "hook_id", e.hook_id);
-  number(out, "repository_id", e.repository.id);
-  number(out, "run_id", run_id);
-  number(out, "kafka_timestamp_ms", m.timestamp_ms());
-  out.EndObject();
-  rows.added();
+  rows.add([&](Rows::Row& row) {
+    row.text("topic", m.topic());
+    row.number("partition", m.partition());
+    row.number("offset", m.offset());
+    row.text("delivery_id", e.delivery_id);
+    row.number("hook_id", e.hook_id);
+    row.number("repository_id", e.repository.id);
+    row.number("run_id", run_id);
+    row.number("kafka_timestamp_ms", m.timestamp_ms());
+  });
 }
 
 void execute(soci::session& sql, const char* statement, Rows& rows) {

@@ -5,6 +5,7 @@
 #include "api/github/github_problems.hpp"
 #include "common/github_call_log.hpp"
 #include "common/json.hpp"
+#include "common/pg_literal.hpp"
 
 namespace faultline::api {
 namespace {
@@ -69,7 +70,7 @@ std::string list_github_repositories(github::Client& github, Database& database,
                                      const Page& page) {
   const auto pages = fetch(github, token, github_query(request));
   std::vector<json::Document> documents;
-  std::string ids;
+  std::vector<std::int64_t> ids;
   std::vector<const json::Value*> repositories;
   for (const auto& body : pages) {
     documents.push_back(json::parse(body));
@@ -77,14 +78,12 @@ std::string list_github_repositories(github::Client& github, Database& database,
       throw ClientError(github_unavailable("GitHub's repository list is not a list."));
     for (const auto& repo : documents.back().GetArray()) {
       repositories.push_back(&repo);
-      if (!ids.empty())
-        ids += ',';
-      ids += std::to_string(json::integer_member(repo, "id").value_or(0));
+      ids.push_back(json::integer_member(repo, "id").value_or(0));
     }
   }
   std::map<long long, bool> tracked;  // id -> connected
   database.with_session([&](soci::session& sql) {
-    const std::string array = '{' + ids + '}';
+    const std::string array = pg::array_literal(ids);
     soci::rowset<soci::row> rows =
         (sql.prepare
              << "SELECT id, connected::int FROM repositories WHERE id = ANY(:ids::bigint[])",
