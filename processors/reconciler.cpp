@@ -10,6 +10,7 @@
 #include "common/pg_literal.hpp"
 #include "common/time.hpp"
 #include "common/topics.hpp"
+#include "processors/periodic.hpp"
 
 namespace faultline::processors {
 
