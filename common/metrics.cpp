@@ -1,8 +1,16 @@
 #include "common/metrics.hpp"
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
 #include <algorithm>
-#include <sstream>
+#include <cmath>
 #include <stdexcept>
+#include <string_view>
 
 namespace faultline::metrics {
 namespace {
@@ -22,50 +30,44 @@ std::string escape_label_value(const std::string& value) {
   return out;
 }
 
-std::string number(double value) {
-  std::ostringstream out;
-  out.precision(9);
-  out << value;
-  return out.str();
-}
-
-// Inserts `extra` (such as le="0.5") into an already formatted label set.
-std::string with_label(const std::string& labels, const std::string& extra) {
-  if (labels.empty())
-    return "{" + extra + "}";
-  return labels.substr(0, labels.size() - 1) + "," + extra + "}";
+prometheus::Labels to_prometheus(const Labels& labels) {
+  return prometheus::Labels(labels.begin(), labels.end());
 }
 
 }  // namespace
 
-void Gauge::add(double by) {
-  double current = value_.load(std::memory_order_relaxed);
-  while (!value_.compare_exchange_weak(current, current + by, std::memory_order_relaxed)) {
-  }
+void Counter::increment(std::uint64_t by) {
+  metric_->Increment(static_cast<double>(by));
 }
 
-Histogram::Histogram(std::vector<double> upper_bounds)
-    : bounds_(std::move(upper_bounds)), counts_(bounds_.size(), 0) {
-  std::sort(bounds_.begin(), bounds_.end());
+std::uint64_t Counter::value() const {
+  return static_cast<std::uint64_t>(std::llround(metric_->Value()));
+}
+
+void Gauge::set(double value) {
+  metric_->Set(value);
+}
+
+void Gauge::add(double by) {
+  metric_->Increment(by);
+}
+
+double Gauge::value() const {
+  return metric_->Value();
 }
 
 void Histogram::observe(double value) {
-  const auto slot = std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
-  std::lock_guard lock(mutex_);
-  if (static_cast<std::size_t>(slot) < counts_.size())
-    ++counts_[slot];
-  ++count_;
-  sum_ += value;
+  metric_->Observe(value);
 }
 
 Histogram::Snapshot Histogram::snapshot() const {
-  std::lock_guard lock(mutex_);
+  const auto collected = metric_->Collect().histogram;
   Snapshot snap;
-  std::uint64_t running = 0;
-  for (auto c : counts_)
-    snap.cumulative.push_back(running += c);
-  snap.count = count_;
-  snap.sum = sum_;
+  // prometheus-cpp's last bucket is +Inf, which is the count.
+  for (std::size_t i = 0; i < bounds_.size() && i < collected.bucket.size(); ++i)
+    snap.cumulative.push_back(collected.bucket[i].cumulative_count);
+  snap.count = collected.sample_count;
+  snap.sum = collected.sample_sum;
   return snap;
 }
 
@@ -85,65 +87,76 @@ std::string format_labels(const Labels& labels) {
   return out + "}";
 }
 
+Registry::Registry() : registry_(std::make_unique<prometheus::Registry>()) {}
+
+Registry::~Registry() = default;
+
 Registry::Family& Registry::family(const std::string& name, const std::string& help,
                                    const char* type) {
   auto [it, inserted] = families_.try_emplace(name);
-  if (inserted) {
-    it->second.help = help;
-    it->second.type = type;
-  } else if (it->second.type != type) {
-    throw std::logic_error("metric " + name + " registered with two types");
+  auto& fam = it->second;
+  if (!inserted) {
+    if (std::string_view(fam.type) != type)
+      throw std::logic_error("metric " + name + " registered with two types");
+    return fam;
   }
-  return it->second;
+  // Registered with prometheus-cpp once per name, with the first help text.
+  try {
+    const std::string_view t(type);
+    if (t == "counter")
+      fam.counter_family = &prometheus::BuildCounter().Name(name).Help(help).Register(*registry_);
+    else if (t == "gauge")
+      fam.gauge_family = &prometheus::BuildGauge().Name(name).Help(help).Register(*registry_);
+    else
+      fam.histogram_family =
+          &prometheus::BuildHistogram().Name(name).Help(help).Register(*registry_);
+  } catch (...) {
+    families_.erase(it);
+    throw;
+  }
+  fam.type = type;
+  return fam;
 }
 
 Counter& Registry::counter(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mutex_);
-  auto& slot = family(name, help, "counter").counters[format_labels(labels)];
+  auto& fam = family(name, help, "counter");
+  auto& slot = fam.counters[format_labels(labels)];
   if (!slot)
-    slot = std::make_unique<Counter>();
+    slot = std::make_unique<Counter>(fam.counter_family->Add(to_prometheus(labels)));
   return *slot;
 }
 
 Gauge& Registry::gauge(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mutex_);
-  auto& slot = family(name, help, "gauge").gauges[format_labels(labels)];
+  auto& fam = family(name, help, "gauge");
+  auto& slot = fam.gauges[format_labels(labels)];
   if (!slot)
-    slot = std::make_unique<Gauge>();
+    slot = std::make_unique<Gauge>(fam.gauge_family->Add(to_prometheus(labels)));
   return *slot;
 }
 
 Histogram& Registry::histogram(const std::string& name, const std::string& help,
                                std::vector<double> upper_bounds, const Labels& labels) {
   std::lock_guard lock(mutex_);
-  auto& slot = family(name, help, "histogram").histograms[format_labels(labels)];
-  if (!slot)
-    slot = std::make_unique<Histogram>(std::move(upper_bounds));
+  auto& fam = family(name, help, "histogram");
+  auto& slot = fam.histograms[format_labels(labels)];
+  if (!slot) {
+    std::sort(upper_bounds.begin(), upper_bounds.end());
+    auto& metric = fam.histogram_family->Add(to_prometheus(labels), upper_bounds);
+    slot = std::make_unique<Histogram>(metric, std::move(upper_bounds));
+  }
   return *slot;
 }
 
 std::string Registry::render() const {
-  std::lock_guard lock(mutex_);
-  std::string out;
-  for (const auto& [name, fam] : families_) {
-    out += "# HELP " + name + " " + fam.help + "\n# TYPE " + name + " " + fam.type + "\n";
-    for (const auto& [labels, c] : fam.counters)
-      out += name + labels + " " + std::to_string(c->value()) + "\n";
-    for (const auto& [labels, g] : fam.gauges)
-      out += name + labels + " " + number(g->value()) + "\n";
-    for (const auto& [labels, h] : fam.histograms) {
-      const auto snap = h->snapshot();
-      const auto& bounds = h->upper_bounds();
-      for (std::size_t i = 0; i < bounds.size(); ++i)
-        out += name + "_bucket" + with_label(labels, "le=\"" + number(bounds[i]) + "\"") + " " +
-               std::to_string(snap.cumulative[i]) + "\n";
-      out += name + "_bucket" + with_label(labels, "le=\"+Inf\"") + " " +
-             std::to_string(snap.count) + "\n";
-      out += name + "_sum" + labels + " " + number(snap.sum) + "\n";
-      out += name + "_count" + labels + " " + std::to_string(snap.count) + "\n";
-    }
-  }
-  return out;
+  auto collected = registry_->Collect();
+  std::sort(collected.begin(), collected.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  for (auto& fam : collected)
+    std::sort(fam.metric.begin(), fam.metric.end(),
+              [](const auto& a, const auto& b) { return a.label < b.label; });
+  return prometheus::TextSerializer().Serialize(collected);
 }
 
 }  // namespace faultline::metrics

@@ -87,16 +87,18 @@ TEST(Metrics, HistogramBucketsAreCumulativeWithInfSumAndCount) {
   EXPECT_EQ(snap.count, 5u);
   EXPECT_DOUBLE_EQ(snap.sum, 55.65);
 
+  // prometheus-cpp's TextSerializer writes _count and _sum before the buckets
+  // (the format leaves the order within a series to the writer).
   const auto text = registry.render();
   EXPECT_EQ(text,
             "# HELP latency_seconds Latency.\n"
             "# TYPE latency_seconds histogram\n"
+            "latency_seconds_count{route=\"/x\"} 5\n"
+            "latency_seconds_sum{route=\"/x\"} 55.65\n"
             "latency_seconds_bucket{route=\"/x\",le=\"0.1\"} 2\n"
             "latency_seconds_bucket{route=\"/x\",le=\"1\"} 3\n"
             "latency_seconds_bucket{route=\"/x\",le=\"10\"} 4\n"
-            "latency_seconds_bucket{route=\"/x\",le=\"+Inf\"} 5\n"
-            "latency_seconds_sum{route=\"/x\"} 55.65\n"
-            "latency_seconds_count{route=\"/x\"} 5\n");
+            "latency_seconds_bucket{route=\"/x\",le=\"+Inf\"} 5\n");
 }
 
 TEST(Metrics, HistogramWithoutLabels) {
