@@ -21,7 +21,7 @@ const char* to_string(IncidentEvent event) {
 void enqueue_incident_event(soci::session& sql, std::int64_t incident_id, IncidentEvent event,
                             std::int64_t run_id) {
   // The event's shape lives in one place: faultline_enqueue_incident_event
-  // (schemas/db/005_incident_functions.sql), which the incidents role uses too.
+  // (schemas/db/functions/incident_rules.sql), which the incidents role uses too.
   const std::string type = to_string(event);
   const long long id = incident_id, run = run_id;
   sql << "SELECT faultline_enqueue_incident_event(:id::bigint, :type::text, :run::bigint)",

@@ -48,7 +48,8 @@ void execute_script(soci::session& sql, const std::string& script) {
 }  // namespace
 
 std::vector<std::string> migrate(soci::session& sql,
-                                 const std::vector<schemas::EmbeddedFile>& migrations) {
+                                 const std::vector<schemas::EmbeddedFile>& migrations,
+                                 const std::vector<schemas::EmbeddedFile>& functions) {
   AdvisoryLock lock(sql);
   sql << "CREATE TABLE IF NOT EXISTS schema_migrations ("
          " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())";
@@ -71,6 +72,14 @@ std::vector<std::string> migrate(soci::session& sql,
     tx.commit();
     log::info("applied migration", {{"migration", name}});
     done.push_back(name);
+  }
+
+  // The functions in force, whatever the migrations defined before them.
+  if (!functions.empty()) {
+    soci::transaction tx(sql);
+    for (const auto& file : functions)
+      execute_script(sql, std::string(file.text));
+    tx.commit();
   }
   return done;
 }

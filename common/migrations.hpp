@@ -9,9 +9,12 @@
 namespace faultline {
 
 // Applies the migrations not yet recorded in schema_migrations, each in its own
-// transaction, in name order. A Postgres advisory lock makes concurrent
-// starters wait for one another. Returns the names it applied.
-std::vector<std::string> migrate(soci::session& sql,
-                                 const std::vector<schemas::EmbeddedFile>& migrations);
+// transaction, in name order, then every file of `functions` (CREATE OR
+// REPLACE, on every call, in one transaction), so a fresh database and an
+// upgraded one end with the same function text. A Postgres advisory lock makes
+// concurrent starters wait for one another. Returns the migrations it applied.
+std::vector<std::string> migrate(
+    soci::session& sql, const std::vector<schemas::EmbeddedFile>& migrations,
+    const std::vector<schemas::EmbeddedFile>& functions = schemas::functions());
 
 }  // namespace faultline

@@ -13,6 +13,10 @@ struct EmbeddedFile {
 // The SQL migrations of schemas/db, ordered by file name.
 const std::vector<EmbeddedFile>& migrations();
 
+// The database functions in force, schemas/db/functions/*.sql ordered by file
+// name: each applied with CREATE OR REPLACE after the migrations, on every start.
+const std::vector<EmbeddedFile>& functions();
+
 // schemas/openapi.yaml as JSON, served at GET /openapi.json.
 std::string_view openapi_json();
 

@@ -1,0 +1,112 @@
+-- The incident rules in force: each function's current text, applied with
+-- CREATE OR REPLACE after the migrations on every start, under the migration
+-- lock (common/migrations.cpp). Change a rule here, not in a new migration;
+-- the earlier definitions in 005_incident_functions.sql and
+-- 007_faster_processing.sql are history, superseded by this file. A change of
+-- signature (arguments, result) still needs a migration that drops the old
+-- function first.
+
+-- Queues the event describing incident p_incident as it now stands; run it in
+-- the transaction that made the change. The one definition of the
+-- ci.incident.v1 payload, used by the incidents role and the API alike.
+CREATE OR REPLACE FUNCTION faultline_enqueue_incident_event(p_incident bigint, p_type text, p_run bigint)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+INSERT INTO outbox (topic, message_key, event_type, payload)
+SELECT 'ci.incident.v1', i.id::text, p_type, json_build_object(
+  'type', p_type,
+  'run_id', NULLIF(p_run, 0),
+  'incident', json_build_object(
+    'id', i.id, 'repository_id', i.repository_id, 'repository', r.full_name,
+    'workflow_key', i.workflow_key, 'workflow_name', i.workflow_name, 'branch', i.branch,
+    'state', i.state, 'occurrences', i.occurrences,
+    'first_failed_run_id', i.first_failed_run_id, 'last_failed_run_id', i.last_failed_run_id,
+    'opened_at', to_char(i.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'acknowledged_at', to_char(i.acknowledged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'resolved_at', to_char(i.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'resolution', i.resolution, 'resolved_by_run_id', i.resolved_by_run_id))::text
+FROM incidents i JOIN repositories r ON r.id = i.repository_id
+WHERE i.id = p_incident;
+END
+$$;
+
+-- Applies completed runs, in the order given, to the incidents of their
+-- repository + workflow + branch. Rows: repository_id, repository, run_id,
+-- run_attempt, workflow_key, workflow_name, branch, conclusion, failing
+-- (true: failure, timed_out, startup_failure; false: success), html_url,
+-- created_at. Each run attempt counts once; redeliveries change nothing.
+CREATE OR REPLACE FUNCTION faultline_apply_completed_runs(p_rows jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+  v_incident bigint;
+BEGIN
+  -- Repositories first, in id order, before any key is locked: two consumers
+  -- inserting the same new repository then wait for each other at most once.
+  INSERT INTO repositories (id, full_name)
+  SELECT DISTINCT ON (x.repository_id) x.repository_id, x.repository
+    FROM jsonb_to_recordset(p_rows) AS x(repository_id bigint, repository text)
+   ORDER BY x.repository_id
+  ON CONFLICT (id) DO NOTHING;
+
+  -- Key by key, each key's runs in the order given. Every consumer locks keys
+  -- in this one order, so concurrent batches cannot deadlock.
+  FOR r IN
+    SELECT x.* FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS a(element, n),
+      jsonb_to_record(a.element) AS x(
+        repository_id bigint, repository text, run_id bigint, run_attempt int, workflow_key text,
+        workflow_name text, branch text, conclusion text, failing boolean, html_url text,
+        created_at timestamptz)
+    ORDER BY x.repository_id, x.workflow_key, x.branch, a.n
+  LOOP
+    -- Serializes every change to one key, across all processors.
+    PERFORM pg_advisory_xact_lock(hashtextextended(
+      r.repository_id::text || '/' || r.workflow_key || '/' || r.branch, 0));
+    CONTINUE WHEN EXISTS (SELECT 1 FROM incident_runs WHERE repository_id = r.repository_id
+                          AND run_id = r.run_id AND run_attempt = r.run_attempt);
+
+    SELECT id INTO v_incident FROM incidents
+     WHERE repository_id = r.repository_id AND workflow_key = r.workflow_key
+       AND branch = r.branch AND state <> 'resolved';
+
+    IF r.failing THEN
+      -- A failure older than the success that resolved this key is history.
+      CONTINUE WHEN r.created_at IS NOT NULL AND EXISTS (
+        SELECT 1 FROM incidents WHERE repository_id = r.repository_id
+           AND workflow_key = r.workflow_key AND branch = r.branch AND state = 'resolved'
+           AND resolved_by_run_created_at > r.created_at);
+      IF v_incident IS NULL THEN
+        INSERT INTO incidents (repository_id, workflow_key, workflow_name, branch, state,
+                               first_failed_run_id, last_failed_run_id, last_failure_created_at)
+        VALUES (r.repository_id, r.workflow_key, NULLIF(r.workflow_name, ''), r.branch, 'open',
+                r.run_id, r.run_id, r.created_at)
+        RETURNING id INTO v_incident;
+        PERFORM faultline_enqueue_incident_event(v_incident, 'opened', r.run_id);
+      ELSE
+        UPDATE incidents SET occurrences = occurrences + 1, last_failed_run_id = r.run_id,
+               last_failure_created_at = GREATEST(last_failure_created_at, r.created_at)
+         WHERE id = v_incident;
+        PERFORM faultline_enqueue_incident_event(v_incident, 'recurred', r.run_id);
+      END IF;
+      INSERT INTO incident_runs (repository_id, run_id, run_attempt, incident_id, role, conclusion,
+                                 html_url, run_created_at)
+      VALUES (r.repository_id, r.run_id, r.run_attempt, v_incident, 'failure', r.conclusion,
+              NULLIF(r.html_url, ''), r.created_at);
+    ELSIF v_incident IS NOT NULL THEN
+      -- Only a success at least as recent as the last failure resolves.
+      UPDATE incidents SET state = 'resolved', resolved_at = now(), resolution = 'run_succeeded',
+             resolved_by_run_id = r.run_id, resolved_by_run_created_at = r.created_at
+       WHERE id = v_incident
+         AND (last_failure_created_at IS NULL OR r.created_at IS NULL
+              OR last_failure_created_at <= r.created_at);
+      IF FOUND THEN
+        INSERT INTO incident_runs (repository_id, run_id, run_attempt, incident_id, role,
+                                   conclusion, html_url, run_created_at)
+        VALUES (r.repository_id, r.run_id, r.run_attempt, v_incident, 'resolution', r.conclusion,
+                NULLIF(r.html_url, ''), r.created_at);
+        PERFORM faultline_enqueue_incident_event(v_incident, 'resolved', r.run_id);
+      END IF;
+    END IF;
+  END LOOP;
+END
+$$;
