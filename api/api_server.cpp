@@ -9,6 +9,7 @@
 #include "api/workflow_runs.hpp"
 #include "common/http.hpp"
 #include "common/log.hpp"
+#include "common/status.hpp"
 #include "schemas/embedded.hpp"
 
 namespace faultline::api {
@@ -83,19 +84,16 @@ ApiServer::~ApiServer() {
 void ApiServer::declare_routes() {
   auto& routes = routes_;
 
-  routes.get("/health", Access::kPublic,
-             [](const ApiRequest&) { return http::json_reply(200, R"({"status":"ok"})"); });
-  routes.get("/ready", Access::kPublic, [this](const ApiRequest&) {
-    return database_.ping() ? http::json_reply(200, R"({"status":"ready"})")
-                            : http::problem_reply(Problem{503,
-                                                          "Service Unavailable",
-                                                          "The database is not reachable.",
-                                                          "unavailable",
-                                                          {}});
-  });
-  routes.get("/metrics", Access::kPublic, [this](const ApiRequest&) {
-    return http::Reply{200, registry_.render(), "text/plain; version=0.0.4", {}};
-  });
+  // Ready while the database answers.
+  const status::Checks ready_checks{[this]() -> std::optional<Problem> {
+    if (database_.ping())
+      return std::nullopt;
+    return status::unavailable("The database is not reachable.");
+  }};
+  for (const char* path : {"/health", "/ready", "/metrics"})
+    routes.get(path, Access::kPublic, [this, path, ready_checks](const ApiRequest&) {
+      return *status::answer(path, ready_checks, registry_);
+    });
 
   routes.get("/openapi.json", Access::kPublic,
              [etag = etag_of(schemas::openapi_json())](const ApiRequest&) {
@@ -218,13 +216,9 @@ void ApiServer::start() {
 }
 
 void ApiServer::stop() {
-  {
-    std::lock_guard lock(cleanup_mutex_);
-    if (stopping_)
-      return;
-    stopping_ = true;
-  }
-  cleanup_wake_.notify_all();
+  if (stop_.stop_requested())
+    return;
+  stop_.request_stop();
   if (cleanup_.joinable())
     cleanup_.join();
   if (started_)
@@ -232,23 +226,19 @@ void ApiServer::stop() {
 }
 
 void ApiServer::clean_up_periodically() {
-  std::unique_lock lock(cleanup_mutex_);
-  while (!cleanup_wake_.wait_for(lock, settings_.cleanup_interval, [this] { return stopping_; })) {
-    lock.unlock();
-    try {
-      const auto keys = idempotency_.remove_expired();
-      const auto windows = database_.with_session(&auth::RateLimiter::remove_expired);
-      const auto states = database_.with_session(&OAuthConnections::remove_expired_states);
-      if (keys > 0 || windows > 0 || states > 0)
-        log::info("expired rows removed",
-                  {{"idempotency_keys", static_cast<std::int64_t>(keys)},
-                   {"rate_limit_windows", static_cast<std::int64_t>(windows)},
-                   {"oauth_states", static_cast<std::int64_t>(states)}});
-    } catch (const std::exception& e) {
-      log::warn("cleanup failed; retrying later", {{"error", e.what()}});
-    }
-    lock.lock();
-  }
+  repeat_until_stopped(
+      stop_, settings_.cleanup_interval,
+      [this] {
+        const auto keys = idempotency_.remove_expired();
+        const auto windows = database_.with_session(&auth::RateLimiter::remove_expired);
+        const auto states = database_.with_session(&OAuthConnections::remove_expired_states);
+        if (keys > 0 || windows > 0 || states > 0)
+          log::info("expired rows removed",
+                    {{"idempotency_keys", static_cast<std::int64_t>(keys)},
+                     {"rate_limit_windows", static_cast<std::int64_t>(windows)},
+                     {"oauth_states", static_cast<std::int64_t>(states)}});
+      },
+      "cleanup failed; retrying later", FirstPass::kAfterInterval);
 }
 
 }  // namespace faultline::api

@@ -3,10 +3,8 @@
 #include <pistache/endpoint.h>
 #include <pistache/router.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -28,6 +26,7 @@
 #include "common/metrics.hpp"
 #include "common/repository_tokens.hpp"
 #include "common/secret_box.hpp"
+#include "common/stop_signal.hpp"
 
 namespace faultline::api {
 
@@ -88,10 +87,8 @@ class ApiServer {
   RouteTable routes_;
   Pistache::Http::Endpoint endpoint_;
 
-  std::mutex cleanup_mutex_;
-  std::condition_variable cleanup_wake_;
   bool started_ = false;
-  bool stopping_ = false;
+  StopSignal stop_;
   std::thread cleanup_;
 };
 

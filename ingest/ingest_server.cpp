@@ -11,6 +11,8 @@
 #include "common/json.hpp"
 #include "common/kafka.hpp"
 #include "common/log.hpp"
+#include "common/status.hpp"
+#include "common/stop_signal.hpp"
 #include "common/time.hpp"
 #include "common/topic_watch.hpp"
 #include "common/topics.hpp"
@@ -107,6 +109,13 @@ struct IngestState {
         .increment();
   }
 
+  // A webhook taken in by publish() has been answered.
+  void settled() {
+    in_flight_gauge.add(-1);
+    if (--in_flight == 0 && draining)
+      drained.request_stop();
+  }
+
   SignatureVerifier verifier;
   kafka::Producer producer;
   std::chrono::milliseconds publish_timeout;
@@ -119,6 +128,8 @@ struct IngestState {
   metrics::Gauge& in_flight_gauge;
   std::atomic<int> in_flight{0};
   std::atomic<bool> draining{false};
+  // Requested once draining and every accepted webhook has been answered.
+  StopSignal drained;
   // Last, so it stops before what its callbacks use goes.
   Deadlines deadlines;
 };
@@ -126,7 +137,7 @@ struct IngestState {
 namespace {
 
 http::Reply unavailable(const IngestState& state, const char* detail) {
-  auto reply = http::problem_reply(Problem{503, "Service Unavailable", detail, "unavailable", {}});
+  auto reply = http::problem_reply(status::unavailable(detail));
   reply.headers.emplace_back("Retry-After", state.retry_after);
   return reply;
 }
@@ -157,15 +168,15 @@ class IngestHandler : public http::Handler {
         return finish(response, method_not_allowed("POST"));
       return webhook(request, response);
     }
-    if (path == "/health" && get)
-      return finish(response, http::json_reply(200, R"({"status":"ok"})"));
-    if (path == "/ready" && get)
-      return finish(response, readiness());
-    if (path == "/metrics" && get)
-      return finish(response,
-                    http::Reply{200, state_->metrics.render(), "text/plain; version=0.0.4", {}});
-    if (path == "/health" || path == "/ready" || path == "/metrics")
-      return finish(response, method_not_allowed("GET"));
+    if (status::serves(path)) {
+      if (!get)
+        return finish(response, method_not_allowed("GET"));
+      auto reply = *status::answer(path, readiness_checks(), state_->metrics);
+      // A 503 says when to ask again.
+      if (reply.status != 200)
+        reply.headers.emplace_back("Retry-After", state_->retry_after);
+      return finish(response, reply);
+    }
     finish(response, http::problem_reply(not_found("No such endpoint.")));
   }
 
@@ -230,8 +241,7 @@ class IngestHandler : public http::Handler {
         finish(*state, *writer,
                unavailable(*state, "The event broker did not acknowledge the delivery in time."));
       }
-      state->in_flight_gauge.add(-1);
-      --state->in_flight;
+      state->settled();
     };
     try {
       state->producer.produce(std::move(message), std::move(settle));
@@ -246,32 +256,30 @@ class IngestHandler : public http::Handler {
                    unavailable(*state,
                                "The event broker did not acknowledge the "
                                "delivery in time."));
-            state->in_flight_gauge.add(-1);
-            --state->in_flight;
+            state->settled();
           });
     } catch (const kafka::Error& e) {
       // Not queued, so the report will never run: settle here.
       state->count_broker_error(rd_kafka_err2name(e.code()));
       log::warn("cannot queue a webhook", {{"delivery_id", delivery_id}, {"error", e.what()}});
       finish(*state, *writer, unavailable(*state, "The event broker is unavailable."));
-      state->in_flight_gauge.add(-1);
-      --state->in_flight;
+      state->settled();
     }
   }
 
-  http::Reply readiness() const {
-    const bool ready = !state_->draining && state_->producer.reachable(std::chrono::seconds(1));
-    if (!ready) {
-      // Why, when the client knows (a wrong password, an untrusted certificate).
-      const auto cause = state_->producer.connection_problem();
-      return unavailable(*state_, cause ? cause->c_str() : "The event broker is not reachable.");
-    }
-    if (const auto problem = state_->topic_watch.status().problem()) {
-      auto reply = http::problem_reply(*problem);
-      reply.headers.emplace_back("Retry-After", state_->retry_after);
-      return reply;
-    }
-    return http::json_reply(200, R"({"status":"ready"})");
+  // Ready while not draining, a broker answers and both topics exist.
+  status::Checks readiness_checks() const {
+    IngestState* state = state_.get();
+    return {
+        [state]() -> std::optional<Problem> {
+          if (!state->draining && state->producer.reachable(std::chrono::seconds(1)))
+            return std::nullopt;
+          // Why, when the client knows (a wrong password, an untrusted certificate).
+          auto cause = state->producer.connection_problem();
+          return status::unavailable(cause.value_or("The event broker is not reachable."));
+        },
+        [state] { return state->topic_watch.status().problem(); },
+    };
   }
 
   // Refused by http::Handler before it was read to the end (a body over the limit).
@@ -318,8 +326,9 @@ std::uint16_t IngestServer::port() const {
 void IngestServer::drain(std::chrono::milliseconds limit) {
   state_->draining = true;
   const auto deadline = Clock::now() + limit;
-  while (state_->in_flight > 0 && Clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (state_->in_flight == 0)
+    state_->drained.request_stop();
+  state_->drained.wait_until(deadline);
   state_->producer.flush(std::chrono::duration_cast<std::chrono::milliseconds>(
       std::max(deadline - Clock::now(), Clock::duration::zero())));
 }

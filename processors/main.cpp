@@ -1,17 +1,18 @@
 // faultline-processors: the stateless consumers that turn topics into state.
 
-#include <pistache/endpoint.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/database.hpp"
 #include "common/http.hpp"
@@ -20,6 +21,8 @@
 #include "common/metrics.hpp"
 #include "common/migrations.hpp"
 #include "common/secret_box.hpp"
+#include "common/status.hpp"
+#include "common/stop_signal.hpp"
 #include "common/time.hpp"
 #include "common/topic_watch.hpp"
 #include "common/topics.hpp"
@@ -92,41 +95,6 @@ std::set<std::string> parse_roles(const std::string& list) {
     throw faultline::ConfigError("--roles: name at least one role");
   return roles;
 }
-
-// /health, /ready (a broker answers and every topic the roles need exists)
-// and /metrics, so operators can watch the consumers.
-class StatusHandler : public Pistache::Http::Handler {
- public:
-  HTTP_PROTOTYPE(StatusHandler)
-  using ProblemCheck = std::function<std::optional<std::string>()>;
-  StatusHandler(faultline::metrics::Registry* registry, faultline::kafka::TopicWatch* topics,
-                ProblemCheck kafka_problem)
-      : registry_(registry), topics_(topics), kafka_problem_(std::move(kafka_problem)) {}
-
-  void onRequest(const Pistache::Http::Request& request,
-                 Pistache::Http::ResponseWriter response) override {
-    faultline::http::respond(request, response, [&] {
-      if (request.resource() == "/health")
-        return faultline::http::json_reply(200, R"({"status":"ok"})");
-      if (request.resource() == "/ready") {
-        if (const auto problem = kafka_problem_())
-          return faultline::http::problem_reply(
-              faultline::Problem{503, "Service Unavailable", *problem, "kafka-unreachable", {}});
-        if (const auto problem = topics_->status().problem())
-          return faultline::http::problem_reply(*problem);
-        return faultline::http::json_reply(200, R"({"status":"ready"})");
-      }
-      if (request.resource() == "/metrics")
-        return faultline::http::Reply{200, registry_->render(), "text/plain; version=0.0.4", {}};
-      return faultline::http::problem_reply(faultline::not_found("No such endpoint."));
-    });
-  }
-
- private:
-  faultline::metrics::Registry* registry_;
-  faultline::kafka::TopicWatch* topics_;
-  ProblemCheck kafka_problem_;
-};
 
 int reconcile(int argc, char** argv) {
   using namespace faultline;
@@ -264,9 +232,6 @@ int main(int argc, char** argv) {
     log::configure("processors", log::parse_level(env.text("FAULTLINE_LOG_LEVEL", "info")));
     const auto roles = parse_roles(roles_arg);
     const auto kafka_settings = kafka::Settings::from(env);
-    // Consumers of the runs and incidents roles, side by side in each group:
-    // the partitions are shared out, and each consumer has its own database
-    // connection, so batches of different partitions are applied in parallel.
     const auto consumers = static_cast<int>(env.integer("FAULTLINE_PROCESSORS_CONSUMERS", 2, 1, 6));
     const auto database_settings =
         DatabaseSettings::from(env, static_cast<std::size_t>(2 * consumers + 5));
@@ -281,42 +246,72 @@ int main(int argc, char** argv) {
     metrics::Registry registry;
     // Checked from now on: a missing topic is logged and keeps /ready red.
     kafka::TopicWatch topic_watch(kafka_settings, processors::role_topics(roles));
-    Pistache::Http::Endpoint status(
-        Pistache::Address(status_address.host, Pistache::Port(status_address.port)));
-    status.init(http::endpoint_options(1, 64 * 1024));
+    status::StatusServer status_server(status_address, registry);
 
     kafka::Producer producer(kafka_settings, std::chrono::seconds(30));
-
-    // One consumer group per role, each on its own thread.
-    struct Role {
-      std::unique_ptr<processors::BatchHandler> handler;
-      std::unique_ptr<processors::TransactionalConsumer> consumer;
-    };
-    std::vector<Role> running;
-    auto add_role = [&](std::unique_ptr<processors::BatchHandler> handler, const char* group,
-                        std::vector<std::string> topics) {
-      auto consumer = std::make_unique<processors::TransactionalConsumer>(
-          processors::ConsumerSettings{group, std::move(topics), max_batch,
-                                       std::chrono::milliseconds(50), 3},
-          kafka_settings, database, producer, *handler, registry);
-      running.push_back({std::move(handler), std::move(consumer)});
-    };
-    for (int i = 0; i < consumers; ++i) {
-      if (roles.count("runs"))
-        add_role(std::make_unique<processors::RunsHandler>("faultline-runs"), "faultline-runs",
-                 {topics::kWorkflowRun, topics::kWorkflowJob});
-      if (roles.count("incidents"))
-        add_role(std::make_unique<processors::IncidentsHandler>(), "faultline-incidents",
-                 {topics::kWorkflowRun});
-    }
-    processors::OutboxRelay relay(database, producer, registry);
-
-    // GitHub mutations are paced a second apart, so the issues role takes
-    // small batches (its transaction stays short and a burst waits in Kafka).
     const auto secrets = SecretBox::from(env);
     const RepositoryTokens tokens(secrets, env.text("FAULTLINE_GITHUB_TOKEN", ""));
     github::CallLog github_calls(database);
     github::Client github(github::ClientSettings::from(env), &github_calls);
+
+    // The roles that consume, each a consumer group. The runs and incidents
+    // roles run `consumers` consumers side by side in their group: the
+    // partitions are shared out, and each has its own database connection, so
+    // batches of different partitions are applied in parallel. GitHub
+    // mutations are paced a second apart, so the issues role takes small
+    // batches (its transaction stays short and a burst waits in Kafka).
+    struct ConsumingRole {
+      const char* name;
+      const char* group;
+      std::vector<std::string> topics;
+      std::size_t max_batch;
+      std::function<std::unique_ptr<processors::BatchHandler>()> handler;
+      int consumers;
+    };
+    const std::vector<ConsumingRole> consuming_roles{
+        {"runs",
+         "faultline-runs",
+         {topics::kWorkflowRun, topics::kWorkflowJob},
+         max_batch,
+         [] { return std::make_unique<processors::RunsHandler>("faultline-runs"); },
+         consumers},
+        {"incidents",
+         "faultline-incidents",
+         {topics::kWorkflowRun},
+         max_batch,
+         [] { return std::make_unique<processors::IncidentsHandler>(); },
+         consumers},
+        {"issues",
+         "faultline-issues",
+         {topics::kIncident},
+         10,
+         [&] { return std::make_unique<processors::IssuesHandler>(github, github_calls, tokens); },
+         1},
+    };
+
+    // Each consumer on its own thread, with its own handler.
+    struct Running {
+      std::unique_ptr<processors::BatchHandler> handler;
+      std::unique_ptr<processors::TransactionalConsumer> consumer;
+    };
+    std::vector<Running> running;
+    for (const auto& role : consuming_roles) {
+      if (!roles.count(role.name))
+        continue;
+      for (int i = 0; i < role.consumers; ++i) {
+        auto handler = role.handler();
+        auto consumer = std::make_unique<processors::TransactionalConsumer>(
+            processors::ConsumerSettings{.group_id = role.group,
+                                         .topics = role.topics,
+                                         .max_batch = role.max_batch,
+                                         .linger = std::chrono::milliseconds(50),
+                                         .attempts = 3},
+            kafka_settings, database, producer, *handler, registry);
+        running.push_back({std::move(handler), std::move(consumer)});
+      }
+    }
+
+    processors::OutboxRelay relay(database, producer, registry);
     processors::Reconciler reconciler(database, github, github_calls, producer, tokens);
     const auto reconcile_every =
         env.duration("FAULTLINE_RECONCILE_INTERVAL", std::chrono::minutes(10));
@@ -324,28 +319,22 @@ int main(int argc, char** argv) {
         env.duration("FAULTLINE_APPLIED_EVENTS_RETENTION", std::chrono::hours(24 * 7)));
     const auto prune_every = env.duration("FAULTLINE_RETENTION_INTERVAL", std::chrono::minutes(10));
     processors::Retention retention(database, keep_applied_events, registry);
-    if (roles.count("issues")) {
-      auto handler = std::make_unique<processors::IssuesHandler>(github, github_calls, tokens);
-      auto consumer = std::make_unique<processors::TransactionalConsumer>(
-          processors::ConsumerSettings{
-              "faultline-issues", {topics::kIncident}, 10, std::chrono::milliseconds(50), 3},
-          kafka_settings, database, producer, *handler, registry);
-      running.push_back({std::move(handler), std::move(consumer)});
-    }
 
-    // Served once the clients exist, so /ready can say why none reaches a broker.
-    status.setHandler(Pistache::Http::make_handler<StatusHandler>(
-        &registry, &topic_watch, [&]() -> std::optional<std::string> {
-          if (auto problem = producer.connection_problem())
-            return problem;
-          for (const auto& role : running)
-            if (auto problem = role.consumer->connection_problem())
-              return problem;
+    // Served once the clients exist, so /ready can say why none reaches a
+    // broker: ready when a broker answers and every topic the roles need exists.
+    status_server.serve({
+        [&]() -> std::optional<Problem> {
+          auto problem = producer.connection_problem();
+          for (auto role = running.begin(); !problem && role != running.end(); ++role)
+            problem = role->consumer->connection_problem();
+          if (problem)
+            return status::unavailable(*problem, "kafka-unreachable");
           return std::nullopt;
-        }));
-    status.serveThreaded();
+        },
+        [&] { return topic_watch.status().problem(); },
+    });
 
-    std::atomic<bool> stop{false};
+    StopSignal stop;
     std::vector<std::thread> threads;
     std::atomic<bool> failed{false};
     auto guarded = [&](auto work) {
@@ -373,14 +362,14 @@ int main(int argc, char** argv) {
       threads.emplace_back(
           guarded([&stop, &retention, prune_every] { retention.run(stop, prune_every); }));
     log::info("started",
-              {{"roles", roles_arg}, {"status_port", static_cast<int>(status.getPort())}});
+              {{"roles", roles_arg}, {"status_port", static_cast<int>(status_server.port())}});
 
     const int signal = http::wait_for_termination();
     log::info("stopping", {{"signal", signal}});
-    stop = true;
+    stop.request_stop();
     for (auto& t : threads)
       t.join();
-    status.shutdown();
+    status_server.shutdown();
     log::info("stopped");
     return failed ? 1 : 0;
   } catch (const ConfigError& e) {

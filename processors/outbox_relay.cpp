@@ -70,8 +70,8 @@ std::size_t OutboxRelay::publish_pending(std::size_t limit) {
   });
 }
 
-void OutboxRelay::run(const std::atomic<bool>& stop, std::chrono::milliseconds interval) {
-  while (!stop) {
+void OutboxRelay::run(const StopSignal& stop, std::chrono::milliseconds interval) {
+  while (!stop.stop_requested()) {
     std::size_t published = 0;
     try {
       published = publish_pending();
@@ -80,7 +80,7 @@ void OutboxRelay::run(const std::atomic<bool>& stop, std::chrono::milliseconds i
       log::warn("outbox relay pass failed; will retry", {{"error", e.what()}});
     }
     if (published == 0)
-      std::this_thread::sleep_for(interval);
+      stop.wait_for(interval);
   }
 }
 

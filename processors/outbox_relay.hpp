@@ -7,6 +7,7 @@
 #include "common/database.hpp"
 #include "common/kafka.hpp"
 #include "common/metrics.hpp"
+#include "common/stop_signal.hpp"
 
 namespace faultline::processors {
 
@@ -22,7 +23,7 @@ class OutboxRelay {
   std::size_t publish_pending(std::size_t limit = 200);
 
   // Passes until `stop`, idling `interval` when there is nothing to publish.
-  void run(const std::atomic<bool>& stop, std::chrono::milliseconds interval);
+  void run(const StopSignal& stop, std::chrono::milliseconds interval);
 
  private:
   Database& database_;

@@ -10,7 +10,6 @@
 #include "common/pg_literal.hpp"
 #include "common/time.hpp"
 #include "common/topics.hpp"
-#include "processors/periodic.hpp"
 
 namespace faultline::processors {
 
@@ -244,7 +243,7 @@ void Reconciler::redeliver_failures(const Repository& repo, const std::string& t
   }
 }
 
-void Reconciler::run(const std::atomic<bool>& stop, std::chrono::milliseconds interval) {
+void Reconciler::run(const StopSignal& stop, std::chrono::milliseconds interval) {
   repeat_until_stopped(
       stop, interval, [this] { pass(ReconcileOptions{}); }, "reconciliation pass failed");
 }

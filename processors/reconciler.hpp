@@ -12,6 +12,7 @@
 #include "common/github_client.hpp"
 #include "common/kafka.hpp"
 #include "common/repository_tokens.hpp"
+#include "common/stop_signal.hpp"
 
 namespace faultline::processors {
 
@@ -40,7 +41,7 @@ class Reconciler {
              kafka::Producer& producer, const RepositoryTokens& tokens);
 
   ReconciliationReport pass(const ReconcileOptions& options);
-  void run(const std::atomic<bool>& stop, std::chrono::milliseconds interval);
+  void run(const StopSignal& stop, std::chrono::milliseconds interval);
 
  private:
   struct Repository;

@@ -1,7 +1,6 @@
 #include "processors/retention.hpp"
 
 #include "common/log.hpp"
-#include "processors/periodic.hpp"
 
 namespace faultline::processors {
 namespace {
@@ -21,11 +20,11 @@ Retention::Retention(Database& database, std::chrono::seconds keep, metrics::Reg
       pruned_(registry.counter("faultline_processor_applied_events_pruned_total",
                                "applied_events rows deleted after the retention")) {}
 
-std::int64_t Retention::prune(const std::atomic<bool>& stop, std::size_t batch) {
+std::int64_t Retention::prune(const StopSignal& stop, std::size_t batch) {
   const double keep = static_cast<double>(keep_.count());
   const long long limit = static_cast<long long>(batch);
   std::int64_t total = 0;
-  while (!stop) {
+  while (!stop.stop_requested()) {
     const auto deleted = database_.with_session([&](soci::session& sql) {
       soci::statement delete_batch =
           (sql.prepare << kPruneBatch, soci::use(keep, "keep"), soci::use(limit, "batch"));
@@ -40,7 +39,7 @@ std::int64_t Retention::prune(const std::atomic<bool>& stop, std::size_t batch) 
   return total;
 }
 
-void Retention::run(const std::atomic<bool>& stop, std::chrono::milliseconds interval) {
+void Retention::run(const StopSignal& stop, std::chrono::milliseconds interval) {
   repeat_until_stopped(
       stop, interval,
       [this, &stop] {

@@ -7,6 +7,7 @@
 
 #include "common/database.hpp"
 #include "common/metrics.hpp"
+#include "common/stop_signal.hpp"
 
 namespace faultline::processors {
 
@@ -21,10 +22,10 @@ class Retention {
 
   // Deletes the rows whose event is older than the retention, `batch` at a
   // time, until none is left or `stop`; returns how many went.
-  std::int64_t prune(const std::atomic<bool>& stop, std::size_t batch = 10000);
+  std::int64_t prune(const StopSignal& stop, std::size_t batch = 10000);
 
   // Prunes every `interval` until `stop`.
-  void run(const std::atomic<bool>& stop, std::chrono::milliseconds interval);
+  void run(const StopSignal& stop, std::chrono::milliseconds interval);
 
  private:
   Database& database_;

@@ -65,10 +65,10 @@ TransactionalConsumer::TransactionalConsumer(ConsumerSettings settings,
 
 TransactionalConsumer::~TransactionalConsumer() = default;
 
-void TransactionalConsumer::run(const std::atomic<bool>& stop) {
+void TransactionalConsumer::run(const StopSignal& stop) {
   stop_ = &stop;
   log::info("consuming", {{"group", settings_.group_id}});
-  while (!stop) {
+  while (!stop.stop_requested()) {
     // Waits only for the first message of a batch; then takes what has already
     // been fetched. A batch is committed once the consumer has caught up, so a
     // quiet stream is applied at once and a busy one in full batches.
@@ -111,7 +111,7 @@ Fate::Kind TransactionalConsumer::settle(const std::vector<kafka::Message>& batc
   for (;;) {
     const auto started = Clock::now();
     const Tried tried = commit(batch, dead_letter_reason);
-    attempt.stopping = stop_ && *stop_;
+    attempt.stopping = stop_ && stop_->stop_requested();
     const Fate fate = decide(tried.outcome, attempt);
     record(tried, attempt, batch.size(), started);
     switch (fate.kind) {
@@ -275,9 +275,10 @@ void TransactionalConsumer::rewind_to_stored(const std::vector<kafka::TopicParti
 }
 
 void TransactionalConsumer::back_off(std::chrono::milliseconds delay) {
-  const auto until = Clock::now() + delay;
-  while (Clock::now() < until && !(stop_ && *stop_))
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (stop_)
+    stop_->wait_for(delay);
+  else
+    std::this_thread::sleep_for(delay);
 }
 
 std::map<kafka::TopicPartition, std::int64_t> TransactionalConsumer::on_assigned(
@@ -297,7 +298,7 @@ std::map<kafka::TopicPartition, std::int64_t> TransactionalConsumer::on_assigned
     } catch (const std::exception& e) {
       // Without the stored offsets we cannot know where to start: wait for the database.
       log::warn("cannot load offsets; retrying", {{"error", e.what()}, {"attempt", attempt}});
-      if (stop_ && *stop_)
+      if (stop_ && stop_->stop_requested())
         return {};
       back_off(back_off_delay(attempt));
     }

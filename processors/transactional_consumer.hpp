@@ -13,6 +13,7 @@
 #include "common/database.hpp"
 #include "common/kafka.hpp"
 #include "common/metrics.hpp"
+#include "common/stop_signal.hpp"
 #include "processors/batch_fate.hpp"
 #include "processors/offset_store.hpp"
 
@@ -65,7 +66,7 @@ class TransactionalConsumer : private kafka::RebalanceListener {
   ~TransactionalConsumer() override;
 
   // Runs until `stop` is set, then applies what it holds and leaves the group.
-  void run(const std::atomic<bool>& stop);
+  void run(const StopSignal& stop);
 
   // Why its consumer reaches no broker ("Kafka: SASL authentication failed:
   // …"), until one answers; also the gauge faultline_processor_kafka_connection_problem.
@@ -105,7 +106,7 @@ class TransactionalConsumer : private kafka::RebalanceListener {
   BatchHandler& handler_;
   OffsetStore offsets_;
   std::unique_ptr<kafka::Consumer> consumer_;
-  const std::atomic<bool>* stop_ = nullptr;
+  const StopSignal* stop_ = nullptr;
 
   std::vector<kafka::Message> pending_;
   std::chrono::steady_clock::time_point pending_since_;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/database.hpp"
+#include "common/stop_signal.hpp"
 #include "processors/retention.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/process.hpp"
@@ -33,7 +34,7 @@ TEST(Retention, DeletesOnlyWhatIsPastTheRetentionInBatches) {
   Database pool(DatabaseSettings{database.url(), 1});
   metrics::Registry registry;
   processors::Retention retention(pool, std::chrono::hours(24 * 7), registry);
-  const std::atomic<bool> stop{false};
+  const StopSignal stop;
 
   EXPECT_EQ(retention.prune(stop, 1000), 2500);  // 1,000 + 1,000 + 500
   EXPECT_EQ(database.count(kOlderThanAWeek), 0);

@@ -16,6 +16,7 @@
 #include "common/database.hpp"
 #include "common/kafka.hpp"
 #include "common/metrics.hpp"
+#include "common/stop_signal.hpp"
 #include "common/topics.hpp"
 #include "tests/support/environment.hpp"
 
@@ -112,13 +113,13 @@ TEST_F(TransactionalConsumerTest, ADeadLetterTheBrokerRefusesIsRetriedWithTheWho
   PoisonRejectingHandler handler;
   processors::TransactionalConsumer consumer({kGroup, {kTopic}, 500, 50ms, 3}, settings_, database,
                                              dead_letters, handler, registry_);
-  std::atomic<bool> stop{false};
+  StopSignal stop;
   std::thread running([&] { consumer.run(stop); });
   const auto committed = database_.wait_for_count(
       "SELECT count(*) FROM consumer_offsets WHERE group_id = 'faultline-test-consumer'"
       " AND next_offset = 3",
       1, 60s);
-  stop = true;
+  stop.request_stop();
   running.join();
   ASSERT_EQ(committed, 1);
 
