@@ -1,9 +1,8 @@
 #include "api/incidents.hpp"
 
-#include "api/sql_time.hpp"
-
 #include "common/incident_outbox.hpp"
 #include "common/problem.hpp"
+#include "common/time.hpp"
 
 namespace faultline::api {
 namespace {

@@ -1,12 +1,11 @@
 #include "api/repositories.hpp"
 
-#include "api/sql_time.hpp"
-
 #include <regex>
 
 #include "api/github/github_problems.hpp"
 #include "common/github_call_log.hpp"
 #include "common/problem.hpp"
+#include "common/time.hpp"
 
 namespace faultline::api {
 namespace {

@@ -1,8 +1,7 @@
 #include "api/workflow_runs.hpp"
 
-#include "api/sql_time.hpp"
-
 #include "common/problem.hpp"
+#include "common/time.hpp"
 
 namespace faultline::api {
 namespace {

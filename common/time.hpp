@@ -15,6 +15,17 @@ std::int64_t epoch_seconds();
 
 }  // namespace faultline
 
+// The SQL time format: a timestamptz expression rendered by PostgreSQL as
+// RFC 3339 in UTC, 2026-11-23T10:15:30Z (whole seconds; _MS with
+// milliseconds, 2026-11-23T10:15:30.123Z, the shape of utc_now_rfc3339). Every
+// statement that hands a time to the API's documents, to GitHub or to an event
+// formats it with these. Macros, not functions, so statements stay string
+// literals: FAULTLINE_SQL_RFC3339("r.last_seen") within "SELECT ... FROM r".
+#define FAULTLINE_SQL_RFC3339(expression) \
+  "to_char((" expression ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define FAULTLINE_SQL_RFC3339_MS(expression) \
+  "to_char((" expression ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
 namespace faultline {
 
 // True for RFC 3339 date-times such as 2026-11-23T10:15:30Z or

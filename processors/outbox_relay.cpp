@@ -7,6 +7,7 @@
 #include "common/cloudevents.hpp"
 #include "common/log.hpp"
 #include "common/pg_literal.hpp"
+#include "common/time.hpp"
 
 namespace faultline::processors {
 namespace {
@@ -14,7 +15,7 @@ namespace {
 // SKIP LOCKED lets several relays share the table without publishing a row twice at once.
 constexpr const char* kPending =
     "SELECT id, topic, message_key, event_type, payload,"
-    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    " " FAULTLINE_SQL_RFC3339_MS("created_at")
     " FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED";
 
 constexpr const char* kMarkPublished =

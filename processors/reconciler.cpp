@@ -32,14 +32,12 @@ constexpr const char* kRepositories =
 
 // The window ends a minute ahead: GitHub's clock and ours need not agree.
 constexpr const char* kWindow =
-    "SELECT to_char((now() - make_interval(secs => :s)) AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), to_char((now() + interval '1 minute') AT TIME ZONE 'UTC', "
-    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    " to_char((now() - interval '3 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+    "SELECT " FAULTLINE_SQL_RFC3339("now() - make_interval(secs => :s)") ","
+    " " FAULTLINE_SQL_RFC3339("now() + interval '1 minute'") ","
+    " " FAULTLINE_SQL_RFC3339("now() - interval '3 days'");
 
 constexpr const char* kMidpoint =
-    "SELECT to_char((:a::timestamptz + (:b::timestamptz - :c::timestamptz) / 2) AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+    "SELECT " FAULTLINE_SQL_RFC3339(":a::timestamptz + (:b::timestamptz - :c::timestamptz) / 2");
 
 constexpr const char* kKnown =
     "SELECT count(*) FROM workflow_runs WHERE repository_id = :r AND run_id = :id"

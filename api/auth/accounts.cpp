@@ -1,9 +1,8 @@
 #include "api/auth/accounts.hpp"
+#include "common/time.hpp"
 
 #include <algorithm>
 #include <cctype>
-
-#include "api/sql_time.hpp"
 
 namespace faultline::api::auth {
 namespace {

@@ -1,8 +1,8 @@
 #include "api/auth/sessions.hpp"
 
-#include "api/sql_time.hpp"
 #include "common/base64.hpp"
 #include "common/crypto.hpp"
+#include "common/time.hpp"
 
 namespace faultline::api::auth {
 

@@ -2,7 +2,7 @@
 
 #include "api/content/listing.hpp"
 #include "api/json_body.hpp"
-#include "api/sql_time.hpp"
+#include "common/time.hpp"
 
 namespace faultline::api {
 namespace {

@@ -3,7 +3,7 @@
 #include "api/conditional.hpp"
 #include "api/content/listing.hpp"
 #include "api/json_body.hpp"
-#include "api/sql_time.hpp"
+#include "common/time.hpp"
 
 namespace faultline::api {
 namespace {

@@ -2,8 +2,8 @@
 
 #include "api/content/listing.hpp"
 #include "api/json_body.hpp"
-#include "api/sql_time.hpp"
 #include "common/problem.hpp"
+#include "common/time.hpp"
 
 namespace faultline::api {
 namespace {

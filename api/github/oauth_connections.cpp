@@ -3,12 +3,12 @@
 #include "api/api_request.hpp"
 #include "api/github/github_problems.hpp"
 #include "api/pagination.hpp"
-#include "api/sql_time.hpp"
 #include "common/base64.hpp"
 #include "common/crypto.hpp"
 #include "common/github_call_log.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/time.hpp"
 
 namespace faultline::api {
 namespace {

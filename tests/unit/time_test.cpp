@@ -89,5 +89,21 @@ TEST(Rfc3339, UtcSecondsMovesOffsetsToUtcAndDropsTheFraction) {
   EXPECT_EQ(utc_seconds(""), std::nullopt);
 }
 
+TEST(SqlTimeFormat, RendersAnExpressionAsRfc3339InUtc) {
+  EXPECT_STREQ(FAULTLINE_SQL_RFC3339("r.last_seen"),
+               "to_char((r.last_seen) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')");
+  EXPECT_STREQ(FAULTLINE_SQL_RFC3339("now() - interval '3 days'"),
+               "to_char((now() - interval '3 days') AT TIME ZONE 'UTC',"
+               " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')");
+}
+
+TEST(SqlTimeFormat, MillisecondsHaveTheShapeOfUtcNow) {
+  EXPECT_STREQ(FAULTLINE_SQL_RFC3339_MS("created_at"),
+               "to_char((created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')");
+  // Both shapes are RFC 3339, as the rest of Faultline reads it.
+  EXPECT_TRUE(is_rfc3339("2026-11-23T10:15:30Z"));
+  EXPECT_TRUE(is_rfc3339("2026-11-23T10:15:30.123Z"));
+}
+
 }  // namespace
 }  // namespace faultline
