@@ -119,6 +119,21 @@ TEST(Metrics, LatencyBucketsAscend) {
   EXPECT_DOUBLE_EQ(b.back(), 10);
 }
 
+TEST(Metrics, FamiliesRenderByNameAndSeriesByLabels) {
+  Registry registry;
+  registry.gauge("zeta", "Z.").set(1);
+  registry.counter("alpha_total", "A.", {{"status", "500"}}).increment();
+  registry.counter("alpha_total", "A.", {{"status", "200"}}).increment(7);
+  EXPECT_EQ(registry.render(),
+            "# HELP alpha_total A.\n"
+            "# TYPE alpha_total counter\n"
+            "alpha_total{status=\"200\"} 7\n"
+            "alpha_total{status=\"500\"} 1\n"
+            "# HELP zeta Z.\n"
+            "# TYPE zeta gauge\n"
+            "zeta 1\n");
+}
+
 TEST(Metrics, EveryRenderedLineEndsWithNewline) {
   Registry registry;
   registry.counter("a_total", "A.").increment();
