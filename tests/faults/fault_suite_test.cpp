@@ -539,8 +539,10 @@ TEST_F(FaultSuite, ProcessorsKilledAtRandomMoments) {
     for (int kill = 0; kill < settings_.kills; ++kill) {
       std::this_thread::sleep_for(window / settings_.kills / 2 +
                                   std::chrono::milliseconds(random_() % 700));
+      // Proof that each kill happened: it was running, and SIGKILL ended it.
+      EXPECT_TRUE(processors_->running()) << "kill " << kill << ": processors had already exited";
       processors_->signal(SIGKILL);
-      processors_->wait(10s);
+      EXPECT_EQ(processors_->wait(10s), 128 + SIGKILL) << "kill " << kill;
       processors_ = start_processors();
     }
   });
