@@ -17,7 +17,7 @@ std::int64_t positive_integer(const std::string& name, const std::string& text) 
 
 std::string choice_parameter(const ApiRequest& request, const std::string& name,
                              const char* const* allowed) {
-  const auto value = request.query_value(name).value_or("");
+  auto value = request.query_value(name).value_or("");
   if (value.empty())
     return value;
   for (auto* option = allowed; *option; ++option)

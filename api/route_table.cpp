@@ -92,7 +92,8 @@ void RouteTable::add(PistacheRoute route, const std::string& method, const std::
                      Access access, Handler handler) {
   declared_.push_back(DeclaredRoute{method, path, access});
   route(router_, path,
-        [this, path, access, handler](const Rest::Request& request, Http::ResponseWriter response) {
+        [this, path, access, handler = std::move(handler)](const Rest::Request& request,
+                                                           Http::ResponseWriter response) {
           dispatch(path, access, handler, request, std::move(response));
           return Rest::Route::Result::Ok;
         });

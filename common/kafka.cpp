@@ -138,7 +138,7 @@ HandlePtr make_handle(rd_kafka_type_t type, ConfPtr conf) {
   HandlePtr handle(rd_kafka_new(type, conf.get(), error, sizeof error));
   if (!handle)
     throw Error(std::string("cannot create Kafka client: ") + error);
-  conf.release();  // rd_kafka_new took ownership of the configuration
+  static_cast<void>(conf.release());  // rd_kafka_new took ownership of the configuration
   return handle;
 }
 
@@ -493,8 +493,8 @@ void Producer::produce(OutgoingMessage message, DeliveryReport report) {
                         RD_KAFKA_V_OPAQUE(pending.get()), RD_KAFKA_V_END);
   if (err)
     throw Error(std::string("cannot queue message: ") + rd_kafka_err2str(err), err);
-  headers.release();  // the queued message owns the headers now
-  pending.release();  // the message owns it now; on_delivery takes it back
+  static_cast<void>(headers.release());  // the queued message owns the headers now
+  static_cast<void>(pending.release());  // the message owns it now; on_delivery takes it back
 }
 
 rd_kafka_resp_err_t Producer::produce_and_wait(OutgoingMessage message) {

@@ -234,7 +234,7 @@ int main(int argc, char** argv) {
     const auto kafka_settings = kafka::Settings::from(env);
     const auto consumers = static_cast<int>(env.integer("FAULTLINE_PROCESSORS_CONSUMERS", 2, 1, 6));
     const auto database_settings =
-        DatabaseSettings::from(env, static_cast<std::size_t>(2 * consumers + 5));
+        DatabaseSettings::from(env, 2 * static_cast<std::size_t>(consumers) + 5);
     const auto status_address = env.address("FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:8082");
     const auto max_batch =
         static_cast<std::size_t>(env.integer("FAULTLINE_PROCESSORS_BATCH", 2000, 1, 10000));

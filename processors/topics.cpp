@@ -190,7 +190,7 @@ std::vector<std::string> provision_topics(const kafka::Settings& settings,
     observed.push_back(std::move(topic));
   }
 
-  const auto differences = topic_differences(specs, observed);
+  auto differences = topic_differences(specs, observed);
   for (const auto& difference : differences)
     out << difference << "\n";
   if (differences.empty())
@@ -216,7 +216,7 @@ std::vector<std::string> role_topics(const std::set<std::string>& roles) {
   for (const char* name :
        {topics::kWorkflowRun, topics::kWorkflowJob, topics::kIncident, topics::kDeadLetter})
     if (needed.count(name))
-      out.push_back(name);
+      out.emplace_back(name);
   return out;
 }
 

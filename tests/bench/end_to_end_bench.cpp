@@ -69,7 +69,8 @@ void write_quantiles(json::Writer& out, std::vector<double> values, const Quanti
     out.Double(
         values.empty()
             ? 0
-            : values[std::min(values.size() - 1, static_cast<std::size_t>(q * values.size()))]);
+            : values[std::min(values.size() - 1,
+                              static_cast<std::size_t>(q * static_cast<double>(values.size())))]);
   }
 }
 

@@ -45,7 +45,7 @@ class ApiAuthTest : public ::testing::Test {
 
   HttpResponse post_json(const std::string& path, const std::string& body,
                          std::vector<std::string> headers = {}) {
-    headers.push_back("Content-Type: application/json");
+    headers.emplace_back("Content-Type: application/json");
     return client_.request("POST", api_->base() + path, headers, body);
   }
   HttpResponse post_form(const std::string& body) {

@@ -45,7 +45,7 @@ class ContentApi : public ::testing::Test {
     if (!as.empty())
       headers.push_back(as);
     if (!body.empty())
-      headers.push_back("Content-Type: application/json");
+      headers.emplace_back("Content-Type: application/json");
     return client.request(method, base_ + path, headers, body);
   }
 

@@ -304,7 +304,7 @@ TEST_F(GitHubConnectTest, ADeliverySignedWithTheHookSecretIsAcceptedByIngestWith
   auto deliver = [&](const std::string& with, const std::string& target) {
     auto headers = webhook_headers("workflow_run", "derived-" + target + with.substr(0, 6),
                                    example.body, with);
-    headers.push_back("X-GitHub-Hook-Installation-Target-Type: repository");
+    headers.emplace_back("X-GitHub-Hook-Installation-Target-Type: repository");
     headers.push_back("X-GitHub-Hook-Installation-Target-ID: " + target);
     return client_.request("POST", url, headers, example.body);
   };

@@ -163,7 +163,7 @@ TEST_F(GitHubIssuesTest, FailureContextFromTheLogIsInTheIssueAndTheApiAndBounded
   // The earlier step's error did not fail the job: the failing step's start passes it over.
   EXPECT_EQ(body.find("Formatting check"), std::string::npos) << body;
   EXPECT_EQ(body.find("lint"), std::string::npos);  // the job that passed
-  EXPECT_EQ(body.find("\x1b"), std::string::npos);
+  EXPECT_EQ(body.find('\x1b'), std::string::npos);
   EXPECT_EQ(body.find("2026-11-23T10:00:00.1234567Z"), std::string::npos);
   EXPECT_LT(body.size(), 12u * 1024)
       << "the issue carries an excerpt, not the " << log.size() << "-byte log";

@@ -31,8 +31,8 @@ class IngestPublishTest : public ::testing::Test {
     broker_.reset();
   }
 
-  static std::unique_ptr<ChildProcess> start_ingest(const std::string& brokers,
-                                                    std::map<std::string, std::string> extra) {
+  static std::unique_ptr<ChildProcess> start_ingest(
+      const std::string& brokers, const std::map<std::string, std::string>& extra) {
     std::map<std::string, std::string> env{{"FAULTLINE_KAFKA_BROKERS", brokers},
                                            {"FAULTLINE_WEBHOOK_SECRETS", kSecret},
                                            {"FAULTLINE_INGEST_ADDR", "127.0.0.1:0"}};
@@ -49,7 +49,7 @@ class IngestPublishTest : public ::testing::Test {
                               const std::string& delivery, const std::string& body,
                               const std::string& secret = kSecret) {
     auto headers = webhook_headers(event, delivery, body, secret);
-    headers.push_back("X-GitHub-Hook-ID: 4242");
+    headers.emplace_back("X-GitHub-Hook-ID: 4242");
     return client.request("POST", url, headers, body);
   }
 

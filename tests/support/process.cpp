@@ -18,7 +18,8 @@ extern char** environ;
 namespace faultline::testing {
 
 ChildProcess::ChildProcess(std::vector<std::string> argv,
-                           std::map<std::string, std::string> environment, std::string log_path)
+                           const std::map<std::string, std::string>& environment,
+                           std::string log_path)
     : log_path_(std::move(log_path)) {
   std::map<std::string, std::string> env;
   for (char** e = environ; *e; ++e) {

@@ -13,7 +13,7 @@ namespace faultline::testing {
 // SIGKILL after 3 s) and reaped when it goes out of scope.
 class ChildProcess {
  public:
-  ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> environment,
+  ChildProcess(std::vector<std::string> argv, const std::map<std::string, std::string>& environment,
                std::string log_path);
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;

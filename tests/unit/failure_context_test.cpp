@@ -53,7 +53,8 @@ const std::vector<std::string_view> kNodeJob = {
     "Prepare workflow directory",
     "Prepare all required actions",
     "Getting action download info",
-    "Download action repository 'actions/checkout@v4' "
+    // One line of the log, split for width.
+    "Download action repository 'actions/checkout@v4' "  // NOLINT(bugprone-suspicious-missing-comma)
     "(SHA:0ad4b8fadaa221de15dcec353f45205ec38ea70b)",
     "Complete job name: test",
     "##[group]Run actions/checkout@v4",
@@ -337,7 +338,7 @@ TEST(FailureContext, KeepsOnlyLinesBefore) {
     output.push_back("ok " + std::to_string(i) + " - case " + std::to_string(i));
   std::vector<std::string_view> lines = {"##[group]Run prove -v", "##[endgroup]"};
   lines.insert(lines.end(), output.begin(), output.end());
-  lines.push_back("##[error]Process completed with exit code 1.");
+  lines.emplace_back("##[error]Process completed with exit code 1.");
 
   const FailureExcerpt excerpt = extract_failure(job_log(lines), "", {.lines_before = 3});
   EXPECT_EQ(excerpt.lines, (Lines{"ok 28 - case 28", "ok 29 - case 29", "ok 30 - case 30",
@@ -387,7 +388,7 @@ TEST(FailureContext, WholeExcerptStaysWithinMaxBytes) {
     output.push_back("\x1b[31mFAIL\x1b[0m case " + std::to_string(i) + std::string(150, '.'));
   std::vector<std::string_view> lines = {"##[group]Run ctest", "##[endgroup]"};
   lines.insert(lines.end(), output.begin(), output.end());
-  lines.push_back("##[error]Process completed with exit code 8.");
+  lines.emplace_back("##[error]Process completed with exit code 8.");
 
   const ExcerptLimits limits{.lines_before = 40, .max_bytes = 1000};
   const FailureExcerpt excerpt = extract_failure(job_log(lines), "", limits);

@@ -183,7 +183,7 @@ TEST(TopicStatus, TheProblemNamesEveryMissingTopic) {
       problem->extensions,
       (std::vector<std::pair<std::string, std::string>>{{"missing_topics", "ci.workflow_job.v1"}}));
 
-  status.missing.push_back("ci.workflow_run.v1");
+  status.missing.emplace_back("ci.workflow_run.v1");
   problem = status.problem();
   EXPECT_EQ(problem->detail,
             "Kafka topics missing: ci.workflow_job.v1, ci.workflow_run.v1. Create them with "

@@ -13,7 +13,7 @@ using namespace std::chrono_literals;
 TEST(TotalCacheTest, ReusesATotalUntilItExpires) {
   TotalCache cache(200ms);
   int counted = 0;
-  const auto count = [&] { return static_cast<std::int64_t>(++counted * 10); };
+  const auto count = [&] { return std::int64_t{10} * ++counted; };
   EXPECT_EQ(cache.get("a", count), 10);
   EXPECT_EQ(cache.get("a", count), 10);
   EXPECT_EQ(cache.get("b", count), 20);  // each filter its own

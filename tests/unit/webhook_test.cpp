@@ -94,7 +94,7 @@ std::string problem_detail(const http::Reply& reply, int status) {
   EXPECT_TRUE(json::string_member(body, "type").has_value()) << reply.body;
   const auto detail = json::string_member(body, "detail");
   EXPECT_TRUE(detail.has_value()) << reply.body;
-  const std::string text(detail.value_or(""));
+  std::string text(detail.value_or(""));
   for (const char* leak : {"std::", "what()", "basic_string", "exception", "terminate", "0x"})
     EXPECT_EQ(text.find(leak), std::string::npos) << "detail leaks '" << leak << "': " << text;
   return text;
