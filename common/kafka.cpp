@@ -355,6 +355,31 @@ HandlePtr make_client(rd_kafka_type_t type, const Settings& settings) {
   return make_handle(type, make_conf(settings));
 }
 
+MetadataPtr cluster_metadata(rd_kafka_t* handle, std::chrono::milliseconds timeout) {
+  const rd_kafka_metadata_t* raw = nullptr;
+  if (const auto err =
+          rd_kafka_metadata(handle, 1, nullptr, &raw, static_cast<int>(timeout.count())))
+    throw Error(std::string("metadata: ") + rd_kafka_err2str(err), err);
+  return MetadataPtr(raw);
+}
+
+void assign_whole_topic(rd_kafka_t* handle, const std::string& topic,
+                        std::chrono::milliseconds timeout) {
+  const auto metadata = cluster_metadata(handle, timeout);
+  int partitions = -1;
+  for (int t = 0; t < metadata->topic_cnt; ++t)
+    if (topic == metadata->topics[t].topic && !metadata->topics[t].err)
+      partitions = metadata->topics[t].partition_cnt;
+  if (partitions < 0)
+    throw Error("no metadata for " + topic, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(partitions));
+  for (int p = 0; p < partitions; ++p)
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+  if (const auto err = rd_kafka_assign(handle, list.get()))
+    throw Error("cannot assign " + topic + ": " + rd_kafka_err2str(err), err);
+}
+
 Settings Settings::from(const Environment& env) {
   Settings settings;
   settings.brokers = env.text("FAULTLINE_KAFKA_BROKERS", settings.brokers);

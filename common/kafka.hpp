@@ -166,6 +166,15 @@ struct Settings {
 // operator's properties and our logging.
 HandlePtr make_client(rd_kafka_type_t type, const Settings& settings);
 
+// The cluster's metadata, every topic included; throws Error when it does not
+// answer within `timeout`.
+MetadataPtr cluster_metadata(rd_kafka_t* handle, std::chrono::milliseconds timeout);
+
+// Assigns a group-less reader every partition of `topic` from the beginning
+// (tests and benches read what a topic holds this way).
+void assign_whole_topic(rd_kafka_t* handle, const std::string& topic,
+                        std::chrono::milliseconds timeout);
+
 struct Header {
   std::string name;
   std::string value;

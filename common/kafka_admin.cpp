@@ -128,11 +128,7 @@ std::vector<TopicOutcome> Admin::delete_topics(const std::vector<std::string>& n
 }
 
 std::vector<TopicState> Admin::describe_topics(const std::vector<std::string>& names) {
-  const rd_kafka_metadata_t* raw = nullptr;
-  if (const auto err =
-          rd_kafka_metadata(handle_.get(), 1, nullptr, &raw, static_cast<int>(timeout_.count())))
-    throw Error(std::string("metadata: ") + rd_kafka_err2str(err), err);
-  const MetadataPtr metadata(raw);
+  const auto metadata = cluster_metadata(handle_.get(), timeout_);
   std::vector<TopicState> out;
   for (const auto& name : names) {
     TopicState state{name};
@@ -182,25 +178,12 @@ std::map<std::string, std::string> Admin::topic_config(const std::string& name) 
   return configs;
 }
 
-int Admin::broker_count() {
-  const rd_kafka_metadata_t* raw = nullptr;
-  if (const auto err =
-          rd_kafka_metadata(handle_.get(), 0, nullptr, &raw, static_cast<int>(timeout_.count())))
-    throw Error(std::string("metadata: ") + rd_kafka_err2str(err), err);
-  const MetadataPtr metadata(raw);
-  return metadata->broker_cnt;
-}
-
 int Admin::controller_id(std::chrono::milliseconds timeout) {
   const int id = rd_kafka_controllerid(handle_.get(), static_cast<int>(timeout.count()));
   if (id < 0)
     return -1;
   // The embedded broker answers 0, which is none of its brokers (1 to N).
-  const rd_kafka_metadata_t* raw = nullptr;
-  if (const auto err =
-          rd_kafka_metadata(handle_.get(), 0, nullptr, &raw, static_cast<int>(timeout_.count())))
-    throw Error(std::string("metadata: ") + rd_kafka_err2str(err), err);
-  const MetadataPtr metadata(raw);
+  const auto metadata = cluster_metadata(handle_.get(), timeout_);
   for (int b = 0; b < metadata->broker_cnt; ++b)
     if (metadata->brokers[b].id == id)
       return id;

@@ -56,8 +56,6 @@ class Admin {
   // The topic's configuration entries as the brokers report them (defaults included).
   std::map<std::string, std::string> topic_config(const std::string& name);
 
-  int broker_count();
-
   // The broker the metadata names as controller (KRaft: one that forwards to
   // it), -1 if it names none of its brokers within `timeout`, as the embedded
   // broker does: such a cluster cannot describe configuration.

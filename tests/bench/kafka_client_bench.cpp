@@ -122,20 +122,7 @@ Sample first_message(const std::string& topic) {
   set(conf, "group.id", "faultline-bench-sample");
   set(conf, "enable.auto.commit", "false");
   auto handle = client(RD_KAFKA_CONSUMER, conf);
-  const rd_kafka_metadata_t* metadata = nullptr;
-  rd_kafka_topic_t* topic_handle = rd_kafka_topic_new(handle.get(), topic.c_str(), nullptr);
-  if (rd_kafka_metadata(handle.get(), 0, topic_handle, &metadata, 10000) || !metadata ||
-      metadata->topic_cnt != 1 || metadata->topics[0].err)
-    fail("no metadata for " + topic);
-  const int partitions = metadata->topics[0].partition_cnt;
-  rd_kafka_metadata_destroy(metadata);
-  rd_kafka_topic_destroy(topic_handle);
-  kafka::PartitionListPtr list(rd_kafka_topic_partition_list_new(partitions));
-  for (int p = 0; p < partitions; ++p)
-    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
-        RD_KAFKA_OFFSET_BEGINNING;
-  if (rd_kafka_assign(handle.get(), list.get()))
-    fail("cannot assign " + topic);
+  kafka::assign_whole_topic(handle.get(), topic, std::chrono::seconds(10));
   const auto started = Clock::now();
   while (seconds_since(started) < 30) {
     rd_kafka_message_t* raw = rd_kafka_consumer_poll(handle.get(), 500);

@@ -121,17 +121,6 @@ TestBroker::TestBroker(int brokers, const std::vector<std::string>& extra_topics
     throw std::runtime_error("devbroker wrote no bootstrap list");
 }
 
-TestBroker::~TestBroker() {
-  if (real()) {
-    try {
-      // The next test finds every node running, whatever this one did to them.
-      cluster("heal");
-    } catch (const std::exception&) {
-      // The next TestBroker heals it again, and says why if it cannot.
-    }
-  }
-}
-
 bool TestBroker::running() {
   return real() || process_->running();
 }
@@ -252,19 +241,7 @@ std::vector<ConsumedMessage> read_topic(const std::string& bootstrap, const std:
   if (!handle)
     throw std::runtime_error(error);
 
-  const rd_kafka_metadata_t* metadata = nullptr;
-  rd_kafka_topic_t* topic_handle = rd_kafka_topic_new(handle.get(), topic.c_str(), nullptr);
-  if (rd_kafka_metadata(handle.get(), 0, topic_handle, &metadata, 5000))
-    throw std::runtime_error("no metadata for " + topic);
-  const int partitions = metadata->topics[0].partition_cnt;
-  rd_kafka_metadata_destroy(metadata);
-  rd_kafka_topic_destroy(topic_handle);
-
-  kafka::PartitionListPtr list(rd_kafka_topic_partition_list_new(partitions));
-  for (int p = 0; p < partitions; ++p)
-    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
-        RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_assign(handle.get(), list.get());
+  kafka::assign_whole_topic(handle.get(), topic, std::chrono::seconds(5));
 
   std::vector<ConsumedMessage> out;
   const auto deadline = std::chrono::steady_clock::now() + timeout;

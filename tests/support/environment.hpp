@@ -47,7 +47,6 @@ class TestDatabase {
 class TestBroker {
  public:
   explicit TestBroker(int brokers = 3, const std::vector<std::string>& extra_topics = {});
-  ~TestBroker();
   TestBroker(const TestBroker&) = delete;
   TestBroker& operator=(const TestBroker&) = delete;
 
