@@ -590,11 +590,15 @@ Consumer::Consumer(const Settings& settings, const std::string& group_id,
   // waits at the broker for fetch.wait.max.ms; a real broker answers as soon
   // as data arrives, but librdkafka's mock cluster holds it the whole time,
   // which at the default 500 ms added ~300 ms to every event. 50 ms costs an
-  // idle consumer a few empty fetches a second.
+  // idle consumer a few empty fetches a second. A subscribed topic that a
+  // broker does not know yet (created late, or recreated and not yet on every
+  // broker) is looked for again only at each metadata refresh: every 10 s,
+  // not librdkafka's 5 minutes.
   auto conf = make_conf(settings, {{"session.timeout.ms", "6000"},
                                    {"heartbeat.interval.ms", "1000"},
                                    {"max.poll.interval.ms", "300000"},
-                                   {"fetch.wait.max.ms", "50"}});
+                                   {"fetch.wait.max.ms", "50"},
+                                   {"topic.metadata.refresh.interval.ms", "10000"}});
   set(conf.get(), "group.id", group_id);
   set(conf.get(), "enable.auto.commit", "false");
   set(conf.get(), "enable.auto.offset.store", "false");

@@ -475,8 +475,17 @@ class FaultSuite : public ::testing::Test {
     EXPECT_EQ(other_5xx, 0) << report;
     EXPECT_EQ(other, 0) << report;
     EXPECT_GT(incidents, 0) << report;
-    EXPECT_EQ(incidents_without_one_issue, 0) << report << "\n" << github_.issues().substr(0, 2000);
+    EXPECT_EQ(incidents_without_one_issue, 0) << report << "\n" << why_issues_are_missing();
     EXPECT_TRUE(survivors) << report;
+  }
+
+  // What a failed issue count needs explained: GitHub's side, the incident
+  // events the outbox still holds, and what the processors said last.
+  std::string why_issues_are_missing() const {
+    return "fake GitHub's issues: " + github_.issues().substr(0, 2000) +
+           "\nincident events not yet published: " +
+           database_.scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL") +
+           "\nthe processors' log, last lines:\n" + processors_->log_tail(6000);
   }
 
   // How many workflow_run messages the runs role has applied that the

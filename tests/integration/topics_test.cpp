@@ -345,6 +345,9 @@ TEST_F(TopicsTest, ProcessorsReadyNamesAMissingTopicUntilItIsCreated) {
   TestDatabase database;
   auto processors = start_processors(database, "issues");
   expect_ready_once_created(*processors, topics::kIncident);
+  // And its consumer takes the topic up without a restart.
+  const auto assigned = processors->wait_for_log("partitions assigned", kDeadline);
+  EXPECT_NE(assigned.find("faultline-issues"), std::string::npos) << processors->log();
 }
 
 }  // namespace

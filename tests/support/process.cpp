@@ -108,6 +108,15 @@ std::string ChildProcess::log() const {
   return text.str();
 }
 
+std::string ChildProcess::log_tail(std::size_t bytes) const {
+  std::string all = log();
+  if (all.size() <= bytes)
+    return all;
+  const auto line_start = all.find('\n', all.size() - bytes);
+  return line_start == std::string::npos ? all.substr(all.size() - bytes)
+                                         : all.substr(line_start + 1);
+}
+
 std::string ChildProcess::wait_for_log(const std::string& text, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -25,6 +25,8 @@ class ChildProcess {
   int wait(std::chrono::milliseconds timeout);
   bool running();
   std::string log() const;
+  // The last `bytes` of the log, from a line's start: what a failure message can hold.
+  std::string log_tail(std::size_t bytes) const;
   // Waits until the log holds `text`; returns the first line that does.
   std::string wait_for_log(const std::string& text, std::chrono::milliseconds timeout);
 
