@@ -156,6 +156,12 @@ bool is_blank(std::string_view text) {
   return true;
 }
 
+// What a step's "Run ..." header runs, or "" for no header.
+std::string_view command_of(std::string_view header) {
+  const std::string_view title = skip_leading_escapes(header);
+  return title.starts_with(kStepPrefix) ? title.substr(kStepPrefix.size()) : std::string_view{};
+}
+
 // One line of the log, its marker (if any) already replaced by `prefix`.
 struct LogLine {
   std::string_view text;
@@ -473,22 +479,22 @@ FailureExcerpt extract_failure(std::string_view log, std::string_view failing_st
     scan = scan_from({});
 
   FailureExcerpt excerpt;
-  std::string_view step = failing_step;
+  std::string_view header;
   if (scan.found()) {
     excerpt.truncated = scan.context_dropped() || scan.errors_dropped();
     // An error the budget cannot hold still makes the excerpt incomplete.
     if (scan.errors().empty())
       excerpt.truncated = true;
     excerpt.lines = fit(scan.context(), scan.errors(), limits, excerpt.truncated);
-    if (step.empty())
-      step = scan.error_step();
+    header = scan.error_step();
   } else {
     excerpt.truncated = scan.tail_dropped();
     excerpt.lines = fit(scan.tail(), {}, limits, excerpt.truncated);
-    if (step.empty())
-      step = scan.last_step();
+    header = scan.last_step();
   }
+  const std::string_view step = failing_step.empty() ? header : failing_step;
   excerpt.step = render({step, {}}, limits.max_line_bytes, excerpt.truncated);
+  excerpt.command = render({command_of(header), {}}, limits.max_line_bytes, excerpt.truncated);
   return excerpt;
 }
 

@@ -23,6 +23,11 @@ struct FailureExcerpt {
   // Something was left out because of the limits: earlier output of the step,
   // further error lines, or the end of a long line.
   bool truncated = false;
+  // The command of the step the lines come from: its "Run ..." header without
+  // "Run " (the header's first line, cleaned like `step`), whatever `step` is,
+  // so that a custom step name from the jobs API does not hide it; "" if
+  // unknown. Last, so that {step, lines, truncated} still initialises the rest.
+  std::string command;
 };
 
 // The part of a GitHub Actions job log that explains the failure, small enough

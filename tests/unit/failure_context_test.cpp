@@ -138,6 +138,64 @@ TEST(FailureContext, HintNamesTheStep) {
   EXPECT_EQ(excerpt.lines, kNodeJobExcerpt);
 }
 
+TEST(FailureContext, CommandOfTheFailingStep) {
+  EXPECT_EQ(extract_failure(job_log(kNodeJob), "").command, "npm test");
+  // A custom step name from the jobs API leaves the command known.
+  const FailureExcerpt named = extract_failure(job_log(kNodeJob), "Unit tests");
+  EXPECT_EQ(named.step, "Unit tests");
+  EXPECT_EQ(named.command, "npm test");
+}
+
+TEST(FailureContext, CommandIsTheHeaderOfTheErrorsStep) {
+  // Of the step the first error taken falls in, not of the last step, and
+  // only the header's line: the script that follows in the group is not it.
+  const auto log = job_log({
+      "##[group]Run \x1b[1mnpm run lint\x1b[0m",
+      "##[endgroup]",
+      "src/app.ts: 3 problems",
+      "##[error]Process completed with exit code 1.",
+      "##[group]Run ./configure --prefix=/usr",
+      "\x1b[36;1m./configure --prefix=/usr\x1b[0m",
+      "\x1b[36;1mmake -j2\x1b[0m",
+      "shell: /usr/bin/bash -e {0}",
+      "##[endgroup]",
+      "make: *** [all] Error 2",
+      "##[error]Process completed with exit code 2.",
+      "##[group]Run actions/upload-artifact@v4",
+      "##[endgroup]",
+  });
+  EXPECT_EQ(extract_failure(log, "").command, "npm run lint");
+  const FailureExcerpt later = extract_failure(log, "Build", {}, "2024-05-01T12:00:04");
+  EXPECT_EQ(later.step, "Build");
+  EXPECT_EQ(later.command, "./configure --prefix=/usr");
+}
+
+TEST(FailureContext, CommandUnknown) {
+  // An error before any step, and a log without "Run" headers at all.
+  EXPECT_EQ(extract_failure(job_log({
+                                "Getting action download info",
+                                "##[error]Unable to resolve action `acme/missing@v1`",
+                            }),
+                            "Set up job")
+                .command,
+            "");
+  EXPECT_EQ(extract_failure("make: *** [all] Error 2\n", "").command, "");
+  EXPECT_EQ(extract_failure("", "").command, "");
+}
+
+TEST(FailureContext, CommandWithoutErrorMarkerIsTheLastSteps) {
+  const FailureExcerpt excerpt = extract_failure(job_log({
+                                                     "##[group]Run make",
+                                                     "##[endgroup]",
+                                                     "[ 98%] Linking CXX executable widgets",
+                                                     "##[group]Run ./widgets --self-test",
+                                                     "##[endgroup]",
+                                                     "self-test: 2 of 9 checks failed",
+                                                 }),
+                                                 "Self test");
+  EXPECT_EQ(excerpt.command, "./widgets --self-test");
+}
+
 TEST(FailureContext, CrlfAndByteOrderMark) {
   const FailureExcerpt excerpt = extract_failure("\xEF\xBB\xBF" + job_log(kNodeJob, "\r\n"), "");
   EXPECT_EQ(excerpt.step, "Run npm test");
