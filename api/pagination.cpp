@@ -34,7 +34,14 @@ std::string timestamp_parameter(const ApiRequest& request, const std::string& na
     throw ClientError(bad_request(name + " must be an RFC 3339 date-time such as "
                                          "2026-11-23T10:00:00Z.",
                                   "invalid-parameter"));
-  return *value;
+  // Moved to UTC: RFC 3339 allows offsets up to 23:59, PostgreSQL only to 15:59.
+  auto utc = utc_seconds(*value).value_or("");
+  if (utc.empty() || utc.compare(0, 4, "0000") == 0)
+    throw ClientError(bad_request(name + " is before the year 1 in UTC.", "invalid-parameter"));
+  if (value->size() > 19 && (*value)[19] == '.')
+    utc.append(*value, 19, value->find_first_not_of("0123456789", 20) - 19);
+  utc.push_back('Z');
+  return utc;
 }
 
 Page parse_page(const ApiRequest& request) {

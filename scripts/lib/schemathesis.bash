@@ -1,0 +1,42 @@
+# Schemathesis (PyPI) in a virtualenv of its own, outside the build tree:
+# scripts/setup installs it, scripts/contract runs it.
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS_VENV=${FAULTLINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/faultline}/schemathesis-$SCHEMATHESIS_VERSION
+
+schemathesis_install() {
+  if [[ -x "$SCHEMATHESIS_VENV/bin/st" ]] &&
+    "$SCHEMATHESIS_VENV/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    echo "setup: Schemathesis $SCHEMATHESIS_VERSION already installed"
+    return 0
+  fi
+  echo "setup: installing Schemathesis $SCHEMATHESIS_VERSION into $SCHEMATHESIS_VENV"
+  rm -rf "$SCHEMATHESIS_VENV"
+  mkdir -p "$(dirname "$SCHEMATHESIS_VENV")"
+  python3 -m venv "$SCHEMATHESIS_VENV"
+  "$SCHEMATHESIS_VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+}
+
+schemathesis_ready() {
+  [[ -x "$SCHEMATHESIS_VENV/bin/st" ]] || {
+    echo "Schemathesis is not installed in $SCHEMATHESIS_VENV (run scripts/setup)" >&2
+    return 1
+  }
+}
+
+# schemathesis_run DOCUMENT BASE TOKEN EXAMPLES SECONDS REPORT_DIR [st options...]:
+# every operation (but those that end their own session, unless options
+# choose), positive and negative data, the five conformance checks.
+schemathesis_run() {
+  local document=$1 base=$2 token=$3 examples=$4 seconds=$5 reports=$6
+  shift 6
+  local filter=(--exclude-operation-id logout --exclude-operation-id logoutAll)
+  (($#)) && filter=("$@")
+  "$SCHEMATHESIS_VENV/bin/st" run "$document" --url "$base" \
+    --header "Authorization: Bearer $token" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
+    --phases examples,coverage,fuzzing,stateful --mode all \
+    --max-examples "$examples" ${seconds:+--max-time "$seconds"} \
+    --seed "${FAULTLINE_SCHEMATHESIS_SEED:-20261201}" --workers 2 --request-timeout 30 \
+    --report junit,ndjson --report-dir "$reports" --no-color \
+    "${filter[@]}"
+}
