@@ -20,4 +20,8 @@ const std::vector<EmbeddedFile>& functions();
 // schemas/openapi.yaml as JSON, served at GET /openapi.json.
 std::string_view openapi_json();
 
+// schemas/failure_rules.json: the rules that give a failure its category
+// (processors/failure_rules.hpp).
+std::string_view failure_rules_json();
+
 }  // namespace faultline::schemas
