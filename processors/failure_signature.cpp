@@ -310,8 +310,9 @@ FailureSignature sign_failure(const FailureExcerpt& excerpt, std::string_view re
       if (!is_blank(*it))
         tail.push_back(&*it);
     }
-    for (auto it = tail.rbegin(); it != tail.rend(); ++it)
-      choose(**it);
+    std::reverse(tail.begin(), tail.end());
+    for (const std::string* line : tail)
+      choose(*line);
   }
   for (const std::string& line : chosen) {
     if (!result.normalized_error.empty())

@@ -1,11 +1,15 @@
-# Writes OUT: a C++ file defining faultline::schemas::openapi_json(), the text of IN.
+# Writes OUT: a C++ file defining faultline::schemas::FUNCTION() (openapi_json()
+# unless FUNCTION is given), the text of IN.
+if(NOT DEFINED FUNCTION)
+  set(FUNCTION openapi_json)
+endif()
 file(READ ${IN} text)
 file(WRITE ${OUT} "#include \"schemas/embedded.hpp\"
 
 namespace faultline::schemas {
 
-std::string_view openapi_json() {
-  static constexpr std::string_view text = R\"openapi_doc(${text})openapi_doc\";
+std::string_view ${FUNCTION}() {
+  static constexpr std::string_view text = R\"embedded_text(${text})embedded_text\";
   return text;
 }
 
