@@ -15,6 +15,7 @@ constexpr const char* kIncidentDocument =
     " 'opened_at', " FAULTLINE_SQL_RFC3339("i.opened_at") ", 'acknowledged_at', " FAULTLINE_SQL_RFC3339(
         "i.acknowledged_at") ", 'resolved_at', " FAULTLINE_SQL_RFC3339("i.resolved_at") ","
     " 'resolution', i.resolution, 'resolved_by_run_id', i.resolved_by_run_id,"
+    " 'signature', i.signature, 'category', i.category,"
     " 'issue', (SELECT json_build_object('number', x.issue_number, 'html_url', x.html_url,"
     "   'closed', x.closed) FROM incident_issues x WHERE x.incident_id = i.id))";
 

@@ -101,8 +101,10 @@ std::string FailureReports::fetch(const std::string& repository, std::int64_t ru
       logs.follow_redirects = true;
       logs.record_response = false;  // megabytes; the excerpt is what is kept
       const auto log_text = get(client_, token, logs, "job log");
-      const auto excerpt = log_text ? extract_failure(*log_text, step, {}, step_started)
-                                    : FailureExcerpt{step, {}, false};
+      FailureExcerpt excerpt;
+      excerpt.step = step;
+      if (log_text)
+        excerpt = extract_failure(*log_text, step, {}, step_started);
 
       out.StartObject();
       out.Key("id");

@@ -110,6 +110,10 @@ ON CONFLICT (repository_id, job_id) DO UPDATE SET
   recorded_at = now()
 )sql";
 
+// The analytics rollups, in the same transaction (functions/analytics_rules.sql).
+constexpr const char* kCountCompletions =
+    "SELECT faultline_count_completions(:runs::jsonb, :jobs::jsonb)";
+
 constexpr const char* kRecordApplied = R"sql(
 INSERT INTO applied_events (group_id, topic, partition, "offset", delivery_id, hook_id,
   repository_id, run_id, kafka_timestamp)
@@ -189,13 +193,6 @@ void add_applied(Rows& rows, const kafka::Message& m, const events::Envelope& e,
   });
 }
 
-void execute(soci::session& sql, const char* statement, Rows& rows) {
-  if (rows.empty())
-    return;
-  const std::string json = rows.finish();
-  sql << statement, soci::use(json);
-}
-
 }  // namespace
 
 std::vector<Rejection> RunsHandler::apply(soci::session& sql,
@@ -232,13 +229,17 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
     sql << kInsertRepositories, soci::use(json, "rows");
     sql << kTouchRepositories, soci::use(json, "rows");
   }
-  execute(sql, kUpsertRuns, runs);
+  // The same rows serve several statements; each reads the columns it needs.
+  const std::string run_rows = runs.empty() ? "[]" : runs.finish();
+  const std::string job_rows = jobs.empty() ? "[]" : jobs.finish();
+  if (!runs.empty())
+    sql << kUpsertRuns, soci::use(run_rows, "rows");
   if (!jobs.empty()) {
-    // The same rows serve both statements; each reads the columns it needs.
-    const std::string json = jobs.finish();
-    sql << kUpsertRunsFromJobs, soci::use(json, "rows");
-    sql << kUpsertJobs, soci::use(json, "rows");
+    sql << kUpsertRunsFromJobs, soci::use(job_rows, "rows");
+    sql << kUpsertJobs, soci::use(job_rows, "rows");
   }
+  if (!runs.empty() || !jobs.empty())
+    sql << kCountCompletions, soci::use(run_rows, "runs"), soci::use(job_rows, "jobs");
   if (!applied.empty()) {
     const std::string json = applied.finish();
     sql << kRecordApplied, soci::use(group_id_, "group"), soci::use(json, "rows");

@@ -23,6 +23,12 @@ constexpr const char* kRunsSnapshot =
     " status, conclusion, updated_at), E'\\n' ORDER BY repository_id, run_id, run_attempt)"
     " FROM workflow_runs";
 
+// The analytics rollups, counted from GitHub's timestamps, not Faultline's.
+constexpr const char* kRollupsSnapshot =
+    "SELECT string_agg(concat_ws('|', repository_id, workflow, bucket_start, runs, failures,"
+    " flaky_runs, durations, queue_times), E'\\n' ORDER BY repository_id, workflow, bucket_start)"
+    " FROM ci_hourly";
+
 // Failure-only keys: their incidents do not depend on the order of arrival.
 constexpr const char* kIncidentsSnapshot =
     "SELECT string_agg(concat_ws('|', repository_id, workflow_key, branch, state, occurrences),"
@@ -102,6 +108,9 @@ TEST_F(ReplayTest, ReplayFromTheBeginningIntoAnEmptiedDatabaseRebuildsTheSameSta
       << processors->log();
   const auto runs = database_.scalar(kRunsSnapshot);
   const auto incidents = database_.scalar(kIncidentsSnapshot);
+  const auto rollups = database_.scalar(kRollupsSnapshot);
+  ASSERT_EQ(database_.count("SELECT sum(runs) FROM ci_hourly"), 40);  // every run counted once
+  ASSERT_EQ(database_.count("SELECT sum(runs) FROM ci_hourly_all"), 40);
   ASSERT_FALSE(runs.empty());
   ASSERT_FALSE(incidents.empty());
 
@@ -110,7 +119,8 @@ TEST_F(ReplayTest, ReplayFromTheBeginningIntoAnEmptiedDatabaseRebuildsTheSameSta
   {
     soci::session sql(soci::postgresql, with_utc_sessions(database_.url()));
     sql << "TRUNCATE workflow_jobs, workflow_runs, applied_events, incident_runs, incident_issues,"
-           " incident_failure_contexts,"
+           " incident_failure_contexts, job_failures, ci_hourly, ci_hourly_all, job_hourly,"
+           " job_run_outcomes, flaky_runs, failure_signatures, failure_signature_daily,"
            " incidents, outbox, github_calls, redelivery_requests, reconciliations, repositories"
            " RESTART IDENTITY";
   }
@@ -125,6 +135,7 @@ TEST_F(ReplayTest, ReplayFromTheBeginningIntoAnEmptiedDatabaseRebuildsTheSameSta
       << rebuilt->log();
   EXPECT_EQ(database_.scalar(kRunsSnapshot), runs);
   EXPECT_EQ(database_.scalar(kIncidentsSnapshot), incidents);
+  EXPECT_EQ(database_.scalar(kRollupsSnapshot), rollups);
 }
 
 TEST_F(ReplayTest, ReplayToATimestampRewindsToTheFirstEventAtOrAfterIt) {

@@ -59,14 +59,11 @@ TEST(SchemaFunctions, UpgradedAndFreshDatabasesHoldTheFilesText) {
   migrate(sql, schemas::migrations(), {});
   sql << "SET search_path = public";
 
-  for (const auto& name : defined_functions()) {
-    const std::string current = definition(sql, "public", name);
-    ASSERT_FALSE(current.empty()) << name;
-    // The file restates the rule the last migration left in force.
-    EXPECT_EQ(definition(sql, "history", name), current) << name;
-  }
+  for (const auto& name : defined_functions())
+    ASSERT_FALSE(definition(sql, "public", name).empty()) << name;
 
-  // Upgrading that database (the files applied on its next start) keeps it so.
+  // Upgrading that database (the files applied on its next start) leaves it
+  // with the files' rules, whatever the migrations defined before them.
   sql << "SET search_path = history";
   migrate(sql, schemas::migrations());
   sql << "SET search_path = public";

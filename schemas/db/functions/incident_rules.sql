@@ -24,7 +24,8 @@ SELECT 'ci.incident.v1', i.id::text, p_type, json_build_object(
     'opened_at', to_char(i.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'acknowledged_at', to_char(i.acknowledged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'resolved_at', to_char(i.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'resolution', i.resolution, 'resolved_by_run_id', i.resolved_by_run_id))::text
+    'resolution', i.resolution, 'resolved_by_run_id', i.resolved_by_run_id,
+    'signature', i.signature, 'category', i.category))::text
 FROM incidents i JOIN repositories r ON r.id = i.repository_id
 WHERE i.id = p_incident;
 END
@@ -77,9 +78,10 @@ BEGIN
            AND resolved_by_run_created_at > r.created_at);
       IF v_incident IS NULL THEN
         INSERT INTO incidents (repository_id, workflow_key, workflow_name, branch, state,
-                               first_failed_run_id, last_failed_run_id, last_failure_created_at)
+                               first_failed_run_id, last_failed_run_id, last_failure_created_at,
+                               first_failure_created_at)
         VALUES (r.repository_id, r.workflow_key, NULLIF(r.workflow_name, ''), r.branch, 'open',
-                r.run_id, r.run_id, r.created_at)
+                r.run_id, r.run_id, r.created_at, r.created_at)
         RETURNING id INTO v_incident;
         PERFORM faultline_enqueue_incident_event(v_incident, 'opened', r.run_id);
       ELSE
@@ -93,8 +95,13 @@ BEGIN
       VALUES (r.repository_id, r.run_id, r.run_attempt, v_incident, 'failure', r.conclusion,
               NULLIF(r.html_url, ''), r.created_at);
     ELSIF v_incident IS NOT NULL THEN
-      -- Only a success at least as recent as the last failure resolves.
-      UPDATE incidents SET state = 'resolved', resolved_at = now(), resolution = 'run_succeeded',
+      -- Only a success at least as recent as the last failure resolves. A
+      -- later attempt of a run that failed (the same commit) passing is flaky.
+      UPDATE incidents SET state = 'resolved', resolved_at = now(),
+             resolution = CASE WHEN EXISTS (
+               SELECT 1 FROM incident_runs x WHERE x.incident_id = v_incident AND x.role = 'failure'
+                  AND x.repository_id = r.repository_id AND x.run_id = r.run_id
+                  AND x.run_attempt < r.run_attempt) THEN 'flaky' ELSE 'run_succeeded' END,
              resolved_by_run_id = r.run_id, resolved_by_run_created_at = r.created_at
        WHERE id = v_incident
          AND (last_failure_created_at IS NULL OR r.created_at IS NULL
