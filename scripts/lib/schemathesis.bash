@@ -24,19 +24,25 @@ schemathesis_ready() {
 }
 
 # schemathesis_run DOCUMENT BASE TOKEN EXAMPLES SECONDS REPORT_DIR [st options...]:
-# every operation (but those that end their own session, unless options
-# choose), positive and negative data, the five conformance checks.
+# every operation (but those that end or revoke sessions, which could end
+# its own, unless options choose), positive and negative data, the five conformance checks.
 schemathesis_run() {
-  local document=$1 base=$2 token=$3 examples=$4 seconds=$5 reports=$6
+  local document base=$2 token=$3 examples=$4 seconds=$5 reports=$6
+  document=$(realpath "$1")
   shift 6
-  local filter=(--exclude-operation-id logout --exclude-operation-id logoutAll)
+  local filter=()
+  for id in logout logoutAll revokeSession revokeOtherSessions; do filter+=(--exclude-operation-id "$id"); done
   (($#)) && filter=("$@")
-  "$SCHEMATHESIS_VENV/bin/st" run "$document" --url "$base" \
+  mkdir -p "$reports"
+  # In the report directory: Schemathesis keeps its .schemathesis/ cache where it runs.
+  local config
+  config=$(realpath tests/contract/schemathesis.toml)
+  (cd "$reports" && "$SCHEMATHESIS_VENV/bin/st" --config-file "$config" run "$document" --url "$base" \
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
     --phases examples,coverage,fuzzing,stateful --mode all \
     --max-examples "$examples" ${seconds:+--max-time "$seconds"} \
-    --seed "${FAULTLINE_SCHEMATHESIS_SEED:-20261201}" --workers 2 --request-timeout 30 \
-    --report junit,ndjson --report-dir "$reports" --no-color \
-    "${filter[@]}"
+    --seed "${FAULTLINE_SCHEMATHESIS_SEED:-20261201}" --workers 1 --request-timeout 30 \
+    --report junit,ndjson --report-dir . --no-color \
+    "${filter[@]}")
 }
