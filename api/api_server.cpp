@@ -1,5 +1,6 @@
 #include "api/api_server.hpp"
 
+#include "api/analytics.hpp"
 #include "api/conditional.hpp"
 #include "api/incidents.hpp"
 #include "api/json_body.hpp"
@@ -167,6 +168,36 @@ void ApiServer::declare_ci_routes() {
   routes.post("/api/v1/incidents/:id/resolve", Access::kUser, [this](const ApiRequest& request) {
     return incident_action(request, &resolve_incident);
   });
+
+  // Analytics (issue 15): read from the rollups, like every CI list.
+  const auto analytics_list = [this](AnalyticsFilter (*parse)(const ApiRequest&),
+                                     std::string (*list)(soci::session&, const AnalyticsFilter&,
+                                                         const Page&)) {
+    return [this, parse, list](const ApiRequest& request) {
+      const auto filter = parse(request);
+      const auto page = parse_page(request);
+      return http::json_reply(
+          200, database_.with_session([&](soci::session& sql) { return list(sql, filter, page); }));
+    };
+  };
+  routes.get("/api/v1/analytics/failure-signatures", Access::kUser,
+             analytics_list(&parse_signature_filter, &list_failure_signatures));
+  routes.get("/api/v1/analytics/failure-signatures/:signature", Access::kUser,
+             [this](const ApiRequest& request) {
+               const auto signature = signature_parameter(request.params.at("signature"));
+               const auto filter = parse_flaky_filter(request);
+               auto document = database_.with_session([&](soci::session& sql) {
+                 return get_failure_signature(sql, filter, signature);
+               });
+               return http::json_reply(
+                   200, found(std::move(document), "No failure signature " + signature + "."));
+             });
+  routes.get("/api/v1/analytics/flaky", Access::kUser,
+             analytics_list(&parse_flaky_filter, &list_flaky_jobs));
+  routes.get("/api/v1/analytics/trends", Access::kUser,
+             analytics_list(&parse_trend_filter, &list_trends));
+  routes.get("/api/v1/analytics/repositories", Access::kUser,
+             analytics_list(&parse_health_filter, &list_repository_health));
 
   routes.get("/api/v1/repositories", Access::kUser, [this](const ApiRequest& request) {
     const auto page = parse_page(request);
