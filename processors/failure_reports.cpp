@@ -6,6 +6,9 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "processors/failure_context.hpp"
+#include "processors/failure_rules.hpp"
+#include "processors/failure_signature.hpp"
+#include "processors/job_failures.hpp"
 
 namespace faultline::processors {
 namespace {
@@ -42,15 +45,15 @@ std::optional<std::string> get(github::Client& client, const std::string& token,
 }  // namespace
 
 std::string FailureReports::collect(soci::session& sql, std::int64_t incident_id,
-                                    const std::string& repository, std::int64_t run_id,
-                                    const std::string& token) {
+                                    std::int64_t repository_id, const std::string& repository,
+                                    std::int64_t run_id, const std::string& token) {
   const long long incident = incident_id, run = run_id;
   long long stored_run = 0;
   std::string stored;
   sql << "SELECT run_id, context::text FROM incident_failure_contexts WHERE incident_id = :id",
       soci::use(incident, "id"), soci::into(stored_run), soci::into(stored);
   if (sql.got_data() && stored_run == run)
-    return markdown(stored);
+    return markdown(sql, stored);
 
   const auto context = fetch(repository, run_id, token);
   if (context.empty())
@@ -59,7 +62,8 @@ std::string FailureReports::collect(soci::session& sql, std::int64_t incident_id
          " VALUES (:id, :run, :context::jsonb) ON CONFLICT (incident_id) DO UPDATE"
          " SET run_id = excluded.run_id, context = excluded.context, fetched_at = now()",
       soci::use(incident, "id"), soci::use(run, "run"), soci::use(context, "context");
-  return markdown(context);
+  record_job_failures(sql, incident_id, repository_id, context);
+  return markdown(sql, context);
 }
 
 std::string FailureReports::fetch(const std::string& repository, std::int64_t run_id,
@@ -122,6 +126,21 @@ std::string FailureReports::fetch(const std::string& repository, std::int64_t ru
       out.EndArray();
       out.Key("truncated");
       out.Bool(excerpt.truncated);
+      out.Key("completed_at");
+      json::write(out, json::string_member(job, "completed_at"));
+      if (!excerpt.lines.empty()) {
+        const auto signed_failure = sign_failure(excerpt, repository, FailureRules::standard());
+        out.Key("command");
+        json::write(out, excerpt.command);
+        out.Key("signature");
+        json::write(out, signed_failure.signature);
+        out.Key("category");
+        json::write(out, signed_failure.category);
+        out.Key("normalized_error");
+        json::write(out, signed_failure.normalized_error);
+        out.Key("first_line");
+        json::write(out, signed_failure.first_line);
+      }
       out.Key("log_available");
       out.Bool(log_text.has_value());
       out.EndObject();
@@ -131,7 +150,7 @@ std::string FailureReports::fetch(const std::string& repository, std::int64_t ru
   return reported ? document : "";
 }
 
-std::string FailureReports::markdown(const std::string& context_json) {
+std::string FailureReports::markdown(soci::session& sql, const std::string& context_json) {
   const auto context = json::parse(context_json);
   const auto* jobs = json::member(context, "jobs");
   if (!jobs || !jobs->IsArray() || jobs->Empty())
@@ -145,6 +164,12 @@ std::string FailureReports::markdown(const std::string& context_json) {
     if (!step.empty())
       text += " — step `" + step + "`";
     text += "\n";
+    if (const auto category = json::string_member(job, "category")) {
+      const std::string signature(json::string_member(job, "signature").value_or(""));
+      const auto history = signature_history(sql, signature);
+      text += "\nCause: `" + std::string(*category) + "` (signature `" + signature + "`" +
+              (history.empty() ? "" : ", " + history) + ")\n";
+    }
     const auto& lines = job["lines"];
     if (lines.Empty()) {
       text += "\n(The log is no longer available.)\n";

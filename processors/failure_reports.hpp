@@ -21,11 +21,14 @@ class FailureReports {
   // already stored for that run, as a Markdown section for an issue ("" when
   // GitHub has nothing to say). The context is a courtesy: GitHub refusing
   // or failing here never holds up the issue.
-  std::string collect(soci::session& sql, std::int64_t incident_id, const std::string& repository,
-                      std::int64_t run_id, const std::string& token);
+  // Each failing job's signature and category are recorded with it
+  // (job_failures.hpp).
+  std::string collect(soci::session& sql, std::int64_t incident_id, std::int64_t repository_id,
+                      const std::string& repository, std::int64_t run_id, const std::string& token);
 
-  // The Markdown section for a stored context (JSON).
-  static std::string markdown(const std::string& context_json);
+  // The Markdown section for a stored context (JSON): per job, where it
+  // failed, its cause and how often that failure was seen elsewhere.
+  static std::string markdown(soci::session& sql, const std::string& context_json);
 
  private:
   std::string fetch(const std::string& repository, std::int64_t run_id, const std::string& token);

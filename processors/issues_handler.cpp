@@ -13,7 +13,8 @@ struct IssuesHandler::Incident {
   std::string workflow;
   std::string branch;
   long long occurrences = 0;
-  long long run_id = 0;  // the run that caused the event, 0 if none
+  long long run_id = 0;    // the run that caused the event, 0 if none
+  std::string resolution;  // "run_succeeded", "flaky", "manual" once resolved
 };
 
 namespace {
@@ -97,6 +98,7 @@ std::vector<Rejection> IssuesHandler::apply(soci::session& sql,
       incident.branch = std::string(json::string_member(*data, "branch").value_or(""));
       incident.occurrences = json::integer_member(*data, "occurrences").value_or(0);
       incident.run_id = json::integer_member(event, "run_id").value_or(0);
+      incident.resolution = std::string(json::string_member(*data, "resolution").value_or(""));
       if (incident.id <= 0 || incident.repository.find('/') == std::string::npos)
         throw json::ParseError("incident id or repository missing");
     } catch (const json::ParseError& e) {
@@ -147,12 +149,14 @@ void IssuesHandler::handle(soci::session& sql, const std::string& type, const In
     const bool resolved = type == "resolved";
     const auto comment = json::object([&](json::Writer& out) {
       out.Key("body");
-      json::write(out, resolved
-                           ? "Resolved" +
-                                 (incident.run_id ? " by run " + std::to_string(incident.run_id)
-                                                  : std::string()) +
-                                 ": the workflow succeeds on this branch again."
-                           : std::string("Acknowledged in Faultline."));
+      const std::string by =
+          incident.run_id ? " by run " + std::to_string(incident.run_id) : std::string();
+      json::write(out, !resolved ? std::string("Acknowledged in Faultline.")
+                       : incident.resolution == "flaky"
+                           ? "Resolved" + by +
+                                 ": it passed on a re-run of the same commit, so this failure "
+                                 "was flaky."
+                           : "Resolved" + by + ": the workflow succeeds on this branch again.");
     });
     const auto path = issues + "/" + std::to_string(*number);
     accepted(client_.request(*token, "POST", path + "/comments", comment), "comment");
@@ -252,7 +256,8 @@ std::string IssuesHandler::failure_context(soci::session& sql, const Incident& i
         soci::into(run_id);
   if (run_id == 0)
     return "";
-  return reports_.collect(sql, incident.id, incident.repository, run_id, token);
+  return reports_.collect(sql, incident.id, incident.repository_id, incident.repository, run_id,
+                          token);
 }
 
 }  // namespace faultline::processors

@@ -19,7 +19,7 @@ export const binDir = process.env.FAULTLINE_BIN_DIR ?? '/work/main/build/bin';
 // The webhook secrets, oldest first: any one of them verifies (a rotation in progress).
 export const secrets = ['e2e-secret-old', 'e2e-secret'];
 export const ingestMaxBodyBytes = 1048576;
-export const topics = {run: 'ci.workflow_run.v1', job: 'ci.workflow_job.v1'};
+export const topics = {run: 'ci.workflow_run.v1', job: 'ci.workflow_job.v1', incident: 'ci.incident.v1'};
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -224,6 +224,34 @@ systemCase('accepted deliveries are on the topics as CloudEvents, keyed <reposit
   }
 });
 
+systemCase('incident events on ci.incident.v1 are valid against schemas/events/incident.v1.json', async () => {
+  const ajv = new Ajv2020({strict: false});
+  addFormats(ajv);
+  const schema = JSON.parse(fs.readFileSync(new URL('../../schemas/events/incident.v1.json', import.meta.url), 'utf8'));
+  const validate = ajv.compile(schema);
+  // A completed example made to fail, on a run and branch of its own, opens an incident.
+  const example = examples.find((e) => e.event === 'workflow_run' && e.payload.workflow_run.status === 'completed');
+  assert.ok(example, 'a completed workflow_run example');
+  const failing = structuredClone(example.payload);
+  failing.workflow_run.id += 900000;
+  failing.workflow_run.conclusion = 'failure';
+  failing.workflow_run.head_branch = 'e2e-incident-schema';
+  const response = await deliver('workflow_run', JSON.stringify(failing));
+  assert.equal(response.status, 202, await response.text());
+  let messages = [];
+  for (let tries = 0; tries < 60 && !messages.some((m) => JSON.parse(m.value).type === 'opened'); ++tries) {
+    messages = await system.topic(topics.incident);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  assert.ok(messages.some((m) => JSON.parse(m.value).type === 'opened'), `an "opened" event among ${messages.length}`);
+  for (const m of messages) {
+    const value = JSON.parse(m.value);
+    assert.ok(validate(value), `${m.value}: ${JSON.stringify(validate.errors)}`);
+    assert.equal(m.key, String(value.incident.id), 'keyed by the incident id');
+  }
+  assert.ok(!validate({type: 'opened', run_id: 1, incident: {id: 1}}), 'the schema refuses an incident without its fields');
+});
+
 systemCase('a redelivery and a late event change nothing that is already right', async () => {
   const example = delivered.find((d) => d.event === 'workflow_job' && jobMentions.get(jobIdOf(d)) === 1 && runMentions.get(runIdOf(d)) === 1);
   assert.ok(example, 'an example whose job and run no other example mentions');
