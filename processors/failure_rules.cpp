@@ -2,34 +2,21 @@
 
 #include <re2/re2.h>
 
-#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
 
+#include "common/failure_categories.hpp"
 #include "common/json.hpp"
 #include "schemas/embedded.hpp"
 
 namespace faultline::processors {
 namespace {
 
-constexpr std::string_view kUnknown = "unknown";
-constexpr std::array<std::string_view, 9> kCategories = {
-    "code/build",
-    "code/test",
-    "code/lint",
-    "code/security",
-    "platform/infrastructure",
-    "platform/network",
-    "platform/dependencies",
-    "platform/credentials",
-    "platform/timeout",
-};
-
 bool known_category(std::string_view category) {
-  for (std::string_view known : kCategories) {
+  for (std::string_view known : kFailureCategories) {
     if (category == known)
       return true;
   }
@@ -131,7 +118,7 @@ std::string FailureRules::categorize(const std::vector<std::string>& lines) cons
         return rule->category;
     }
   }
-  return std::string(kUnknown);
+  return std::string(kUnknownFailureCategory);
 }
 
 std::size_t FailureRules::size() const {
