@@ -88,7 +88,8 @@ const std::deque<Substitution>& substitutions() {
         R"(|\b\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?)"
         R"(|\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}(?: (?:GMT|UTC|[+-]\d{4}))?)"
         R"(|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)?)"
-        R"(|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b)",
+        R"(|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b)"
+        R"(|\b\d{4}-\d{2}-\d{2}T\d{2}_\d{2}_\d{2}_\d+Z)",  // npm's log file names
         "<time>");
     list.emplace_back(R"(\b\d{4}[-/]\d{2}[-/]\d{2}\b)", "<date>");
     list.emplace_back(R"(\b(?:\d{1,3}\.){3}\d{1,3}\b)", "<ip>");

@@ -193,6 +193,104 @@ TEST_F(GitHubIssuesTest, FailureContextFromTheLogIsInTheIssueAndTheApiAndBounded
             "Error: Process completed with exit code 2.");
 }
 
+// A job log that fails the way a broken package mirror does: only ids, times
+// and the repository's workspace differ from one occurrence to the next.
+std::string mirror_failure_log(const std::string& name, int n) {
+  const std::string ts = "2026-11-23T10:0" + std::to_string(n) + ":1" + std::to_string(n) + ".5Z ";
+  return ts + "##[group]Run npm ci\n" + ts + "npm ci\n" + ts + "##[endgroup]\n" + ts +
+         "npm ERR! code ECONNRESET\n" + ts +
+         "npm ERR! network request to https://registry.npmjs.org/left-pad/-/left-pad-1." +
+         std::to_string(n) + ".0.tgz failed, reason: read ECONNRESET\n" + ts +
+         "npm ERR! A complete log of this run can be found in: "
+         "/home/runner/.npm/_logs/2026-11-23T10_0" +
+         std::to_string(n) + "_00_" + std::to_string(100 + n) + "Z-debug-0.log\n" + ts +
+         "npm ERR! in /home/runner/work/" + name + "/" + name + " after " + std::to_string(3 + n) +
+         "." + std::to_string(n) + "s\n" + ts + "##[error]Process completed with exit code 1.\n";
+}
+
+TEST_F(GitHubIssuesTest, TheSameFailureInThreeRepositoriesIsOneSignatureAndItsCauseIsNamed) {
+  struct Repo {
+    const char* name;
+    std::int64_t id;
+  };
+  const Repo repos[] = {{"octo/alpha", 601}, {"acme/beta", 602}, {"other/gamma", 603}};
+  for (int i = 0; i < 3; ++i) {
+    const std::string run = std::to_string(40 + i), job = std::to_string(7000 + i);
+    github_.seed_jobs(repos[i].name, 40 + i,
+                      R"([{"id": )" + job + R"(, "run_id": )" + run +
+                          R"(, "name": "install", "status": "completed", "conclusion": "failure",
+                          "completed_at": "2026-11-23T10:05:00Z",
+                          "steps": [{"name": "Install", "conclusion": "failure", "number": 2}]}])");
+    const std::string short_name =
+        std::string(repos[i].name).substr(std::string(repos[i].name).find('/') + 1);
+    github_.seed_log(7000 + i, mirror_failure_log(short_name, i + 1));
+  }
+  // A different cause in a fourth repository: a failing test.
+  github_.seed_jobs("octo/delta", 43, R"([{"id": 7003, "run_id": 43, "name": "test",
+      "status": "completed", "conclusion": "failure", "completed_at": "2026-11-23T10:05:00Z",
+      "steps": [{"name": "Test", "conclusion": "failure", "number": 2}]}])");
+  github_.seed_log(7003,
+                   "2026-11-23T10:04:00.1Z ##[group]Run go test ./...\n"
+                   "2026-11-23T10:04:00.1Z ##[endgroup]\n"
+                   "2026-11-23T10:04:01.1Z --- FAIL: TestBalance (0.01s)\n"
+                   "2026-11-23T10:04:01.1Z     balance_test.go:12: got 90, want 100\n"
+                   "2026-11-23T10:04:01.2Z ##[error]Process completed with exit code 1.\n");
+
+  auto processors = start("incidents,issues");
+  for (int i = 0; i < 4; ++i) {
+    RunSpec spec;
+    spec.run_id = 40 + i;
+    spec.conclusion = "failure";
+    spec.repository = i < 3 ? repos[i].name : "octo/delta";
+    spec.repository_id = i < 3 ? repos[i].id : 604;
+    spec.delivery_id = "d-sig-" + std::to_string(i);
+    ASSERT_EQ(producer_->produce_and_wait(run_message(run_event(spec))),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM job_failures", 4), 4)
+      << processors->log();
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incident_issues", 4), 4)
+      << processors->log();
+
+  // One signature for the three mirror failures, another for the test.
+  EXPECT_EQ(database_.count("SELECT count(DISTINCT signature) FROM job_failures"), 2);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM failure_signatures"), 2);
+  EXPECT_EQ(database_.scalar("SELECT string_agg(category, ',' ORDER BY job_id) FROM job_failures"),
+            "platform/network,platform/network,platform/network,code/test");
+  EXPECT_EQ(database_.count("SELECT count(DISTINCT repository_id) FROM failure_signature_daily"
+                            " WHERE category = 'platform/network'"),
+            3);
+  EXPECT_EQ(database_.count("SELECT sum(occurrences) FROM failure_signature_daily"), 4);
+  // Each incident learnt its signature and category.
+  EXPECT_EQ(database_.count("SELECT count(*) FROM incidents i JOIN job_failures j"
+                            " ON j.incident_id = i.id AND j.signature = i.signature"
+                            " AND j.category = i.category"),
+            4);
+  const auto signature = database_.scalar(
+      "SELECT signature FROM job_failures WHERE category = 'platform/network' LIMIT 1");
+  EXPECT_EQ(signature.size(), 16u);
+
+  // The issues name the cause; the last of the three knows it was seen in all of them.
+  const auto all = json::parse(github_.issues());
+  int naming_the_cause = 0, seen_everywhere = 0;
+  for (const auto& [repo, list] : all.GetObject())
+    for (const auto& issue : list.GetArray()) {
+      const std::string body(json::string_member(issue, "body").value_or(""));
+      naming_the_cause +=
+          body.find("Cause: `platform/network` (signature `" + signature) != std::string::npos;
+      seen_everywhere +=
+          body.find("seen 3 times in 3 repositories since 2026-11-23") != std::string::npos;
+    }
+  EXPECT_EQ(naming_the_cause, 3) << github_.issues();
+  EXPECT_EQ(seen_everywhere, 1) << github_.issues();
+
+  // The incident event carries them once known (the issue link comes after).
+  EXPECT_EQ(database_.count("SELECT count(*) FROM outbox WHERE event_type = 'issue_linked'"
+                            " AND payload::jsonb->'incident'->>'signature' IS NOT NULL"
+                            " AND payload::jsonb->'incident'->>'category' IS NOT NULL"),
+            4);
+}
+
 TEST_F(GitHubIssuesTest, KilledBetweenGitHubsAnswerAndTheCommitDoesNotOpenASecondIssue) {
   auto incidents = start("incidents");
   publish(10, "failure", "2026-11-23T10:00:00Z");

@@ -35,6 +35,8 @@ TEST(NormalizeErrorLine, Placeholders) {
   EXPECT_EQ(normalize("May  1 12:00:03 host sshd: ready at 12:00:04.5"),
             "<time> host sshd: ready at <time>");
   EXPECT_EQ(normalize("built on 2024-05-01"), "built on <date>");
+  EXPECT_EQ(normalize("log in: /home/runner/.npm/_logs/2026-11-23T10_01_00_101Z-debug-0.log"),
+            "log in: /home/runner/.npm/_logs/<time>-debug-<n>.log");
   EXPECT_EQ(normalize("took 12.5s, then 3m2s, then 120ms, in 4.2 seconds"),
             "took <duration>, then <duration>, then <duration>, in <duration>");
   EXPECT_EQ(normalize("segfault at 0x7ffd3a2b in container 4f9a1c2b3d4e (git abc1234)"),
