@@ -26,6 +26,7 @@
 #include "common/time.hpp"
 #include "common/topic_watch.hpp"
 #include "common/topics.hpp"
+#include "processors/failure_rules.hpp"
 #include "processors/incidents_handler.hpp"
 #include "processors/issues_handler.hpp"
 #include "processors/outbox_relay.hpp"
@@ -242,6 +243,17 @@ int main(int argc, char** argv) {
     http::block_termination_signals();
     Database database(database_settings);
     database.with_session([](soci::session& sql) { migrate(sql, schemas::migrations()); });
+    if (roles.count("runs")) {
+      const auto counted = database.with_session(processors::count_stored_history);
+      if (counted)
+        log::info("counted stored runs and jobs into the analytics",
+                  {{"rows", static_cast<std::int64_t>(counted)}});
+    }
+    // A malformed rule table (FAULTLINE_FAILURE_RULES) stops the start, not a batch.
+    if (roles.count("issues"))
+      log::info(
+          "failure rules loaded",
+          {{"rules", static_cast<std::int64_t>(processors::FailureRules::standard().size())}});
 
     metrics::Registry registry;
     // Checked from now on: a missing topic is logged and keeps /ready red.

@@ -247,4 +247,11 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
   return rejections;
 }
 
+std::size_t count_stored_history(soci::session& sql) {
+  std::size_t total = 0;
+  for (int found = 1; found > 0; total += static_cast<std::size_t>(found))
+    sql << "SELECT faultline_count_backlog(5000)", soci::into(found);
+  return total;
+}
+
 }  // namespace faultline::processors

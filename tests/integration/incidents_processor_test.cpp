@@ -67,6 +67,39 @@ class IncidentsProcessorTest : public ::testing::Test {
   std::unique_ptr<kafka::Producer> producer_;
 };
 
+TEST_F(IncidentsProcessorTest, ARunThatPassesOnARerunOfTheSameCommitResolvesAsFlaky) {
+  auto processors = start_processors();
+  publish(completed(60, "failure", "2026-11-23T10:00:00Z"));
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents WHERE state = 'open'", 1), 1)
+      << processors->log();
+  auto rerun = completed(60, "success", "2026-11-23T10:00:00Z");  // same run, same created_at
+  rerun.attempt = 2;
+  rerun.delivery_id = "delivery-60-2";
+  publish(rerun);
+  ASSERT_EQ(
+      database_.wait_for_count(
+          "SELECT count(*) FROM incidents WHERE state = 'resolved' AND resolution = 'flaky'", 1),
+      1)
+      << processors->log();
+
+  // A later run that passes is a fix, not a flake.
+  // (Runs travel in different partitions: each waits for the one before.)
+  publish(completed(61, "failure", "2026-11-23T11:00:00Z"));
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents WHERE state = 'open'", 1), 1)
+      << processors->log();
+  publish(completed(62, "success", "2026-11-23T12:00:00Z"));
+  EXPECT_EQ(
+      database_.wait_for_count("SELECT count(*) FROM incidents WHERE state = 'resolved'"
+                               " AND resolution = 'run_succeeded' AND resolved_by_run_id = 62",
+                               1),
+      1)
+      << processors->log();
+  // The event says so, as partners read it.
+  EXPECT_EQ(database_.count("SELECT count(*) FROM outbox WHERE event_type = 'resolved'"
+                            " AND payload::jsonb->'incident'->>'resolution' = 'flaky'"),
+            1);
+}
+
 TEST_F(IncidentsProcessorTest, FailureOpensRecursAndSuccessResolves) {
   auto processors = start_processors();
   publish(completed(1, "failure", "2026-11-23T10:00:00Z"));

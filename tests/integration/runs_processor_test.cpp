@@ -12,6 +12,7 @@
 #include "common/events.hpp"
 #include "common/kafka.hpp"
 #include "common/soci.hpp"
+#include "common/time.hpp"
 #include "common/topics.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/run_events.hpp"
@@ -59,6 +60,27 @@ class RunsProcessorTest : public ::testing::Test {
   TestBroker broker_;
   std::unique_ptr<kafka::Producer> producer_;
 };
+
+TEST_F(RunsProcessorTest, RunsStoredBeforeTheRollupsExistedAreCountedOnceAtStart) {
+  {
+    soci::session sql(soci::postgresql, with_utc_sessions(database_.url()));
+    sql << "INSERT INTO repositories (id, full_name) VALUES (555, 'octo/widgets')";
+    sql << "INSERT INTO workflow_runs (repository_id, run_id, run_attempt, name, status, "
+           "conclusion,"
+           " created_at, run_started_at, updated_at)"
+           " SELECT 555, g, 1, 'CI', 'completed', CASE WHEN g % 3 = 0 THEN 'failure' ELSE 'success'"
+           " END, '2026-11-20T10:00:00Z', '2026-11-20T10:00:00Z', '2026-11-20T10:05:00Z'"
+           " FROM generate_series(1, 12000) g";  // more than one transaction's worth
+  }
+  for (int start = 0; start < 2; ++start) {  // the second start finds nothing left to count
+    auto processors = start_processors();
+    processors->wait_for_log("\"msg\":\"started\"", 60s);
+    EXPECT_EQ(database_.count("SELECT sum(runs) FROM ci_hourly"), 12000) << processors->log();
+    EXPECT_EQ(database_.count("SELECT sum(failures) FROM ci_hourly_all"), 4000);
+    EXPECT_EQ(database_.count("SELECT sum(n) FROM ci_hourly, unnest(durations) n"), 12000);
+    EXPECT_EQ(processors->log().find("counted stored runs") != std::string::npos, start == 0);
+  }
+}
 
 TEST_F(RunsProcessorTest, KilledWhileItsTransactionIsOpenLosesAndDuplicatesNothing) {
   constexpr int kRuns = 300;
