@@ -323,6 +323,30 @@ TEST_F(GitHubIssuesTest, KilledBetweenGitHubsAnswerAndTheCommitDoesNotOpenASecon
   EXPECT_EQ(issues().Size(), 1u);  // found by its marker, not made again
 }
 
+TEST_F(GitHubIssuesTest, AFlakyResolutionSaysItPassedOnAReRunOfTheSameCommit) {
+  auto processors = start("incidents,issues");
+  publish(30, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incident_issues", 1), 1)
+      << processors->log();
+  RunSpec rerun;
+  rerun.run_id = 30;
+  rerun.attempt = 2;
+  rerun.conclusion = "success";
+  rerun.created_at = "2026-11-23T10:00:00Z";
+  rerun.delivery_id = "d-30-2";
+  ASSERT_EQ(producer_->produce_and_wait(run_message(run_event(rerun))), RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incident_issues WHERE closed", 1), 1)
+      << processors->log();
+  const auto list = issues();
+  ASSERT_EQ(list.Size(), 1u);
+  const auto& comments = (*json::member(list[0], "comments")).GetArray();
+  ASSERT_EQ(comments.Size(), 1u);
+  EXPECT_NE(std::string(comments[0].GetString())
+                .find("Resolved by run 30: it passed on a re-run of the same commit"),
+            std::string::npos)
+      << comments[0].GetString();
+}
+
 TEST_F(GitHubIssuesTest, WithoutAnyTokenTheSkipIsRecorded) {
   auto processors = start("incidents,issues", "");
   publish(20, "failure", "2026-11-23T10:00:00Z");
