@@ -163,7 +163,7 @@ class IngestHandler : public http::Handler {
   void route(const Http::Request& request, Http::ResponseWriter& response) {
     const auto& path = request.resource();
     const bool get = request.method() == Http::Method::Get;
-    if (path == "/webhooks/github") {
+    if (path == kWebhookPath) {
       if (request.method() != Http::Method::Post)
         return finish(response, method_not_allowed("POST"));
       return webhook(request, response);

@@ -11,6 +11,9 @@
 
 namespace faultline::ingest {
 
+// The path GitHub's deliveries arrive at (schemas/openapi.yaml documents it).
+inline constexpr std::string_view kWebhookPath = "/webhooks/github";
+
 // What arrived at POST /webhooks/github, free of Pistache types.
 struct WebhookRequest {
   std::string_view body;

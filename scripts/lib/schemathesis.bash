@@ -26,6 +26,8 @@ schemathesis_ready() {
 # schemathesis_run DOCUMENT BASE TOKEN EXAMPLES SECONDS REPORT_DIR [st options...]:
 # every operation (but those that end or revoke sessions, which could end
 # its own, unless options choose), positive and negative data, the five conformance checks.
+# Never the paths marked `x-faultline-service: ingest`: faultline-ingest serves
+# them, not the faultline-api at BASE.
 schemathesis_run() {
   local document base=$2 token=$3 examples=$4 seconds=$5 reports=$6
   document=$(realpath "$1")
@@ -33,6 +35,10 @@ schemathesis_run() {
   local filter=()
   for id in logout logoutAll revokeSession revokeOtherSessions; do filter+=(--exclude-operation-id "$id"); done
   (($#)) && filter=("$@")
+  local path
+  while IFS= read -r path; do
+    [[ -n "$path" ]] && filter+=(--exclude-path "$path")
+  done < <(jq -r '.paths | to_entries[] | select(.value["x-faultline-service"] == "ingest") | .key' "$document")
   mkdir -p "$reports"
   # In the report directory: Schemathesis keeps its .schemathesis/ cache where it runs.
   local config

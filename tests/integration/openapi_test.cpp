@@ -1,5 +1,6 @@
 // schemas/openapi.yaml against the router: every route served is documented,
-// every documented route is served, and the access rules agree.
+// every documented route is served, and the access rules agree. Paths marked
+// `x-faultline-service: ingest` are faultline-ingest's, held to what it serves.
 
 #include <gtest/gtest.h>
 
@@ -7,6 +8,7 @@
 
 #include "api/api_server.hpp"
 #include "common/json.hpp"
+#include "ingest/webhook.hpp"
 #include "schemas/embedded.hpp"
 #include "tests/support/api_process.hpp"
 #include "tests/support/environment.hpp"
@@ -35,6 +37,11 @@ std::string openapi_path(const std::string& route) {
     at = end;
   }
   return out;
+}
+
+// A path faultline-ingest serves rather than faultline-api.
+bool served_by_ingest(const json::Value& item) {
+  return json::string_member(item, "x-faultline-service") == "ingest";
 }
 
 std::string lower(std::string text) {
@@ -105,10 +112,44 @@ TEST_F(OpenApiDocument, ServesEveryRouteDocumented) {
   std::set<std::pair<std::string, std::string>> served;
   for (const auto& route : server_->routes())
     served.emplace(openapi_path(route.path), lower(route.method));
-  for (const auto& [path, item] : document_["paths"].GetObject())
+  for (const auto& [path, item] : document_["paths"].GetObject()) {
+    if (served_by_ingest(item))
+      continue;
     for (const auto& [method, unused] : item.GetObject())
       EXPECT_TRUE(served.count({path.GetString(), method.GetString()}))
           << method.GetString() << " " << path.GetString() << " is documented but not served";
+  }
+}
+
+// What faultline-ingest serves besides the /health, /ready and /metrics it
+// shares with faultline-api: POST at its webhook path.
+TEST_F(OpenApiDocument, DocumentsIngestsWebhookAsIngestsOnly) {
+  const std::string webhook(ingest::kWebhookPath);
+  std::set<std::string> ingest_paths;
+  for (const auto& [path, item] : document_["paths"].GetObject()) {
+    if (!served_by_ingest(item))
+      continue;
+    ingest_paths.insert(path.GetString());
+    const auto* servers = json::member(item, "servers");
+    EXPECT_TRUE(servers && servers->IsArray() && !servers->Empty())
+        << path.GetString() << " is ingest's but has no servers entry of its own";
+    for (const auto& [method, unused] : item.GetObject()) {
+      const std::string name = method.GetString();
+      if (name == "servers" || name.rfind("x-", 0) == 0)
+        continue;
+      EXPECT_EQ(path.GetString() + std::string(" ") + name, webhook + " post")
+          << "ingest serves no such operation";
+    }
+  }
+  EXPECT_EQ(ingest_paths, std::set<std::string>{webhook});
+  const auto* post = operation(webhook, "post");
+  ASSERT_TRUE(post) << "POST " << webhook << " is not documented";
+  const auto* security = json::member(*post, "security");
+  EXPECT_TRUE(security && security->IsArray() && security->Empty())
+      << "POST " << webhook << " takes no access token";
+  for (const char* status : {"200", "202", "400", "401", "413", "503"})
+    EXPECT_TRUE((*post)["responses"].HasMember(status))
+        << "POST " << webhook << " lacks " << status;
 }
 
 TEST(OpenApiServed, GetOpenApiJsonIsTheDocument) {
