@@ -4,8 +4,9 @@
 --   the comma-separated BENCH_REFRESH_TOKENS, using each answer's new token),
 --   "me" (GET /api/v1/auth/me), "runs" (GET /api/v1/workflow-runs, a page of
 --   50), "project" (GET /api/v1/projects/BENCH_PROJECT_ID), "project304" (the
---   same with If-None-Match: BENCH_ETAG), "ceiling" (GET /); all but login
---   and refresh with BENCH_ACCESS_TOKEN.
+--   same with If-None-Match: BENCH_ETAG), "path" (GET BENCH_PATH, e.g. an
+--   analytics query), "ceiling" (GET /); all but login and refresh with
+--   BENCH_ACCESS_TOKEN.
 -- BENCH_DELAY_MS: pacing, see report.lua.
 dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 
@@ -39,6 +40,8 @@ function request()
     return wrk.format("GET", "/api/v1/workflow-runs?page_size=50", bearer)
   elseif mode == "project" then
     return wrk.format("GET", "/api/v1/projects/" .. os.getenv("BENCH_PROJECT_ID"), bearer)
+  elseif mode == "path" then
+    return wrk.format("GET", os.getenv("BENCH_PATH"), bearer)
   elseif mode == "project304" then
     return wrk.format("GET", "/api/v1/projects/" .. os.getenv("BENCH_PROJECT_ID"),
       {["Authorization"] = bearer["Authorization"], ["If-None-Match"] = os.getenv("BENCH_ETAG")})
