@@ -31,29 +31,18 @@ WHERE r.id = x.id AND (r.full_name <> x.full_name OR r.last_seen < now() - inter
 
 // Metadata fills in whatever is known; status, conclusion and updated_at move
 // only forward: higher status rank, or the same rank and a later updated_at.
-// A run attempt is `counted` once it is seen completed: marked by this
-// upsert, and the attempts it marks now (not before) are what the statement
-// returns, for the rollups.
 constexpr const char* kUpsertRuns = R"sql(
-WITH x AS (
-  SELECT DISTINCT ON (repository_id, run_id, run_attempt) *
-  FROM jsonb_to_recordset(:rows::jsonb) AS x(repository_id bigint, run_id bigint, run_attempt int,
-    workflow_id bigint, name text, head_branch text, head_sha text, event text, status text,
-    conclusion text, html_url text, created_at timestamptz, run_started_at timestamptz,
-    updated_at timestamptz)
-  ORDER BY repository_id, run_id, run_attempt, faultline_status_rank(status) DESC,
-    updated_at DESC NULLS LAST),
-counted_before AS (
-  SELECT w.repository_id, w.run_id, w.run_attempt FROM workflow_runs w
-  JOIN x USING (repository_id, run_id, run_attempt) WHERE w.counted),
-upserted AS (
 INSERT INTO workflow_runs AS w (repository_id, run_id, run_attempt, workflow_id, name,
-  head_branch, head_sha, event, status, conclusion, html_url, created_at, run_started_at, updated_at,
-  counted)
-SELECT repository_id, run_id, run_attempt, workflow_id, name, head_branch, head_sha, event, status,
-  conclusion, html_url, created_at, run_started_at, updated_at, status = 'completed'
-FROM x
-ORDER BY repository_id, run_id, run_attempt
+  head_branch, head_sha, event, status, conclusion, html_url, created_at, run_started_at, updated_at)
+SELECT DISTINCT ON (repository_id, run_id, run_attempt)
+  repository_id, run_id, run_attempt, workflow_id, name, head_branch, head_sha, event, status,
+  conclusion, html_url, created_at, run_started_at, updated_at
+FROM jsonb_to_recordset(:rows::jsonb) AS x(repository_id bigint, run_id bigint, run_attempt int,
+  workflow_id bigint, name text, head_branch text, head_sha text, event text, status text,
+  conclusion text, html_url text, created_at timestamptz, run_started_at timestamptz,
+  updated_at timestamptz)
+ORDER BY repository_id, run_id, run_attempt, faultline_status_rank(status) DESC,
+  updated_at DESC NULLS LAST
 ON CONFLICT (repository_id, run_id, run_attempt) DO UPDATE SET
   workflow_id = COALESCE(EXCLUDED.workflow_id, w.workflow_id),
   name = COALESCE(EXCLUDED.name, w.name),
@@ -70,14 +59,7 @@ ON CONFLICT (repository_id, run_id, run_attempt) DO UPDATE SET
                    > (faultline_status_rank(w.status), COALESCE(w.updated_at, '-infinity'))
            THEN EXCLUDED.conclusion ELSE w.conclusion END,
   updated_at = GREATEST(EXCLUDED.updated_at, w.updated_at),
-  counted = w.counted OR w.status = 'completed' OR EXCLUDED.status = 'completed',
   recorded_at = now()
-RETURNING w.repository_id, w.run_id, w.run_attempt, w.counted)
-SELECT COALESCE(jsonb_agg(jsonb_build_object('repository_id', u.repository_id, 'run_id', u.run_id,
-  'run_attempt', u.run_attempt)), '[]')::text
-FROM upserted u
-WHERE u.counted AND NOT EXISTS (SELECT 1 FROM counted_before b WHERE b.repository_id = u.repository_id
-  AND b.run_id = u.run_id AND b.run_attempt = u.run_attempt)
 )sql";
 
 // A job proves its run exists and has at least been queued (or is running):
@@ -98,27 +80,18 @@ ON CONFLICT (repository_id, run_id, run_attempt) DO UPDATE SET
            THEN EXCLUDED.status ELSE w.status END
 )sql";
 
-// Jobs are `counted` the same way as runs (kUpsertRuns).
 constexpr const char* kUpsertJobs = R"sql(
-WITH x AS (
-  SELECT DISTINCT ON (repository_id, job_id) *
-  FROM jsonb_to_recordset(:rows::jsonb) AS x(repository_id bigint, job_id bigint, run_id bigint,
-    run_attempt int, name text, workflow_name text, head_branch text, head_sha text, status text,
-    conclusion text, html_url text, runner_name text, labels jsonb, created_at timestamptz,
-    started_at timestamptz, completed_at timestamptz)
-  ORDER BY repository_id, job_id, faultline_status_rank(status) DESC, completed_at DESC NULLS LAST),
-counted_before AS (
-  SELECT j.repository_id, j.job_id FROM workflow_jobs j JOIN x USING (repository_id, job_id)
-  WHERE j.counted),
-upserted AS (
 INSERT INTO workflow_jobs AS j (repository_id, job_id, run_id, run_attempt, name, workflow_name,
   head_branch, head_sha, status, conclusion, html_url, runner_name, labels, created_at,
-  started_at, completed_at, counted)
-SELECT repository_id, job_id, run_id, run_attempt, name, workflow_name, head_branch, head_sha, status,
-  conclusion, html_url, runner_name, COALESCE(labels, '[]'), created_at, started_at, completed_at,
-  status = 'completed'
-FROM x
-ORDER BY repository_id, job_id
+  started_at, completed_at)
+SELECT DISTINCT ON (repository_id, job_id)
+  repository_id, job_id, run_id, run_attempt, name, workflow_name, head_branch, head_sha, status,
+  conclusion, html_url, runner_name, COALESCE(labels, '[]'), created_at, started_at, completed_at
+FROM jsonb_to_recordset(:rows::jsonb) AS x(repository_id bigint, job_id bigint, run_id bigint,
+  run_attempt int, name text, workflow_name text, head_branch text, head_sha text, status text,
+  conclusion text, html_url text, runner_name text, labels jsonb, created_at timestamptz,
+  started_at timestamptz, completed_at timestamptz)
+ORDER BY repository_id, job_id, faultline_status_rank(status) DESC, completed_at DESC NULLS LAST
 ON CONFLICT (repository_id, job_id) DO UPDATE SET
   name = COALESCE(EXCLUDED.name, j.name),
   workflow_name = COALESCE(EXCLUDED.workflow_name, j.workflow_name),
@@ -134,14 +107,7 @@ ON CONFLICT (repository_id, job_id) DO UPDATE SET
   conclusion = CASE WHEN faultline_status_rank(EXCLUDED.status) > faultline_status_rank(j.status)
            THEN EXCLUDED.conclusion ELSE j.conclusion END,
   completed_at = COALESCE(j.completed_at, EXCLUDED.completed_at),
-  counted = j.counted OR j.status = 'completed' OR EXCLUDED.status = 'completed',
   recorded_at = now()
-RETURNING j.repository_id, j.job_id, j.counted)
-SELECT COALESCE(jsonb_agg(jsonb_build_object('repository_id', u.repository_id,
-  'job_id', u.job_id)), '[]')::text
-FROM upserted u
-WHERE u.counted AND NOT EXISTS (SELECT 1 FROM counted_before b
-  WHERE b.repository_id = u.repository_id AND b.job_id = u.job_id)
 )sql";
 
 // The analytics rollups, in the same transaction (functions/analytics_rules.sql).
@@ -263,20 +229,17 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
     sql << kInsertRepositories, soci::use(json, "rows");
     sql << kTouchRepositories, soci::use(json, "rows");
   }
-  // What the upserts saw completed for the first time is counted.
-  std::string completed_runs = "[]", completed_jobs = "[]";
-  if (!runs.empty()) {
-    const std::string json = runs.finish();
-    sql << kUpsertRuns, soci::use(json, "rows"), soci::into(completed_runs);
-  }
+  // The same rows serve several statements; each reads the columns it needs.
+  const std::string run_rows = runs.empty() ? "[]" : runs.finish();
+  const std::string job_rows = jobs.empty() ? "[]" : jobs.finish();
+  if (!runs.empty())
+    sql << kUpsertRuns, soci::use(run_rows, "rows");
   if (!jobs.empty()) {
-    // The same rows serve both statements; each reads the columns it needs.
-    const std::string json = jobs.finish();
-    sql << kUpsertRunsFromJobs, soci::use(json, "rows");
-    sql << kUpsertJobs, soci::use(json, "rows"), soci::into(completed_jobs);
+    sql << kUpsertRunsFromJobs, soci::use(job_rows, "rows");
+    sql << kUpsertJobs, soci::use(job_rows, "rows");
   }
-  if (completed_runs != "[]" || completed_jobs != "[]")
-    sql << kCountCompletions, soci::use(completed_runs, "runs"), soci::use(completed_jobs, "jobs");
+  if (!runs.empty() || !jobs.empty())
+    sql << kCountCompletions, soci::use(run_rows, "runs"), soci::use(job_rows, "jobs");
   if (!applied.empty()) {
     const std::string json = applied.finish();
     sql << kRecordApplied, soci::use(group_id_, "group"), soci::use(json, "rows");

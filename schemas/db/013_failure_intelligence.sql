@@ -30,34 +30,28 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
               ELSE LEAST(48, 2 + floor(ln(seconds) / ln(1.3))::int) END
 $$;
 
--- Per repository, workflow (its name, '' when unknown) and hour. Each
--- consumer counts into rows of its own shard (its connection's backend pid
--- mod 4), so consumers side by side seldom wait for each other on the hour's
--- rows; readers sum over the shards.
+-- Per repository, workflow (its name, '' when unknown) and hour.
 CREATE TABLE ci_hourly (
   repository_id  bigint      NOT NULL,
   workflow       text        NOT NULL,
   bucket_start   timestamptz NOT NULL,
-  shard          smallint    NOT NULL DEFAULT 0,
   runs           int         NOT NULL DEFAULT 0,  -- completed run attempts
   failures       int         NOT NULL DEFAULT 0,  -- of those: failure, timed_out, startup_failure
   flaky_runs     int         NOT NULL DEFAULT 0,  -- runs that failed, then passed on a re-run
   durations      int[]       NOT NULL DEFAULT array_fill(0, ARRAY[48]),  -- run attempts
   queue_times    int[]       NOT NULL DEFAULT array_fill(0, ARRAY[48]),  -- jobs: queued to started
-  PRIMARY KEY (repository_id, workflow, bucket_start, shard)
+  PRIMARY KEY (repository_id, workflow, bucket_start)
 );
 CREATE INDEX ci_hourly_by_time ON ci_hourly (bucket_start);
 
 -- All repositories together, per hour: what a dashboard's first view asks.
 CREATE TABLE ci_hourly_all (
-  bucket_start   timestamptz NOT NULL,
-  shard          smallint    NOT NULL DEFAULT 0,
+  bucket_start   timestamptz PRIMARY KEY,
   runs           int         NOT NULL DEFAULT 0,
   failures       int         NOT NULL DEFAULT 0,
   flaky_runs     int         NOT NULL DEFAULT 0,
   durations      int[]       NOT NULL DEFAULT array_fill(0, ARRAY[48]),
-  queue_times    int[]       NOT NULL DEFAULT array_fill(0, ARRAY[48]),
-  PRIMARY KEY (bucket_start, shard)
+  queue_times    int[]       NOT NULL DEFAULT array_fill(0, ARRAY[48])
 );
 
 -- Per repository, workflow, job name and hour (of the job's first completion
@@ -67,11 +61,10 @@ CREATE TABLE job_hourly (
   workflow       text        NOT NULL,
   job            text        NOT NULL,
   bucket_start   timestamptz NOT NULL,
-  shard          smallint    NOT NULL DEFAULT 0,
   runs           int         NOT NULL DEFAULT 0,
   flaky_runs     int         NOT NULL DEFAULT 0,
   last_flaky_at  timestamptz,
-  PRIMARY KEY (repository_id, workflow, job, bucket_start, shard)
+  PRIMARY KEY (repository_id, workflow, job, bucket_start)
 );
 CREATE INDEX job_hourly_by_time ON job_hourly (bucket_start);
 

@@ -24,15 +24,10 @@ constexpr const char* kRunsSnapshot =
     " FROM workflow_runs";
 
 // The analytics rollups, counted from GitHub's timestamps, not Faultline's.
-// (Summed over the shards: which consumer counted what is not state.)
 constexpr const char* kRollupsSnapshot =
     "SELECT string_agg(concat_ws('|', repository_id, workflow, bucket_start, runs, failures,"
     " flaky_runs, durations, queue_times), E'\\n' ORDER BY repository_id, workflow, bucket_start)"
-    " FROM (SELECT repository_id, workflow, bucket_start, sum(runs) AS runs,"
-    " sum(failures) AS failures, sum(flaky_runs) AS flaky_runs,"
-    " faultline_histogram_sum(durations) AS durations,"
-    " faultline_histogram_sum(queue_times) AS queue_times"
-    " FROM ci_hourly GROUP BY 1, 2, 3) x";
+    " FROM ci_hourly";
 
 // Failure-only keys: their incidents do not depend on the order of arrival.
 constexpr const char* kIncidentsSnapshot =

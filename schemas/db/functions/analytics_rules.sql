@@ -2,21 +2,11 @@
 -- Applied with CREATE OR REPLACE on every start, like incident_rules.sql.
 
 -- A histogram (48 buckets, see faultline_duration_bucket) of the bucket
--- numbers given; NULLs are left out. One pass: the runs role calls it for
--- every batch.
+-- numbers given; NULLs are left out.
 CREATE OR REPLACE FUNCTION faultline_histogram(p_buckets int[]) RETURNS int[]
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-DECLARE
-  h int[] := array_fill(0, ARRAY[48]);
-  b int;
-BEGIN
-  FOREACH b IN ARRAY p_buckets LOOP
-    IF b IS NOT NULL THEN
-      h[b] := h[b] + 1;
-    END IF;
-  END LOOP;
-  RETURN h;
-END
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT array_agg((SELECT count(*) FROM unnest(p_buckets) b WHERE b = i)::int ORDER BY i)
+    FROM generate_series(1, 48) i
 $$;
 
 -- Two histograms added bucket by bucket.
@@ -48,10 +38,9 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- Counts the run attempts and jobs named (keys: [{repository_id, run_id,
--- run_attempt}] and [{repository_id, job_id}]), which the caller has just
--- marked `counted` (the runs role's upserts, faultline_count_backlog), in the
--- same transaction. Flaky runs and jobs are found among what is counted,
--- whichever attempt arrives first.
+-- run_attempt}] and [{repository_id, job_id}]) that are completed and not yet
+-- counted; run it in the transaction that stored them. Flaky runs and jobs
+-- are found among what is counted, whichever attempt arrives first.
 CREATE OR REPLACE FUNCTION faultline_count_completions(p_runs jsonb, p_jobs jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -59,42 +48,38 @@ DECLARE
   v_jobs jsonb;
   v_flaky jsonb;
   v_first jsonb;
-  -- This consumer's rows of the hourly tables (013_failure_intelligence.sql).
-  v_shard smallint := pg_backend_pid() % 4;
 BEGIN
   WITH u AS (
-    SELECT w.repository_id, w.run_id, w.run_attempt, COALESCE(w.name, '') AS workflow,
+    UPDATE workflow_runs w SET counted = true
+      FROM jsonb_to_recordset(p_runs) AS k(repository_id bigint, run_id bigint, run_attempt int)
+     WHERE w.repository_id = k.repository_id AND w.run_id = k.run_id
+       AND w.run_attempt = k.run_attempt AND w.status = 'completed' AND NOT w.counted
+    RETURNING w.repository_id, w.run_id, COALESCE(w.name, '') AS workflow,
       faultline_hour(COALESCE(w.run_started_at, w.created_at, w.updated_at, w.recorded_at)) AS bucket,
       COALESCE(w.conclusion IN ('failure', 'timed_out', 'startup_failure'), false) AS failing,
-      extract(epoch FROM w.updated_at - w.run_started_at) AS seconds
-      FROM workflow_runs w
-      JOIN jsonb_to_recordset(p_runs) AS k(repository_id bigint, run_id bigint, run_attempt int)
-        ON w.repository_id = k.repository_id AND w.run_id = k.run_id
-       AND w.run_attempt = k.run_attempt)
+      extract(epoch FROM w.updated_at - w.run_started_at) AS seconds)
   SELECT jsonb_agg(u) INTO v_runs FROM u;
 
   WITH u AS (
-    SELECT j.repository_id, j.run_id, j.run_attempt, COALESCE(j.name, '') AS job,
+    UPDATE workflow_jobs j SET counted = true
+      FROM jsonb_to_recordset(p_jobs) AS k(repository_id bigint, job_id bigint)
+     WHERE j.repository_id = k.repository_id AND j.job_id = k.job_id
+       AND j.status = 'completed' AND NOT j.counted
+    RETURNING j.repository_id, j.run_id, COALESCE(j.name, '') AS job,
       COALESCE(j.workflow_name, '') AS workflow, j.conclusion,
       faultline_hour(COALESCE(j.started_at, j.created_at, j.completed_at, j.recorded_at)) AS bucket,
       CASE WHEN j.conclusion IS DISTINCT FROM 'skipped'
-           THEN extract(epoch FROM j.started_at - j.created_at) END AS queued
-      FROM workflow_jobs j
-      JOIN jsonb_to_recordset(p_jobs) AS k(repository_id bigint, job_id bigint)
-        ON j.repository_id = k.repository_id AND j.job_id = k.job_id)
+           THEN extract(epoch FROM j.started_at - j.created_at) END AS queued)
   SELECT jsonb_agg(u) INTO v_jobs FROM u;
 
   IF v_runs IS NULL AND v_jobs IS NULL THEN
     RETURN;
   END IF;
 
-  -- Runs that failed in one attempt and passed in a later one: only a
-  -- failure or a re-run can make one.
+  -- Runs that failed in one attempt and passed in a later one.
   WITH touched AS (
     SELECT DISTINCT repository_id, run_id
-      FROM jsonb_to_recordset(COALESCE(v_runs, '[]')) AS x(repository_id bigint, run_id bigint,
-           run_attempt int, failing boolean)
-     WHERE x.run_attempt > 1 OR x.failing),
+      FROM jsonb_to_recordset(COALESCE(v_runs, '[]')) AS x(repository_id bigint, run_id bigint)),
   found AS (
     SELECT t.repository_id, t.run_id, f.attempt AS failed_attempt, p.run_attempt AS passed_attempt,
            p.head_sha, p.updated_at, COALESCE(p.name, '') AS workflow,
@@ -141,22 +126,21 @@ BEGIN
            faultline_histogram(array_agg(q)) AS queue_times
       FROM facts GROUP BY repository_id, workflow, bucket),
   per_repository AS (
-    INSERT INTO ci_hourly AS c (repository_id, workflow, bucket_start, shard, runs, failures,
-                                flaky_runs, durations, queue_times)
-    SELECT repository_id, workflow, bucket, v_shard, runs, failures, flaky, durations, queue_times
+    INSERT INTO ci_hourly AS c (repository_id, workflow, bucket_start, runs, failures, flaky_runs,
+                                durations, queue_times)
+    SELECT repository_id, workflow, bucket, runs, failures, flaky, durations, queue_times
       FROM deltas ORDER BY repository_id, workflow, bucket
-    ON CONFLICT (repository_id, workflow, bucket_start, shard) DO UPDATE SET
+    ON CONFLICT (repository_id, workflow, bucket_start) DO UPDATE SET
       runs = c.runs + EXCLUDED.runs, failures = c.failures + EXCLUDED.failures,
       flaky_runs = c.flaky_runs + EXCLUDED.flaky_runs,
       durations = faultline_histogram_add(c.durations, EXCLUDED.durations),
       queue_times = faultline_histogram_add(c.queue_times, EXCLUDED.queue_times)
     RETURNING 1)
-  INSERT INTO ci_hourly_all AS c (bucket_start, shard, runs, failures, flaky_runs, durations,
-                                  queue_times)
-  SELECT bucket, v_shard, sum(runs), sum(failures), sum(flaky), faultline_histogram(array_agg(d)),
+  INSERT INTO ci_hourly_all AS c (bucket_start, runs, failures, flaky_runs, durations, queue_times)
+  SELECT bucket, sum(runs), sum(failures), sum(flaky), faultline_histogram(array_agg(d)),
          faultline_histogram(array_agg(q))
     FROM facts GROUP BY bucket ORDER BY bucket
-  ON CONFLICT (bucket_start, shard) DO UPDATE SET
+  ON CONFLICT (bucket_start) DO UPDATE SET
     runs = c.runs + EXCLUDED.runs, failures = c.failures + EXCLUDED.failures,
     flaky_runs = c.flaky_runs + EXCLUDED.flaky_runs,
     durations = faultline_histogram_add(c.durations, EXCLUDED.durations),
@@ -182,9 +166,7 @@ BEGIN
 
   WITH touched AS (
     SELECT DISTINCT repository_id, run_id, job
-      FROM jsonb_to_recordset(v_jobs) AS x(repository_id bigint, run_id bigint, job text,
-           run_attempt int, conclusion text)
-     WHERE x.run_attempt > 1 OR x.conclusion IN ('failure', 'timed_out')),
+      FROM jsonb_to_recordset(v_jobs) AS x(repository_id bigint, run_id bigint, job text)),
   flaky AS (
     UPDATE job_run_outcomes o SET flaky_at = p.completed_at
       FROM touched t
@@ -211,12 +193,12 @@ BEGIN
     SELECT repository_id, workflow, job, bucket_start, 0, 1, flaky_at
       FROM jsonb_to_recordset(COALESCE(v_flaky, '[]')) AS x(repository_id bigint, workflow text,
            job text, bucket_start timestamptz, flaky_at timestamptz))
-  INSERT INTO job_hourly AS h (repository_id, workflow, job, bucket_start, shard, runs, flaky_runs,
+  INSERT INTO job_hourly AS h (repository_id, workflow, job, bucket_start, runs, flaky_runs,
                                last_flaky_at)
-  SELECT repository_id, workflow, job, bucket_start, v_shard, sum(runs), sum(flaky), max(flaky_at)
+  SELECT repository_id, workflow, job, bucket_start, sum(runs), sum(flaky), max(flaky_at)
     FROM facts GROUP BY repository_id, workflow, job, bucket_start
    ORDER BY repository_id, workflow, job, bucket_start
-  ON CONFLICT (repository_id, workflow, job, bucket_start, shard) DO UPDATE SET
+  ON CONFLICT (repository_id, workflow, job, bucket_start) DO UPDATE SET
     runs = h.runs + EXCLUDED.runs, flaky_runs = h.flaky_runs + EXCLUDED.flaky_runs,
     last_flaky_at = GREATEST(h.last_flaky_at, EXCLUDED.last_flaky_at);
 END
@@ -230,23 +212,15 @@ DECLARE
   v_runs jsonb;
   v_jobs jsonb;
 BEGIN
-  -- Marked here, so a second caller at the same time (row locks, then
-  -- NOT counted false) passes them over.
-  WITH marked AS (
-    UPDATE workflow_runs w SET counted = true
-      FROM (SELECT repository_id, run_id, run_attempt FROM workflow_runs
-             WHERE status = 'completed' AND NOT counted LIMIT p_limit) r
-     WHERE w.repository_id = r.repository_id AND w.run_id = r.run_id
-       AND w.run_attempt = r.run_attempt AND NOT w.counted
-    RETURNING w.repository_id, w.run_id, w.run_attempt)
-  SELECT jsonb_agg(marked) INTO v_runs FROM marked;
-  WITH marked AS (
-    UPDATE workflow_jobs j SET counted = true
-      FROM (SELECT repository_id, job_id FROM workflow_jobs
-             WHERE status = 'completed' AND NOT counted LIMIT p_limit) r
-     WHERE j.repository_id = r.repository_id AND j.job_id = r.job_id AND NOT j.counted
-    RETURNING j.repository_id, j.job_id)
-  SELECT jsonb_agg(marked) INTO v_jobs FROM marked;
+  SELECT jsonb_agg(jsonb_build_object('repository_id', repository_id, 'run_id', run_id,
+                                      'run_attempt', run_attempt))
+    INTO v_runs
+    FROM (SELECT repository_id, run_id, run_attempt FROM workflow_runs
+           WHERE status = 'completed' AND NOT counted LIMIT p_limit) r;
+  SELECT jsonb_agg(jsonb_build_object('repository_id', repository_id, 'job_id', job_id))
+    INTO v_jobs
+    FROM (SELECT repository_id, job_id FROM workflow_jobs
+           WHERE status = 'completed' AND NOT counted LIMIT p_limit) j;
   PERFORM faultline_count_completions(COALESCE(v_runs, '[]'), COALESCE(v_jobs, '[]'));
   RETURN COALESCE(jsonb_array_length(v_runs), 0) + COALESCE(jsonb_array_length(v_jobs), 0);
 END
