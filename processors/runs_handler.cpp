@@ -201,6 +201,8 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
   // A batch names few repositories many times: send each once, as last seen.
   std::map<std::int64_t, std::string> repository_names;
   Rows runs, jobs, applied;
+  // Only what arrives completed can be counted into the rollups: their keys.
+  Rows completed_runs, completed_jobs;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& message = batch[i];
     try {
@@ -208,11 +210,22 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
         const auto event = events::parse_workflow_run_event(message.value());
         repository_names[event.envelope.repository.id] = event.envelope.repository.full_name;
         add_run(runs, event);
+        if (event.run.status == "completed")
+          completed_runs.add([&](Rows::Row& row) {
+            row.number("repository_id", event.envelope.repository.id);
+            row.number("run_id", event.run.id);
+            row.number("run_attempt", event.run.run_attempt);
+          });
         add_applied(applied, message, event.envelope, event.run.id);
       } else if (message.topic() == topics::kWorkflowJob) {
         const auto event = events::parse_workflow_job_event(message.value());
         repository_names[event.envelope.repository.id] = event.envelope.repository.full_name;
         add_job(jobs, event);
+        if (event.job.status == "completed")
+          completed_jobs.add([&](Rows::Row& row) {
+            row.number("repository_id", event.envelope.repository.id);
+            row.number("job_id", event.job.id);
+          });
         add_applied(applied, message, event.envelope, event.job.run_id);
       } else {
         rejections.push_back({i, "the runs role does not consume " + std::string(message.topic())});
@@ -229,17 +242,21 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
     sql << kInsertRepositories, soci::use(json, "rows");
     sql << kTouchRepositories, soci::use(json, "rows");
   }
-  // The same rows serve several statements; each reads the columns it needs.
-  const std::string run_rows = runs.empty() ? "[]" : runs.finish();
-  const std::string job_rows = jobs.empty() ? "[]" : jobs.finish();
-  if (!runs.empty())
-    sql << kUpsertRuns, soci::use(run_rows, "rows");
-  if (!jobs.empty()) {
-    sql << kUpsertRunsFromJobs, soci::use(job_rows, "rows");
-    sql << kUpsertJobs, soci::use(job_rows, "rows");
+  if (!runs.empty()) {
+    const std::string json = runs.finish();
+    sql << kUpsertRuns, soci::use(json, "rows");
   }
-  if (!runs.empty() || !jobs.empty())
-    sql << kCountCompletions, soci::use(run_rows, "runs"), soci::use(job_rows, "jobs");
+  if (!jobs.empty()) {
+    // The same rows serve both statements; each reads the columns it needs.
+    const std::string json = jobs.finish();
+    sql << kUpsertRunsFromJobs, soci::use(json, "rows");
+    sql << kUpsertJobs, soci::use(json, "rows");
+  }
+  if (!completed_runs.empty() || !completed_jobs.empty()) {
+    const std::string run_keys = completed_runs.empty() ? "[]" : completed_runs.finish();
+    const std::string job_keys = completed_jobs.empty() ? "[]" : completed_jobs.finish();
+    sql << kCountCompletions, soci::use(run_keys, "runs"), soci::use(job_keys, "jobs");
+  }
   if (!applied.empty()) {
     const std::string json = applied.finish();
     sql << kRecordApplied, soci::use(group_id_, "group"), soci::use(json, "rows");
