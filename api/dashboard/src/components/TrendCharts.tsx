@@ -1,0 +1,53 @@
+// Trend buckets from /analytics/trends turned into chart series.
+import type { components } from 'faultline-openapi';
+import { Chart, type Series } from './Chart';
+import { duration, percent } from '../format';
+
+type Bucket = components['schemas']['TrendBucket'];
+
+const seconds = (b: Bucket[]) => b.map((x) => Date.parse(x.bucket_start) / 1000);
+const whole = (v: number | null) => (v === null ? '—' : Math.round(v).toLocaleString());
+const rate = (v: number | null) => percent(v);
+const time = (v: number | null) => duration(v);
+
+type Metric = 'failure_rate' | 'runs' | 'duration' | 'queue' | 'mttr';
+
+function series(buckets: Bucket[], metric: Metric): Series[] {
+  switch (metric) {
+    case 'failure_rate':
+      // A bucket without runs has no rate; zero would read as "all green".
+      return [{ label: 'Failure rate', values: buckets.map((b) => (b.runs ? b.failure_rate : null)), format: rate }];
+    case 'runs':
+      return [
+        { label: 'Runs', values: buckets.map((b) => b.runs), format: whole, bars: true },
+        { label: 'Failures', values: buckets.map((b) => b.failures), format: whole, bars: true },
+      ];
+    case 'duration':
+      return [
+        { label: 'p95 duration', values: buckets.map((b) => b.duration_p95_seconds), format: time },
+        { label: 'p50 duration', values: buckets.map((b) => b.duration_p50_seconds), format: time },
+      ];
+    case 'queue':
+      return [{ label: 'p95 queue time', values: buckets.map((b) => b.queue_p95_seconds), format: time }];
+    case 'mttr':
+      return [{ label: 'MTTR', values: buckets.map((b) => b.mttr_seconds), format: time }];
+  }
+}
+
+function summary(buckets: Bucket[], metric: Metric): string {
+  const runs = buckets.reduce((n, b) => n + b.runs, 0);
+  const failures = buckets.reduce((n, b) => n + b.failures, 0);
+  switch (metric) {
+    case 'failure_rate':
+    case 'runs':
+      return `${runs} runs, ${failures} failed, over ${buckets.length} buckets.`;
+    default: {
+      const values = series(buckets, metric)[0]?.values.filter((v): v is number => v !== null) ?? [];
+      return values.length ? `Latest value ${duration(values[values.length - 1])}.` : 'No data in this range.';
+    }
+  }
+}
+
+export function TrendChart({ title, buckets, metric }: { title: string; buckets: Bucket[]; metric: Metric }) {
+  return <Chart title={title} times={seconds(buckets)} series={series(buckets, metric)} summary={summary(buckets, metric)} />;
+}

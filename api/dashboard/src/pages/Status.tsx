@@ -1,0 +1,63 @@
+// The public status board: readable across a room, no sign-in needed.
+import { Page } from '../components/Page';
+import { Pending, Empty } from '../components/States';
+import { Time } from '../components/Time';
+import { Badge } from '../components/Badge';
+import { api } from '../api/client';
+import { usePolled } from '../api/poll';
+
+export function Status() {
+  // The answer is public with max-age=15; polling faster would only see the same thing.
+  const status = usePolled('/api/v1/status', (init) => api.GET('/api/v1/status', init), { every: 15_000 });
+  const data = status.data;
+  const repositories = data?.services.filter((s) => s.source === 'incidents') ?? [];
+  const services = data?.services.filter((s) => s.source !== 'incidents') ?? [];
+  return (
+    <Page title="Status">
+      <Pending what="the status" loading={status.loading} error={status.error} hasData={!!data} onRetry={status.reload} />
+      {data && (
+        <div class="wall">
+          <p class={`wall-overall wall-${data.status}`} data-overall-status={data.status}>
+            Overall: <strong>{data.status.replace(/_/g, ' ')}</strong>
+          </p>
+          <section aria-labelledby="services-heading">
+            <h2 id="services-heading">Services</h2>
+            {services.length === 0 ? (
+              <Empty>No service has reported a status event; every service is taken as operational.</Empty>
+            ) : (
+              <ul class="wall-list">
+                {services.map((s) => (
+                  <li key={s.name} data-service={s.name} data-status={s.status}>
+                    <span class="wall-name">{s.name}</span> <Badge value={s.status} />
+                    {s.message && <span class="wall-message">{s.message}</span>}
+                    <span class="muted">
+                      since <Time value={s.since} />
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <section aria-labelledby="repos-heading">
+            <h2 id="repos-heading">Repositories</h2>
+            {repositories.length === 0 ? (
+              <Empty>Every repository is operational: no open or acknowledged incident.</Empty>
+            ) : (
+              <ul class="wall-list">
+                {repositories.map((s) => (
+                  <li key={s.name} data-repository={s.name} data-status={s.status}>
+                    <span class="wall-name">{s.name}</span> <Badge value={s.status} />
+                    {s.message && <span class="wall-message">{s.message}</span>}
+                    <span class="muted">
+                      since <Time value={s.since} />
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        </div>
+      )}
+    </Page>
+  );
+}
