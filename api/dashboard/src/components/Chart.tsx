@@ -8,9 +8,13 @@ export interface Series {
   label: string;
   values: (number | null)[];
   format: (value: number | null) => string;
-  /** Draw as bars (counts) rather than a line (rates, durations). */
+  /** Shorter labels for the y axis; `format` when absent. */
+  axis?: (value: number) => string;
+  /** Draw as bars (counts, whole numbers) rather than a line (rates, durations). */
   bars?: boolean;
 }
+
+const wholeSteps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000];
 
 interface ChartProps {
   title: string;
@@ -31,21 +35,24 @@ function themeColour(name: string): string {
 function options(props: ChartProps, width: number): uPlot.Options {
   const text = themeColour('--text-muted');
   const grid = themeColour('--border');
-  const axis = (format: Series['format']): uPlot.Axis => ({
+  const first = props.series[0];
+  const label = first?.axis ?? first?.format ?? String;
+  const yAxis: uPlot.Axis = {
     stroke: text,
     grid: { stroke: grid, width: 1 },
     ticks: { stroke: grid, width: 1 },
-    values: (_u, splits) => splits.map((v) => format(v)),
-    size: 64,
-  });
-  const first = props.series[0];
+    values: (_u, splits) => splits.map((v) => label(v)),
+    size: 56,
+    ...(first?.bars ? { incrs: wholeSteps } : {}),
+  };
   return {
     width,
     height: props.height ?? 220,
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true } },
-    axes: [{ stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } }, axis(first?.format ?? String)],
+    // Rates, durations and counts all start at zero; an axis from the minimum exaggerates.
+    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+    axes: [{ stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } }, yAxis],
     series: [
       {},
       ...props.series.map((s, i) => {

@@ -1,11 +1,12 @@
 import type { components } from 'faultline-openapi';
+import { TableScroll } from './TableScroll';
 import { Time } from './Time';
 
 type Signature = components['schemas']['FailureSignature'];
 
 export function SignatureTable({ items }: { items: Signature[] }) {
   return (
-    <div class="table-scroll">
+    <TableScroll label="Failure signatures, most frequent first">
       <table>
         <caption class="sr-only">Failure signatures, most frequent first</caption>
         <thead>
@@ -38,6 +39,6 @@ export function SignatureTable({ items }: { items: Signature[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

@@ -9,6 +9,13 @@ const seconds = (b: Bucket[]) => b.map((x) => Date.parse(x.bucket_start) / 1000)
 const whole = (v: number | null) => (v === null ? '—' : Math.round(v).toLocaleString());
 const rate = (v: number | null) => percent(v);
 const time = (v: number | null) => duration(v);
+// Axis labels have little room: 90s, 12m, 1.5h, 2d.
+function compact(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)}s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${+(seconds / 3600).toFixed(1)}h`;
+  return `${+(seconds / 86400).toFixed(1)}d`;
+}
 
 type Metric = 'failure_rate' | 'runs' | 'duration' | 'queue' | 'mttr';
 
@@ -24,13 +31,13 @@ function series(buckets: Bucket[], metric: Metric): Series[] {
       ];
     case 'duration':
       return [
-        { label: 'p95 duration', values: buckets.map((b) => b.duration_p95_seconds), format: time },
-        { label: 'p50 duration', values: buckets.map((b) => b.duration_p50_seconds), format: time },
+        { label: 'p95 duration', values: buckets.map((b) => b.duration_p95_seconds), format: time, axis: compact },
+        { label: 'p50 duration', values: buckets.map((b) => b.duration_p50_seconds), format: time, axis: compact },
       ];
     case 'queue':
-      return [{ label: 'p95 queue time', values: buckets.map((b) => b.queue_p95_seconds), format: time }];
+      return [{ label: 'p95 queue time', values: buckets.map((b) => b.queue_p95_seconds), format: time, axis: compact }];
     case 'mttr':
-      return [{ label: 'MTTR', values: buckets.map((b) => b.mttr_seconds), format: time }];
+      return [{ label: 'MTTR', values: buckets.map((b) => b.mttr_seconds), format: time, axis: compact }];
   }
 }
 

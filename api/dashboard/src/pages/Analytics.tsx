@@ -1,3 +1,4 @@
+import { TableScroll } from '../components/TableScroll';
 import { useEffect, useState } from 'preact/hooks';
 import { Page } from '../components/Page';
 import { Pending, Empty } from '../components/States';
@@ -148,7 +149,7 @@ export function Analytics() {
           (statRows.length === 0 ? (
             <Empty>No completed runs in this range.</Empty>
           ) : (
-            <div class="table-scroll">
+            <TableScroll label="Statistics per repository and workflow">
               <table>
                 <caption class="sr-only">Statistics per repository and workflow</caption>
                 <thead>
@@ -176,7 +177,7 @@ export function Analytics() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           ))}
       </section>
 
@@ -187,7 +188,7 @@ export function Analytics() {
           (flaky.data.items.length === 0 ? (
             <Empty>No flaky jobs in this range: no job failed and then passed on a re-run of the same commit.</Empty>
           ) : (
-            <div class="table-scroll">
+            <TableScroll label="Flaky jobs, highest rate first">
               <table>
                 <caption class="sr-only">Flaky jobs, highest rate first</caption>
                 <thead>
@@ -217,7 +218,7 @@ export function Analytics() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           ))}
       </section>
 
@@ -239,7 +240,7 @@ export function Analytics() {
           (health.data.items.length === 0 ? (
             <Empty>No repositories yet. Connect one on the Repositories page.</Empty>
           ) : (
-            <div class="table-scroll">
+            <TableScroll label="Repositories, least healthy first">
               <table>
                 <caption class="sr-only">Repositories, least healthy first</caption>
                 <thead>
@@ -267,7 +268,7 @@ export function Analytics() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           ))}
       </section>
     </Page>

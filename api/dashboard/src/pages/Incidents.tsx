@@ -1,4 +1,5 @@
 import type { components } from 'faultline-openapi';
+import { TableScroll } from '../components/TableScroll';
 import { Page } from '../components/Page';
 import { Pending, Empty } from '../components/States';
 import { Time } from '../components/Time';
@@ -16,7 +17,7 @@ const states: State[] = ['open', 'acknowledged', 'resolved'];
 /** Incidents as a table; also used by the overview for the open ones. */
 export function IncidentTable({ items, caption }: { items: Incident[]; caption: string }) {
   return (
-    <div class="table-scroll">
+    <TableScroll label={caption}>
       <table class="incidents">
         <caption class="sr-only">{caption}</caption>
         <thead>
@@ -52,7 +53,7 @@ export function IncidentTable({ items, caption }: { items: Incident[]; caption: 
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
 

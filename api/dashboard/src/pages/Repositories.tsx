@@ -1,3 +1,4 @@
+import { TableScroll } from '../components/TableScroll';
 // Connected repositories for everyone; for administrators also the GitHub OAuth flow:
 // Connect GitHub → GitHub → back here with ?code&state → finish → pick repositories to connect.
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -53,12 +54,13 @@ function useOAuthReturn(onDone: () => void): { finishing: boolean; message: stri
 function GitHubPanel({ onConnected }: { onConnected: () => void }) {
   const [generation, setGeneration] = useState(0);
   const oauth = useOAuthReturn(() => setGeneration((g) => g + 1));
-  const connection = usePolled(`/api/v1/oauth/github/connection#${generation}`, (init) =>
-    api.GET('/api/v1/oauth/github/connection', init),
-  );
+  // The list, not /oauth/github/connection: that answers 404 when there is none, a console error in browsers.
+  const connections = usePolled(`/api/v1/oauth/connections#${generation}`, (init) => api.GET('/api/v1/oauth/connections', init));
+  const github = connections.data?.items.find((c) => c.provider === 'github');
+  const connection = { ...connections, data: github, status: connections.data && !github ? 404 : connections.status };
   const [page, setPage] = useState(1);
   const connected = !!connection.data;
-  const github = usePolled(connected ? `/api/v1/repositories/github?page=${page}#${generation}` : null, (init) =>
+  const repos = usePolled(connected ? `/api/v1/repositories/github?page=${page}#${generation}` : null, (init) =>
     api.GET('/api/v1/repositories/github', { ...init, params: { query: { page, page_size: 50, sort: 'pushed' } } }),
   );
   const [busy, setBusy] = useState<string>();
@@ -80,7 +82,7 @@ function GitHubPanel({ onConnected }: { onConnected: () => void }) {
     setBusy(fullName);
     try {
       unwrap(await api.POST('/api/v1/repositories', { body: { full_name: fullName, create_webhook: true } }));
-      github.reload();
+      repos.reload();
       onConnected();
     } catch (error) {
       setFailure(`Could not connect ${fullName}: ${errorText(error)}`);
@@ -118,13 +120,13 @@ function GitHubPanel({ onConnected }: { onConnected: () => void }) {
             </button>
           </p>
           <h3>Your GitHub repositories</h3>
-          <Pending what="your GitHub repositories" loading={github.loading} error={github.error} hasData={!!github.data} onRetry={github.reload} />
-          {github.data &&
-            (github.data.items.length === 0 ? (
+          <Pending what="your GitHub repositories" loading={repos.loading} error={repos.error} hasData={!!repos.data} onRetry={repos.reload} />
+          {repos.data &&
+            (repos.data.items.length === 0 ? (
               <Empty>This GitHub account sees no repositories.</Empty>
             ) : (
               <>
-                <div class="table-scroll">
+                <TableScroll label="Repositories the GitHub account can see">
                   <table>
                     <caption class="sr-only">Repositories the GitHub account can see</caption>
                     <thead>
@@ -138,7 +140,7 @@ function GitHubPanel({ onConnected }: { onConnected: () => void }) {
                       </tr>
                     </thead>
                     <tbody>
-                      {github.data.items.map((r) => {
+                      {repos.data.items.map((r) => {
                         const name = r.full_name ?? `#${r.id}`;
                         const rowId = `github-repo-${r.id}`;
                         return (
@@ -167,8 +169,8 @@ function GitHubPanel({ onConnected }: { onConnected: () => void }) {
                       })}
                     </tbody>
                   </table>
-                </div>
-                <Pager page={github.data.page} pages={github.data.pages} total={github.data.total} label="GitHub repositories" onPage={setPage} />
+                </TableScroll>
+                <Pager page={repos.data.page} pages={repos.data.pages} total={repos.data.total} label="GitHub repositories" onPage={setPage} />
               </>
             ))}
         </>
@@ -216,7 +218,7 @@ export function Repositories() {
               {admin ? 'Connect GitHub above, or send a webhook (scripts/send-example).' : 'Ask an administrator to connect one.'}
             </Empty>
           ) : (
-            <div class="table-scroll">
+            <TableScroll label="Repositories">
               <table>
                 <caption class="sr-only">Repositories</caption>
                 <thead>
@@ -256,7 +258,7 @@ export function Repositories() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           ))}
       </section>
     </Page>

@@ -1,3 +1,4 @@
+import { TableScroll } from '../components/TableScroll';
 import { useEffect, useState } from 'preact/hooks';
 import { Page } from '../components/Page';
 import { Pending, Empty } from '../components/States';
@@ -106,7 +107,7 @@ export function Runs() {
       )}
       {data && data.items.length > 0 && (
         <>
-          <div class="table-scroll">
+          <TableScroll label="Workflow runs, newest first; updates live">
             <table class="runs">
               <caption class="sr-only">Workflow runs, newest first; updates live</caption>
               <thead>
@@ -147,7 +148,7 @@ export function Runs() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
           <Pager page={data.page} pages={data.pages} total={data.total} label="Runs" onPage={toPage} />
         </>
       )}

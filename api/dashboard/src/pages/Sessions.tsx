@@ -1,3 +1,4 @@
+import { TableScroll } from '../components/TableScroll';
 import { useState } from 'preact/hooks';
 import { Page } from '../components/Page';
 import { Pending, ErrorBox } from '../components/States';
@@ -27,7 +28,7 @@ export function Sessions() {
       {failure && <ErrorBox message={failure} />}
       <Pending what="your sessions" loading={sessions.loading} error={sessions.error} hasData={!!sessions.data} onRetry={sessions.reload} />
       {sessions.data && (
-        <div class="table-scroll">
+        <TableScroll label="Your sessions">
           <table>
             <caption class="sr-only">Your sessions</caption>
             <thead>
@@ -70,7 +71,7 @@ export function Sessions() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </Page>
   );
