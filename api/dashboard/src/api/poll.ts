@@ -24,12 +24,16 @@ export interface Polled<T> {
   error: string | undefined;
   status: number | undefined;
   loading: boolean;
+  /** When the last answer (a 304 included) arrived; kept only with `trackTime`. */
+  checkedAt: string | undefined;
   reload: () => void;
 }
 
 export interface PollOptions {
   /** Milliseconds between polls; 0 loads once. */
   every?: number;
+  /** Re-render on every answer to keep `checkedAt`, even when nothing changed. */
+  trackTime?: boolean;
 }
 
 async function loadOnce<T>(key: string, load: Loader<T>): Promise<T> {
@@ -57,6 +61,8 @@ export function usePolled<T>(key: string | null, load: Loader<T>, options: PollO
   const [status, setStatus] = useState<number>();
   const [loading, setLoading] = useState(key !== null && cached === undefined);
   const [generation, setGeneration] = useState(0);
+  const [checkedAt, setCheckedAt] = useState<string>();
+  const trackTime = options.trackTime ?? false;
   const loader = useRef(load);
   loader.current = load;
 
@@ -77,6 +83,7 @@ export function usePolled<T>(key: string | null, load: Loader<T>, options: PollO
         setData(next); // the same object after a 304, so nothing re-renders
         setError(undefined);
         setStatus(200);
+        if (trackTime) setCheckedAt(new Date().toISOString());
       } catch (caught) {
         if (stopped) return;
         setError(errorText(caught));
@@ -99,7 +106,7 @@ export function usePolled<T>(key: string | null, load: Loader<T>, options: PollO
       clearTimeout(timer);
       document.removeEventListener('visibilitychange', onVisibility);
     };
-  }, [key, every, generation]);
+  }, [key, every, generation, trackTime]);
 
-  return { data, error, status, loading, reload: () => setGeneration((g) => g + 1) };
+  return { data, error, status, loading, checkedAt, reload: () => setGeneration((g) => g + 1) };
 }

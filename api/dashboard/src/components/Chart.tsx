@@ -12,8 +12,11 @@ export interface Series {
   axis?: (value: number) => string;
   /** Draw as bars (counts, whole numbers) rather than a line (rates, durations). */
   bars?: boolean;
+  /** Values are seconds: y-axis ticks fall on whole minutes, hours and days. */
+  seconds?: boolean;
 }
 
+const secondSteps = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 21_600, 43_200, 86_400, 172_800, 604_800];
 const wholeSteps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000];
 
 interface ChartProps {
@@ -43,7 +46,7 @@ function options(props: ChartProps, width: number): uPlot.Options {
     ticks: { stroke: grid, width: 1 },
     values: (_u, splits) => splits.map((v) => label(v)),
     size: 56,
-    ...(first?.bars ? { incrs: wholeSteps } : {}),
+    ...(first?.bars ? { incrs: wholeSteps } : first?.seconds ? { incrs: secondSteps } : {}),
   };
   return {
     width,

@@ -1,5 +1,6 @@
 // Trend buckets from /analytics/trends turned into chart series.
 import type { components } from 'faultline-openapi';
+import { useMemo } from 'preact/hooks';
 import { Chart, type Series } from './Chart';
 import { duration, percent } from '../format';
 
@@ -9,11 +10,11 @@ const seconds = (b: Bucket[]) => b.map((x) => Date.parse(x.bucket_start) / 1000)
 const whole = (v: number | null) => (v === null ? '—' : Math.round(v).toLocaleString());
 const rate = (v: number | null) => percent(v);
 const time = (v: number | null) => duration(v);
-// Axis labels have little room: 90s, 12m, 1.5h, 2d.
+// Axis labels have little room: 30s, 12m, 1.5h, 2d.
 function compact(seconds: number): string {
-  if (seconds < 90) return `${Math.round(seconds)}s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)}m`;
-  if (seconds < 172_800) return `${+(seconds / 3600).toFixed(1)}h`;
+  if (seconds < 60) return `${Math.round(seconds)}s`;
+  if (seconds < 3600) return `${+(seconds / 60).toFixed(1)}m`;
+  if (seconds < 86_400) return `${+(seconds / 3600).toFixed(1)}h`;
   return `${+(seconds / 86400).toFixed(1)}d`;
 }
 
@@ -31,13 +32,13 @@ function series(buckets: Bucket[], metric: Metric): Series[] {
       ];
     case 'duration':
       return [
-        { label: 'p95 duration', values: buckets.map((b) => b.duration_p95_seconds), format: time, axis: compact },
-        { label: 'p50 duration', values: buckets.map((b) => b.duration_p50_seconds), format: time, axis: compact },
+        { label: 'p95 duration', values: buckets.map((b) => b.duration_p95_seconds), format: time, axis: compact, seconds: true },
+        { label: 'p50 duration', values: buckets.map((b) => b.duration_p50_seconds), format: time, axis: compact, seconds: true },
       ];
     case 'queue':
-      return [{ label: 'p95 queue time', values: buckets.map((b) => b.queue_p95_seconds), format: time, axis: compact }];
+      return [{ label: 'p95 queue time', values: buckets.map((b) => b.queue_p95_seconds), format: time, axis: compact, seconds: true }];
     case 'mttr':
-      return [{ label: 'MTTR', values: buckets.map((b) => b.mttr_seconds), format: time, axis: compact }];
+      return [{ label: 'MTTR', values: buckets.map((b) => b.mttr_seconds), format: time, axis: compact, seconds: true }];
   }
 }
 
@@ -56,5 +57,8 @@ function summary(buckets: Bucket[], metric: Metric): string {
 }
 
 export function TrendChart({ title, buckets, metric }: { title: string; buckets: Bucket[]; metric: Metric }) {
-  return <Chart title={title} times={seconds(buckets)} series={series(buckets, metric)} summary={summary(buckets, metric)} />;
+  // The same buckets after a 304 are the same array: the plot is then left alone.
+  const times = useMemo(() => seconds(buckets), [buckets]);
+  const lines = useMemo(() => series(buckets, metric), [buckets, metric]);
+  return <Chart title={title} times={times} series={lines} summary={summary(buckets, metric)} />;
 }

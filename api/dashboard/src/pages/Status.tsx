@@ -8,8 +8,10 @@ import { usePolled } from '../api/poll';
 
 export function Status() {
   // The answer is public with max-age=15; polling faster would only see the same thing.
-  const status = usePolled('/api/v1/status', (init) => api.GET('/api/v1/status', init), { every: 15_000 });
+  const status = usePolled('/api/v1/status', (init) => api.GET('/api/v1/status', init), { every: 15_000, trackTime: true });
   const data = status.data;
+  // When the answer last arrived, so a wall screen shows it is alive.
+  const checkedAt = status.checkedAt;
   const repositories = data?.services.filter((s) => s.source === 'incidents') ?? [];
   const services = data?.services.filter((s) => s.source !== 'incidents') ?? [];
   return (
@@ -19,6 +21,9 @@ export function Status() {
         <div class="wall">
           <p class={`wall-overall wall-${data.status}`} data-overall-status={data.status}>
             Overall: <strong>{data.status.replace(/_/g, ' ')}</strong>
+          </p>
+          <p class="muted" aria-live="off">
+            Checked {checkedAt ? <Time value={checkedAt} /> : 'just now'}; this page refreshes by itself.
           </p>
           <section aria-labelledby="services-heading">
             <h2 id="services-heading">Services</h2>
