@@ -31,7 +31,15 @@ function useOAuthReturn(onDone: () => void): { finishing: boolean; message: stri
   const [finishing, setFinishing] = useState(false);
   const [message, setMessage] = useState<string>();
   const [failure, setFailure] = useState<string>();
+  const refused = query.get('error');
   useEffect(() => {
+    if (refused && !started.current) {
+      // GitHub sends the user back with ?error=access_denied when they decline.
+      started.current = true;
+      setFailure(`GitHub did not connect: ${query.get('error_description') ?? refused}.`);
+      navigate(path, { replace: true, keepScroll: true });
+      return;
+    }
     if (!code || !state || started.current) return;
     started.current = true; // the state is single use: never send it twice
     setFinishing(true);
@@ -47,7 +55,7 @@ function useOAuthReturn(onDone: () => void): { finishing: boolean; message: stri
         setFinishing(false);
         navigate(path, { replace: true, keepScroll: true }); // drop the code from the address bar
       });
-  }, [code, state]);
+  }, [code, state, refused]);
   return { finishing, message, failure };
 }
 

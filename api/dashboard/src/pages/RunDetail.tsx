@@ -7,6 +7,7 @@ import { api } from '../api/client';
 import { usePolled } from '../api/poll';
 import { Link } from '../router';
 import { between, duration } from '../format';
+import { RunFailure, failing } from './RunFailure';
 
 type Job = components['schemas']['WorkflowJob'];
 
@@ -134,6 +135,12 @@ export function RunDetail({ runId }: { runId: number }) {
             <p>
               <a href={data.html_url}>Open the run on GitHub</a>
             </p>
+          )}
+          {data.conclusion && failing.has(data.conclusion) && (
+            <section aria-labelledby="failure-heading">
+              <h2 id="failure-heading">Where it failed</h2>
+              <RunFailure run={data} />
+            </section>
           )}
           <section aria-labelledby="jobs-heading">
             <h2 id="jobs-heading">Jobs</h2>
