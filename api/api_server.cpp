@@ -2,6 +2,7 @@
 
 #include "api/analytics.hpp"
 #include "api/conditional.hpp"
+#include "api/dashboard_files.hpp"
 #include "api/incidents.hpp"
 #include "api/json_body.hpp"
 #include "api/lookup.hpp"
@@ -72,6 +73,7 @@ ApiServer::ApiServer(const ApiSettings& settings, Database& database, metrics::R
       idempotency_(database, registry),
       run_totals_(settings.total_cache),
       workers_(settings.workers, 1024),
+      dashboard_(dashboard_files()),
       routes_(router_, workers_, registry_, auth_.authenticator(), idempotency_,
               settings.cors_origins),
       endpoint_(Pistache::Address(settings.address.host, Pistache::Port(settings.address.port))) {
@@ -109,10 +111,17 @@ void ApiServer::declare_routes() {
   declare_content_routes();
   declare_github_routes();
 
+  // What no route takes: the dashboard's pages and assets, or a 404.
   router_.addNotFoundHandler(
-      [](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response) {
-        http::respond(request, response,
-                      [] { return http::problem_reply(not_found("No such endpoint.")); });
+      [this](const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response) {
+        http::respond(request, response, [&] {
+          if (request.method() == Pistache::Http::Method::Get) {
+            const auto tag = request.headers().tryGetRaw("If-None-Match");
+            if (auto page = dashboard_.answer(request.resource(), tag ? tag->value() : ""))
+              return *std::move(page);
+          }
+          return http::problem_reply(not_found("No such endpoint."));
+        });
         return Pistache::Rest::Route::Result::Ok;
       });
 }

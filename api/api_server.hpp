@@ -12,6 +12,7 @@
 #include "common/http.hpp"
 
 #include "api/auth/auth_service.hpp"
+#include "api/dashboard_site.hpp"
 #include "api/github/github_settings.hpp"
 #include "api/github/oauth_connections.hpp"
 #include "api/github/repository_hooks.hpp"
@@ -83,6 +84,7 @@ class ApiServer {
   Idempotency idempotency_;
   TotalCache run_totals_;
   WorkerPool workers_;
+  DashboardSite dashboard_;
   Pistache::Rest::Router router_;
   RouteTable routes_;
   Pistache::Http::Endpoint endpoint_;

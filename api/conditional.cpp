@@ -51,7 +51,11 @@ http::Reply tagged_reply(int status, std::string body) {
 
 bool none_match_fails(const ApiRequest& request, const std::string& etag) {
   const auto header = request.headers.find("if-none-match");
-  return header != request.headers.end() && lists(header->second, etag, true);
+  return header != request.headers.end() && none_match_fails(header->second, etag);
+}
+
+bool none_match_fails(std::string_view if_none_match, const std::string& etag) {
+  return lists(if_none_match, etag, true);
 }
 
 void require_if_match(const ApiRequest& request, std::string_view current_body) {

@@ -20,6 +20,8 @@ http::Reply tagged_reply(int status, std::string body);
 
 // True when If-None-Match names `etag` (or is "*"): answer 304.
 bool none_match_fails(const ApiRequest& request, const std::string& etag);
+// The same for the header's value itself (empty when absent).
+bool none_match_fails(std::string_view if_none_match, const std::string& etag);
 
 // Throws ClientError 412 unless If-Match is absent, "*", or names the tag of
 // `current_body` (the item as GET would return it).

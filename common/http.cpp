@@ -46,12 +46,13 @@ void add_header(ResponseWriter& response, std::string name, std::string value) {
 }
 
 Pistache::Async::Promise<ssize_t> write(ResponseWriter& response, const Reply& reply) {
+  // Pistache keeps the first of two headers of a name, so the reply's own go first.
+  for (const auto& [name, value] : reply.headers)
+    add_header(response, name, value);
   add_header(response, "Content-Type", reply.content_type);
   add_header(response, "X-Content-Type-Options", "nosniff");
   add_header(response, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   add_header(response, "Referrer-Policy", "no-referrer");
-  for (const auto& [name, value] : reply.headers)
-    add_header(response, name, value);
   return response.send(static_cast<Code>(reply.status), reply.body);
 }
 

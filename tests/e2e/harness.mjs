@@ -11,7 +11,9 @@ import {promisify} from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import net from 'node:net';
 import {test} from 'node:test';
+import {sign} from '@octokit/webhooks-methods';
 
 const execFile = promisify(execFileCallback);
 
@@ -19,6 +21,7 @@ export const binDir = process.env.FAULTLINE_BIN_DIR ?? '/work/main/build/bin';
 // The webhook secrets, oldest first: any one of them verifies (a rotation in progress).
 export const secrets = ['e2e-secret-old', 'e2e-secret'];
 export const ingestMaxBodyBytes = 1048576;
+export const hookId = '424242';
 export const topics = {run: 'ci.workflow_run.v1', job: 'ci.workflow_job.v1', incident: 'ci.incident.v1'};
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -57,12 +60,13 @@ function jsonLines(file) {
 }
 
 class Service {
-  constructor(name, args, env, scratch) {
+  // `name` is a built binary's, unless `command` names what to run.
+  constructor(name, args, env, scratch, command = path.join(binDir, name)) {
     this.name = name;
     this.log = path.join(scratch, `${name}.log`);
     const fd = fs.openSync(this.log, 'a');
     // The child writes straight into the file: nothing it logs can block on us.
-    this.child = spawn(path.join(binDir, name), args, {env: {...process.env, ...env}, stdio: ['ignore', fd, fd]});
+    this.child = spawn(command, args, {env: {...process.env, ...env}, stdio: ['ignore', fd, fd]});
     fs.closeSync(fd);
     this.exit = null;
     this.exited = new Promise((resolve) => {
@@ -123,7 +127,24 @@ class Service {
   }
 }
 
+// A port nothing listens on now, for a service whose address must be known
+// before it starts (an OAuth redirect pointing at the API, say).
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const {port} = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 export class System {
+  // With `github`, the fake GitHub (tests/fakes/fake-github.mjs) plays GitHub
+  // and its OAuth app, redirecting back to the API's /repositories (the
+  // dashboard's page), and the API and ingest listen on ports chosen first.
+  constructor({github = false} = {}) {
+    this.withGitHub = github;
+  }
+
   async start() {
     const admin = process.env.FAULTLINE_TEST_DATABASE_URL;
     if (!admin) throw new Error('FAULTLINE_TEST_DATABASE_URL is not set: run the suite through scripts/test');
@@ -156,6 +177,7 @@ export class System {
       FAULTLINE_LOG_LEVEL: 'info',
       FAULTLINE_JWT_SECRET: crypto.randomBytes(32).toString('hex'),
     };
+    if (this.withGitHub) await this.startGitHub();
     this.ingest = new Service('faultline-ingest', [], this.env, this.scratch);
     this.processors = new Service('faultline-processors', [], this.env, this.scratch);
     // Processors apply the migrations before they say they started; the API starts after them.
@@ -164,6 +186,50 @@ export class System {
     this.ingestUrl = `http://127.0.0.1:${await this.ingest.port()}`;
     this.apiUrl = `http://127.0.0.1:${await this.api.port()}`;
     this.accessToken = await this.signIn();
+  }
+
+  async startGitHub() {
+    const fake = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fakes', 'fake-github.mjs');
+    this.github = new Service('fake-github', [fake, '--port', '0'], {}, this.scratch, process.execPath);
+    this.githubUrl = `http://127.0.0.1:${await this.github.port()}`;
+    const [apiPort, ingestPort] = [await freePort(), await freePort()];
+    Object.assign(this.env, {
+      FAULTLINE_API_ADDR: `127.0.0.1:${apiPort}`,
+      FAULTLINE_INGEST_ADDR: `127.0.0.1:${ingestPort}`,
+      FAULTLINE_GITHUB_API_URL: this.githubUrl,
+      FAULTLINE_GITHUB_WEB_URL: this.githubUrl,
+      FAULTLINE_GITHUB_OAUTH_CLIENT_ID: 'fake-client',
+      FAULTLINE_GITHUB_OAUTH_CLIENT_SECRET: 'fake-secret',
+      FAULTLINE_GITHUB_OAUTH_REDIRECT_URL: `http://127.0.0.1:${apiPort}/repositories`,
+      FAULTLINE_PUBLIC_URL: `http://127.0.0.1:${ingestPort}`,
+      FAULTLINE_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex'),
+      FAULTLINE_GITHUB_MUTATION_SPACING: '10ms',
+    });
+  }
+
+  // POSTs a webhook to ingest as GitHub does. `headers` entries set to undefined are left out.
+  async deliver(event, body, {secret = secrets[1], delivery = crypto.randomUUID(), headers = {}} = {}) {
+    const all = {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': delivery,
+      'x-github-hook-id': hookId,
+      // @octokit/webhooks-methods refuses an empty payload; that one case is signed by hand.
+      'x-hub-signature-256': body.length ? await sign(secret, body)
+        : `sha256=${crypto.createHmac('sha256', secret).update(body).digest('hex')}`,
+      'user-agent': 'GitHub-Hookshot/e2e',
+      ...headers,
+    };
+    for (const [name, value] of Object.entries(all)) if (value === undefined) delete all[name];
+    return fetch(`${this.ingestUrl}/webhooks/github`, {method: 'POST', headers: all, body});
+  }
+
+  // Seeds or reads the fake GitHub's state (/_control/WHAT).
+  async githubControl(what, body) {
+    const response = await fetch(`${this.githubUrl}/_control/${what}`, body === undefined ? {} : {
+      method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)});
+    if (response.status !== 200) throw new Error(`fake GitHub ${what}: ${response.status}`);
+    return response.json();
   }
 
   // faultline-devbroker as a child process; its bootstrap list.
@@ -188,6 +254,8 @@ export class System {
   // stdin) and signs in through the API: the access token for every API call.
   async signIn() {
     const email = 'ops@example.com', password = crypto.randomBytes(18).toString('base64');
+    this.adminEmail = email;
+    this.adminPassword = password;
     await new Promise((resolve, reject) => {
       const child = spawn(path.join(binDir, 'faultline-api'),
         ['create-user', '--email', email, '--role', 'admin', '--password-stdin'],
@@ -210,7 +278,7 @@ export class System {
   }
 
   logs() {
-    return [this.broker, ...this.services].filter(Boolean).map((s) => s.tail()).join('\n');
+    return [this.broker, this.github, ...this.services].filter(Boolean).map((s) => s.tail()).join('\n');
   }
 
   // Every message of a topic from the beginning, read with kcat: {key, headers, value}.
@@ -255,6 +323,7 @@ export class System {
     const errors = [];
     await this.stopServices().catch((e) => errors.push(e));
     if (this.broker) await this.broker.stop(5000).catch((e) => errors.push(e));
+    if (this.github) await this.github.stop(5000).catch((e) => errors.push(e));
     if (this.dbCreated) {
       await execFile('psql', [this.admin, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`])
         .catch((e) => errors.push(e));

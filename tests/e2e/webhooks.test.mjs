@@ -14,7 +14,7 @@ import {createRequire} from 'node:module';
 import {sign} from '@octokit/webhooks-methods';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import {System, poll, secrets, topics, readProblem, systemTest, ingestMaxBodyBytes} from './harness.mjs';
+import {System, poll, secrets, topics, readProblem, systemTest, ingestMaxBodyBytes, hookId} from './harness.mjs';
 import {Contract} from './contract.mjs';
 
 const require = createRequire(import.meta.url);
@@ -33,7 +33,6 @@ const runFields = ['repository', 'repository_id', 'run_id', 'run_attempt', 'work
   'event', 'status', 'conclusion', 'html_url', 'created_at', 'run_started_at', 'updated_at'];
 const jobFields = ['job_id', 'run_id', 'run_attempt', 'name', 'workflow_name', 'status', 'conclusion', 'html_url',
   'runner_name', 'labels', 'created_at', 'started_at', 'completed_at'];
-const hookId = '424242';
 
 const system = new System();
 const systemCase = systemTest(system);
@@ -52,23 +51,7 @@ before(async () => {
 }, {timeout: 90000});
 after(async () => { await system.stop(); }, {timeout: 60000});
 
-const hmac = (secret, body) => `sha256=${crypto.createHmac('sha256', secret).update(body).digest('hex')}`;
-
-// POSTs a webhook as GitHub does. `headers` entries set to undefined are left out.
-async function deliver(event, body, {secret = secrets[1], delivery = crypto.randomUUID(), headers = {}} = {}) {
-  const all = {
-    'content-type': 'application/json',
-    'x-github-event': event,
-    'x-github-delivery': delivery,
-    'x-github-hook-id': hookId,
-    // @octokit/webhooks-methods refuses an empty payload; that one case is signed by hand.
-    'x-hub-signature-256': body.length ? await sign(secret, body) : hmac(secret, body),
-    'user-agent': 'GitHub-Hookshot/e2e',
-    ...headers,
-  };
-  for (const [name, value] of Object.entries(all)) if (value === undefined) delete all[name];
-  return fetch(`${system.ingestUrl}/webhooks/github`, {method: 'POST', headers: all, body});
-}
+const deliver = (event, body, options) => system.deliver(event, body, options);
 
 async function getJson(path) {
   const response = await fetch(system.apiUrl + path, {headers: {authorization: `Bearer ${system.accessToken}`}});

@@ -1,0 +1,210 @@
+// The dashboard in a real browser (Debian's Chromium through playwright-core)
+// against the whole system built from this tree: PostgreSQL, a broker, ingest,
+// processors and the API serving the embedded dashboard, with the fake GitHub
+// as GitHub and its OAuth app. The tests run in order, as one operator's
+// morning: sign in, connect a repository, watch a failing run arrive, open its
+// incident, acknowledge it, see the public status, sign out. Every page is
+// then shot at 1280×800 and 390×844 and scanned with axe-core. Run through
+// scripts/test (CTest "dashboard"), or by hand:
+//   cd tests && FAULTLINE_TEST_DATABASE_URL=postgresql://... FAULTLINE_TEST_SCRATCH=/tmp/x \
+//     FAULTLINE_BIN_DIR=../build/bin node --test dashboard/
+import {test, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import {createRequire} from 'node:module';
+import {System, poll, systemTest} from '../e2e/harness.mjs';
+import {launch, watchedPage, seriousViolations, screenshot, sizes} from './browser.mjs';
+
+const require = createRequire(import.meta.url);
+const index = JSON.parse(fs.readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8'));
+const completedRun = index.find((e) => e.name === 'workflow_run').examples
+  .find((p) => p.workflow_run.status === 'completed');
+
+const repository = {id: 4242001, full_name: 'octo-org/widgets', name: 'widgets', owner: {login: 'octo-org'},
+  private: false, permissions: {admin: true}};
+const runId = 8800001;
+const jobId = 8800101;
+const failingLine = 'Expected: balance == 100, actual: 90';
+
+const system = new System({github: true});
+const systemCase = systemTest(system);
+let browser, context, page;
+
+before(async () => {
+  try {
+    await system.start();
+    await system.githubControl('users', {login: 'octocat', id: 583231, repos: [repository]});
+    await system.githubControl('jobs', {repo: repository.full_name, run_id: runId, jobs: [{
+      id: jobId, run_id: runId, name: 'test (ubuntu-latest)', status: 'completed', conclusion: 'failure',
+      html_url: `https://github.com/${repository.full_name}/actions/runs/${runId}/job/${jobId}`,
+      steps: [{name: 'Set up job', conclusion: 'success', number: 1},
+        {name: 'Build and test', conclusion: 'failure', number: 2, started_at: '2026-11-23T10:00:00Z'}]}]});
+    const ts = '2026-11-23T10:00:01.1234567Z ';
+    await system.githubControl('logs', {job_id: jobId, text: [
+      '##[group]Run make test', 'make test', '##[endgroup]', '[ RUN      ] Ledger.BalancesAfterRefund',
+      'ledger_test.cpp:88: Failure', failingLine, '[  FAILED  ] Ledger.BalancesAfterRefund (3 ms)',
+      '##[error]Process completed with exit code 2.'].map((l) => ts + l).join('\n') + '\n'});
+    browser = await launch();
+    context = await browser.newContext({viewport: sizes.desktop});
+    page = await watchedPage(context);
+  } catch (e) {
+    e.message += `\n\nservice logs:\n${system.logs()}`;
+    throw e;
+  }
+}, {timeout: 120000});
+
+after(async () => {
+  await browser?.close();
+  await system.stop();
+}, {timeout: 60000});
+
+const url = (path) => system.apiUrl + path;
+
+function noProblems(p = page) {
+  assert.deepEqual(p.problems, [], 'no console error, uncaught exception or CSP violation');
+}
+
+systemCase('the server sends the dashboard with a strict policy, hashed assets cached for a year', async () => {
+  const response = await fetch(url('/incidents/1'));
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type'), /^text\/html/);
+  assert.equal(response.headers.get('cache-control'), 'no-cache');
+  const policy = response.headers.get('content-security-policy');
+  assert.match(policy, /script-src 'self';/);
+  assert.doesNotMatch(policy, /unsafe/);
+  const html = await response.text();
+  assert.doesNotMatch(html, /<script>(?!<\/script>)|<style|style=/, 'no inline script or style');
+  const script = html.match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+  assert.ok(script, `a hashed script in ${html}`);
+  const asset = await fetch(url(script));
+  assert.equal(asset.status, 200);
+  assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  assert.match(asset.headers.get('content-type'), /^text\/javascript/);
+  const again = await fetch(url('/incidents/1'), {headers: {'if-none-match': response.headers.get('etag')}});
+  assert.equal(again.status, 304);
+  assert.equal((await fetch(url('/no-such-page'))).status, 404);
+});
+
+systemCase('signs in, and a reload or a second tab stays signed in', async () => {
+  await page.goto(url('/runs'));
+  await page.waitForURL(/\/sign-in/);
+  await page.getByLabel('Email').fill(system.adminEmail);
+  await page.getByLabel('Password').fill(system.adminPassword);
+  await page.getByRole('button', {name: 'Sign in'}).click();
+  await page.waitForURL((u) => u.pathname === '/runs');
+  await page.getByRole('heading', {level: 1}).waitFor();
+  await page.reload();
+  await page.getByRole('button', {name: 'Sign out'}).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/runs');
+  const second = await watchedPage(context);
+  await second.goto(url('/incidents'));
+  await second.getByRole('button', {name: 'Sign out'}).waitFor();
+  assert.equal(new URL(second.url()).pathname, '/incidents');
+  noProblems(second);
+  await second.close();
+  noProblems();
+});
+
+systemCase('connects a repository through GitHub\'s OAuth flow', async () => {
+  await page.goto(url('/repositories'));
+  await page.getByRole('button', {name: 'Connect GitHub'}).click();
+  // To the fake GitHub, which approves at once and sends the browser back.
+  await page.waitForURL((u) => u.pathname === '/repositories' && !u.searchParams.has('code'), {timeout: 15000});
+  const row = page.getByRole('row').filter({hasText: repository.full_name});
+  await row.getByRole('button', {name: /^Connect/}).click();
+  await page.getByText(repository.full_name).first().waitFor();
+  const hooks = await poll(async () => {
+    const all = await system.githubControl('hooks');
+    return all[repository.full_name]?.length ? all[repository.full_name] : null;
+  }, 'the webhook made on GitHub');
+  assert.equal(hooks.length, 1);
+  noProblems();
+});
+
+systemCase('a failing run appears in the open runs page within 5 s, without a reload', async () => {
+  await page.goto(url('/runs'));
+  await page.getByRole('heading', {level: 1}).waitFor();
+  await page.evaluate(() => { window.stillTheSamePage = true; });
+  const payload = structuredClone(completedRun);
+  payload.workflow_run.id = runId;
+  payload.workflow_run.conclusion = 'failure';
+  payload.workflow_run.head_branch = 'main';
+  payload.repository = {...payload.repository, id: repository.id, full_name: repository.full_name, name: repository.name};
+  payload.workflow_run.repository = payload.repository;
+  const response = await system.deliver('workflow_run', JSON.stringify(payload));
+  assert.equal(response.status, 202, await response.text());
+  await page.locator(`[data-run-id="${runId}"]`).waitFor({timeout: 5000});
+  assert.equal(await page.evaluate(() => window.stillTheSamePage), true, 'the page was not reloaded');
+  noProblems();
+});
+
+systemCase('the incident opens and its page shows the failure excerpt; Acknowledge works', async () => {
+  await page.goto(url('/incidents'));
+  const row = page.locator('[data-incident-id]').first();
+  await row.waitFor({timeout: 30000});
+  const id = await row.getAttribute('data-incident-id');
+  await page.goto(url(`/incidents/${id}`));
+  // The issues role reads the job's log from GitHub a moment after the incident opens.
+  await poll(async () => {
+    await page.reload();
+    return (await page.locator('[data-testid="failure-excerpt"]').textContent({timeout: 5000}))?.includes(failingLine);
+  }, 'the failure excerpt on the incident page', 40000, 1000);
+  await page.getByRole('button', {name: 'Acknowledge'}).click();
+  await page.getByText(/acknowledged/i).first().waitFor();
+  const incident = await (await fetch(url(`/api/v1/incidents/${id}`), {
+    headers: {authorization: `Bearer ${system.accessToken}`}})).json();
+  assert.equal(incident.state, 'acknowledged');
+  noProblems();
+});
+
+systemCase('the public status page shows the repository degraded, without signing in', async () => {
+  const anonymous = await browser.newContext({viewport: sizes.desktop});
+  const wall = await watchedPage(anonymous);
+  await wall.goto(url('/status'));
+  const entry = wall.locator(`[data-repository="${repository.full_name}"]`);
+  await entry.waitFor();
+  assert.match(await entry.textContent(), /degraded/i);
+  noProblems(wall);
+  await anonymous.close();
+});
+
+const pages = ['/', '/runs', `/runs/${runId}`, '/incidents', '/incidents/1', '/analytics', '/repositories', '/status',
+  '/sessions'];
+
+systemCase('every page at both sizes: a screenshot, no serious axe finding, no horizontal scroll', async () => {
+  const findings = [];
+  for (const [size, viewport] of Object.entries(sizes)) {
+    await page.setViewportSize(viewport);
+    for (const path of pages) {
+      await page.goto(url(path));
+      await page.getByRole('heading', {level: 1}).waitFor();
+      await page.waitForLoadState('networkidle');
+      await screenshot(page, `${path === '/' ? 'overview' : path.slice(1).replaceAll('/', '-')}-${size}`);
+      findings.push(...(await seriousViolations(page)).map((f) => `${path} at ${size}: ${f}`));
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      if (overflow > 0) findings.push(`${path} at ${size}: scrolls sideways by ${overflow} px`);
+    }
+  }
+  await page.setViewportSize(sizes.desktop);
+  assert.deepEqual(findings, []);
+  noProblems();
+});
+
+systemCase('signs out: back to sign-in, and a reload stays signed out', async () => {
+  await page.goto(url('/'));
+  await page.getByRole('button', {name: 'Sign out'}).click();
+  await page.waitForURL(/\/sign-in/);
+  await screenshot(page, 'sign-in-desktop');
+  findingsOrFail(await seriousViolations(page));
+  await page.goto(url('/runs'));
+  await page.waitForURL(/\/sign-in/);
+  noProblems();
+});
+
+function findingsOrFail(findings) {
+  assert.deepEqual(findings, [], 'no serious or critical axe finding');
+}
+
+test('the browser suite ran against Chromium', () => {
+  assert.ok(browser?.version(), 'a browser was launched');
+});
