@@ -11,6 +11,7 @@ import { RunDetail } from './pages/RunDetail';
 import { Incidents } from './pages/Incidents';
 import { IncidentDetail } from './pages/IncidentDetail';
 import { Analytics } from './pages/Analytics';
+import { SignatureDetail } from './pages/SignatureDetail';
 import { Repositories } from './pages/Repositories';
 import { Status } from './pages/Status';
 import { Sessions } from './pages/Sessions';
@@ -24,6 +25,7 @@ const routes: Route[] = [
   { pattern: /^\/incidents\/?$/, auth: true, render: () => <Incidents /> },
   { pattern: /^\/incidents\/(\d+)\/?$/, auth: true, render: ([id]) => <IncidentDetail id={Number(id)} /> },
   { pattern: /^\/analytics\/?$/, auth: true, render: () => <Analytics /> },
+  { pattern: /^\/analytics\/signatures\/([0-9a-f]{16})\/?$/, auth: true, render: ([s]) => <SignatureDetail signature={s ?? ''} /> },
   { pattern: /^\/repositories\/?$/, auth: true, render: () => <Repositories /> },
   { pattern: /^\/sessions\/?$/, auth: true, render: () => <Sessions /> },
   { pattern: /^\/status\/?$/, auth: false, render: () => <Status /> },

@@ -18,6 +18,14 @@ interface Remembered {
   data: unknown;
 }
 const remembered = new Map<string, Remembered>();
+// Enough for every list and filter visited in a sitting; the oldest goes first.
+const REMEMBER_AT_MOST = 200;
+
+function remember(key: string, value: Remembered) {
+  remembered.delete(key); // re-inserted last: a Map iterates in insertion order
+  remembered.set(key, value);
+  if (remembered.size > REMEMBER_AT_MOST) remembered.delete(remembered.keys().next().value as string);
+}
 
 export interface Polled<T> {
   data: T | undefined;
@@ -44,7 +52,7 @@ async function loadOnce<T>(key: string, load: Loader<T>): Promise<T> {
   if (!result.response.ok || result.data === undefined) {
     throw new ApiError(problemMessage(result.error, result.response), result.response.status);
   }
-  remembered.set(key, { etag: result.response.headers.get('ETag'), data: result.data });
+  remember(key, { etag: result.response.headers.get('ETag'), data: result.data });
   return result.data;
 }
 

@@ -100,8 +100,10 @@ async function exchangeStoredToken(): Promise<string | null> {
     end(state.status === 'signed-in' ? SESSION_ENDED : undefined);
     return null;
   }
+  // Bounded, because every tab waits on the lock this call holds.
   const { data, response } = await authClient.POST('/api/v1/auth/refresh', {
     body: { refresh_token: token },
+    signal: AbortSignal.timeout(15_000),
   });
   if (data) {
     adopt(data);

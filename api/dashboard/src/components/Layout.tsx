@@ -1,7 +1,6 @@
 import type { ComponentChildren } from 'preact';
-import { Link } from '../router';
+import { Link, navigate } from '../router';
 import { signOut, type SessionState } from '../api/session';
-import { navigate } from '../router';
 
 const sections = [
   { href: '/', label: 'Overview' },

@@ -1,6 +1,7 @@
 import type { components } from 'faultline-openapi';
 import { TableScroll } from './TableScroll';
 import { Time } from './Time';
+import { Link } from '../router';
 
 type Signature = components['schemas']['FailureSignature'];
 
@@ -23,7 +24,9 @@ export function SignatureTable({ items }: { items: Signature[] }) {
           {items.map((s) => (
             <tr key={s.signature} data-signature={s.signature}>
               <td>
-                <code class="wrap">{s.normalized_error}</code>
+                <Link href={`/analytics/signatures/${s.signature}`} class="signature-link">
+                  <code class="wrap">{s.normalized_error}</code>
+                </Link>
                 <div class="muted small">
                   e.g. {s.example.repository}, job {s.example.job}
                 </div>

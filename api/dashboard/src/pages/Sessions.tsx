@@ -21,9 +21,28 @@ export function Sessions() {
       setFailure(errorText(error));
     }
   };
+  const revokeOthers = async () => {
+    setFailure(undefined);
+    try {
+      unwrap(await api.POST('/api/v1/auth/sessions/revoke-others'));
+      sessions.reload();
+    } catch (error) {
+      setFailure(errorText(error));
+    }
+  };
   const items = sessions.data?.items ?? [];
+  const others = items.filter((s) => !s.is_current).length;
   return (
-    <Page title="Sessions">
+    <Page
+      title="Sessions"
+      actions={
+        others > 0 && (
+          <button type="button" onClick={() => void revokeOthers()}>
+            Sign out everywhere else
+          </button>
+        )
+      }
+    >
       <p class="muted">Every place you are signed in. Revoking one signs that device out within a few seconds.</p>
       {failure && <ErrorBox message={failure} />}
       <Pending what="your sessions" loading={sessions.loading} error={sessions.error} hasData={!!sessions.data} onRetry={sessions.reload} />
