@@ -2,9 +2,19 @@
 // once (shared with any refresh already running) and retries the request.
 import createClient from 'openapi-fetch';
 import type { paths } from 'faultline-openapi';
-import { currentAccessToken, refresh } from './session';
+import { currentAccessToken, refresh, subscribe } from './session';
 
-async function authorizedFetch(request: Request): Promise<Response> {
+// Signing out cancels what is still in flight: an answer arriving after the logout would
+// be a 401 for a session that no longer exists.
+let inFlight = new AbortController();
+subscribe((state) => {
+  if (state.status !== 'signed-out') return;
+  inFlight.abort();
+  inFlight = new AbortController();
+});
+
+async function authorizedFetch(original: Request): Promise<Response> {
+  const request = new Request(original, { signal: inFlight.signal });
   const retry = request.clone(); // a body can be read once; keep a copy for the retry
   const sentWith = currentAccessToken();
   if (sentWith) request.headers.set('Authorization', `Bearer ${sentWith}`);

@@ -38,7 +38,7 @@ export function Sessions() {
       actions={
         others > 0 && (
           <button type="button" onClick={() => void revokeOthers()}>
-            Sign out everywhere else
+            End all other sessions
           </button>
         )
       }
