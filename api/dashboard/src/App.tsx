@@ -24,13 +24,19 @@ const routes: Route[] = [
   { pattern: /^\/runs\/(\d+)\/?$/, auth: true, render: ([id]) => <RunDetail runId={Number(id)} /> },
   { pattern: /^\/incidents\/?$/, auth: true, render: () => <Incidents /> },
   { pattern: /^\/incidents\/(\d+)\/?$/, auth: true, render: ([id]) => <IncidentDetail id={Number(id)} /> },
-  { pattern: /^\/analytics\/?$/, auth: true, render: () => <Analytics /> },
-  { pattern: /^\/analytics\/signatures\/([0-9a-f]{16})\/?$/, auth: true, render: ([s]) => <SignatureDetail signature={s ?? ''} /> },
+  { pattern: /^\/analytics\/?$/, auth: true, render: () => <AnalyticsRoute /> },
   { pattern: /^\/repositories\/?$/, auth: true, render: () => <Repositories /> },
   { pattern: /^\/sessions\/?$/, auth: true, render: () => <Sessions /> },
   { pattern: /^\/status\/?$/, auth: false, render: () => <Status /> },
   { pattern: /^\/sign-in\/?$/, auth: false, render: () => <SignIn /> },
 ];
+
+// A signature's page is /analytics?signature=…: the server answers index.html for /analytics,
+// so the link works when opened directly too.
+function AnalyticsRoute() {
+  const signature = useLocation().query.get('signature');
+  return signature && /^[0-9a-f]{16}$/.test(signature) ? <SignatureDetail signature={signature} /> : <Analytics />;
+}
 
 function useSession(): SessionState {
   const [state, setState] = useState(sessionState);

@@ -24,7 +24,7 @@ export function SignatureTable({ items }: { items: Signature[] }) {
           {items.map((s) => (
             <tr key={s.signature} data-signature={s.signature}>
               <td>
-                <Link href={`/analytics/signatures/${s.signature}`} class="signature-link">
+                <Link href={`/analytics?signature=${s.signature}`} class="signature-link">
                   <code class="wrap">{s.normalized_error}</code>
                 </Link>
                 <div class="muted small">
