@@ -83,7 +83,11 @@ export function usePolled<T>(key: string | null, load: Loader<T>, options: PollO
     setData(known);
     setLoading(known === undefined);
 
+    // One request at a time: a tab shown again while one is out must not start a second loop.
+    let running = false;
     const tick = async () => {
+      if (running) return;
+      running = true;
       clearTimeout(timer);
       try {
         const next = await loadOnce(key, loader.current);
@@ -97,6 +101,7 @@ export function usePolled<T>(key: string | null, load: Loader<T>, options: PollO
         setError(errorText(caught));
         setStatus(caught instanceof ApiError ? caught.status : undefined);
       } finally {
+        running = false;
         if (!stopped) {
           setLoading(false);
           if (every > 0 && document.visibilityState === 'visible') timer = setTimeout(tick, every);
