@@ -8,6 +8,7 @@ import { usePolled } from '../api/poll';
 import { Link } from '../router';
 import { between, duration } from '../format';
 import { RunFailure, failing } from './RunFailure';
+import { Rerun } from './Rerun';
 
 type Job = components['schemas']['WorkflowJob'];
 
@@ -136,6 +137,7 @@ export function RunDetail({ runId }: { runId: number }) {
               <a href={data.html_url}>Open the run on GitHub</a>
             </p>
           )}
+          {data.status === 'completed' && <Rerun runId={data.run_id} failed={!!data.conclusion && failing.has(data.conclusion)} />}
           {data.conclusion && failing.has(data.conclusion) && (
             <section aria-labelledby="failure-heading">
               <h2 id="failure-heading">Where it failed</h2>
