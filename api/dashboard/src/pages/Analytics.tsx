@@ -5,6 +5,7 @@ import { Pending, Empty } from '../components/States';
 import { Time } from '../components/Time';
 import { TrendChart } from '../components/TrendCharts';
 import { SignatureTable } from '../components/SignatureTable';
+import { RepositoryOptions, REPOSITORY_OPTIONS } from '../components/RepositoryOptions';
 import { api } from '../api/client';
 import { usePolled } from '../api/poll';
 import { navigate, useLocation, withQuery } from '../router';
@@ -31,11 +32,13 @@ function Scope({ repository, workflow, onApply }: { repository: string; workflow
         onApply(draft.repository.trim(), draft.workflow.trim());
       }}
     >
+      <RepositoryOptions />
       <div class="field">
         <label for="scope-repository">Repository</label>
         <input
           id="scope-repository"
           type="search"
+          list={REPOSITORY_OPTIONS}
           placeholder="owner/name (all)"
           value={draft.repository}
           onInput={(e) => setDraft({ ...draft, repository: e.currentTarget.value })}

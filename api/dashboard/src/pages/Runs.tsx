@@ -5,6 +5,7 @@ import { Pending, Empty } from '../components/States';
 import { Time } from '../components/Time';
 import { Badge } from '../components/Badge';
 import { Pager } from '../components/Pager';
+import { RepositoryOptions, REPOSITORY_OPTIONS } from '../components/RepositoryOptions';
 import { api } from '../api/client';
 import { usePolled } from '../api/poll';
 import { Link, navigate, useLocation, withQuery } from '../router';
@@ -25,6 +26,7 @@ function FilterForm({ filters, onApply }: { filters: RunFilters; onApply: (f: Ru
         name={name}
         type="search"
         placeholder={placeholder}
+        {...(name === 'repository' ? { list: REPOSITORY_OPTIONS } : {})}
         value={draft[name] ?? ''}
         onInput={(e) => setDraft({ ...draft, [name]: e.currentTarget.value })}
       />
@@ -58,6 +60,7 @@ function FilterForm({ filters, onApply }: { filters: RunFilters; onApply: (f: Ru
         onApply(draft);
       }}
     >
+      <RepositoryOptions />
       {text('repository', 'Repository', 'owner/name')}
       {text('workflow', 'Workflow', 'CI')}
       {text('branch', 'Branch', 'main')}
