@@ -78,22 +78,26 @@ export function Chart(props: ChartProps) {
   const holder = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shape = props.series.map((s) => s.label).join('|');
+  // A rebuild (the colour scheme changed) must draw the latest values, not the first ones.
+  const latest = useRef(props);
+  latest.current = props;
 
   useEffect(() => {
     const element = holder.current;
     if (!element) return;
     const build = () => {
       plot.current?.destroy();
+      const now = latest.current;
       const width = Math.max(240, element.clientWidth);
-      const data: uPlot.AlignedData = [props.times, ...props.series.map((s) => s.values)];
-      plot.current = new uPlot(options(props, width), data, element);
+      const data: uPlot.AlignedData = [now.times, ...now.series.map((s) => s.values)];
+      plot.current = new uPlot(options(now, width), data, element);
     };
     build();
     let lastWidth = element.clientWidth;
     const resize = new ResizeObserver(() => {
       if (Math.abs(element.clientWidth - lastWidth) < 4) return;
       lastWidth = element.clientWidth;
-      plot.current?.setSize({ width: Math.max(240, lastWidth), height: props.height ?? 220 });
+      plot.current?.setSize({ width: Math.max(240, lastWidth), height: latest.current.height ?? 220 });
     });
     resize.observe(element);
     const scheme = matchMedia('(prefers-color-scheme: dark)');

@@ -17,6 +17,7 @@ const PAGE_SIZE = 50;
 function FilterForm({ filters, onApply }: { filters: RunFilters; onApply: (f: RunFilters) => void }) {
   // The text fields are edited locally and applied on submit; the selects apply at once.
   const [draft, setDraft] = useState(filters);
+  // Follow the URL (back/forward, Clear): compare by value, the object is new on every render.
   useEffect(() => setDraft(filters), [JSON.stringify(filters)]);
   const text = (name: 'repository' | 'workflow' | 'branch', label: string, placeholder: string) => (
     <div class="field">
