@@ -1,13 +1,8 @@
 // How numbers, durations and times read on every page.
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const shortDate = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 
 export function localTime(value: string | Date): string {
   return dateTime.format(typeof value === 'string' ? new Date(value) : value);
-}
-
-export function shortDay(value: Date): string {
-  return shortDate.format(value);
 }
 
 export function utcTime(value: string | Date): string {

@@ -6,7 +6,7 @@ type FailureContext = components['schemas']['FailureContext'];
 // The same kinds of lines the signature step takes for errors (processors/failure_signature.cpp).
 const errorLine = /##\[error\]|\berror\b|\bfailed\b|npm ERR!|^E {3}|--- FAIL|exit code|\bFAIL\b|panic:|Traceback/i;
 
-export function isErrorLine(line: string): boolean {
+function isErrorLine(line: string): boolean {
   return errorLine.test(line);
 }
 
