@@ -181,7 +181,8 @@ export class System {
     this.ingest = new Service('faultline-ingest', [], this.env, this.scratch);
     this.processors = new Service('faultline-processors', [], this.env, this.scratch);
     // Processors apply the migrations before they say they started; the API starts after them.
-    await this.processors.waitForLine((l) => l.msg === 'started' || l.msg === 'listening', 'a "started" line');
+    const started = await this.processors.waitForLine((l) => l.msg === 'started', 'a "started" line');
+    this.processorsUrl = `http://127.0.0.1:${started.status_port}`;
     this.api = new Service('faultline-api', [], this.env, this.scratch);
     this.ingestUrl = `http://127.0.0.1:${await this.ingest.port()}`;
     this.apiUrl = `http://127.0.0.1:${await this.api.port()}`;

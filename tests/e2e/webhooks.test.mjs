@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import crypto from 'node:crypto';
+import {execFile} from 'node:child_process';
 import {createRequire} from 'node:module';
 import {sign} from '@octokit/webhooks-methods';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -876,6 +877,17 @@ systemCase('every API answer in this suite matched the OpenAPI document', async 
   assert.ok(operations.size >= 25, `only ${operations.size} operations checked: ${[...operations].join(', ')}`);
   assert.ok([...contract.checked].some((c) => c.endsWith(' 304')), 'a 304 was checked');
   assert.ok([...contract.checked].some((c) => c.endsWith(' 400')), 'a problem was checked');
+});
+
+systemCase('every metric the alert rules and Grafana dashboards query is exported (infra/grafana/check-metrics)', async () => {
+  const script = new URL('../../infra/grafana/check-metrics', import.meta.url).pathname;
+  const urls = [system.ingestUrl, system.processorsUrl, system.apiUrl].map((u) => `${u}/metrics`);
+  const {code, output} = await new Promise((resolve) => {
+    execFile(script, urls, {encoding: 'utf8', timeout: 60000}, (error, stdout, stderr) =>
+      resolve({code: error ? error.code ?? 1 : 0, output: stdout + stderr}));
+  });
+  assert.equal(code, 0, output);
+  assert.match(output, /queried metrics are exported/, output);
 });
 
 systemCase('every service exits 0 on SIGTERM', async () => {
