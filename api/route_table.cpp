@@ -208,10 +208,7 @@ void RouteTable::dispatch(const std::string& route, Access access, const Handler
     for (auto& header : cors_headers(copied))
       reply.headers.push_back(std::move(header));
     http::send(*writer, reply);
-    registry_
-        .counter("faultline_api_requests_total", "API requests answered, by route and status",
-                 {{"route", route}, {"status", std::to_string(reply.status)}})
-        .increment();
+    count_answer(route, reply.status);
     registry_
         .histogram("faultline_api_request_seconds", "API request latency, by route",
                    metrics::latency_buckets(), {{"route", route}})
@@ -222,7 +219,15 @@ void RouteTable::dispatch(const std::string& route, Access access, const Handler
         Problem{503, "Service Unavailable", "The server is busy; retry shortly.", "busy", {}});
     reply.headers.emplace_back("Retry-After", "1");
     http::send(*writer, reply);
+    count_answer(route, reply.status);
   }
+}
+
+void RouteTable::count_answer(const std::string& route, int status) {
+  registry_
+      .counter("faultline_api_requests_total", "API requests answered, by route and status",
+               {{"route", route}, {"status", std::to_string(status)}})
+      .increment();
 }
 
 }  // namespace faultline::api

@@ -65,6 +65,8 @@ class RouteTable {
   void dispatch(const std::string& route, Access access, const Handler& handler,
                 const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void preflight(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+  // faultline_api_requests_total, for every answer a route gave (the busy 503 too).
+  void count_answer(const std::string& route, int status);
   // The CORS headers for this request's Origin, if it is allowed.
   http::Headers cors_headers(const ApiRequest& request) const;
 
