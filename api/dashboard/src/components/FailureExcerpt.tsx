@@ -23,15 +23,15 @@ export function FailureExcerpt({ context }: { context: FailureContext | undefine
   return (
     <div data-testid="failure-excerpt" class="excerpts">
       {jobs.map((job, index) => (
-        <section key={job.id ?? index} class="excerpt" aria-label={`Log excerpt of ${job.name ?? 'a failing job'}`}>
+        <section key={job.id ?? index} class="excerpt" aria-label={`Log excerpt of ${job.name || 'a failing job'}`}>
           <h3>
-            {job.html_url ? <a href={job.html_url}>{job.name ?? 'Job'}</a> : (job.name ?? 'Job')}
+            {job.html_url ? <a href={job.html_url}>{job.name || 'Job'}</a> : (job.name || 'Job')}
             {job.step && <span class="muted"> — step “{job.step}”</span>}
           </h3>
           {job.log_available === false || !job.lines?.length ? (
             <p class="muted">GitHub no longer has this job's log.</p>
           ) : (
-            <pre class="log" tabIndex={0} aria-label={`Log lines of ${job.name ?? 'the job'}; error lines are highlighted`}>
+            <pre class="log" tabIndex={0} aria-label={`Log lines of ${job.name || 'the job'}; error lines are highlighted`}>
               <code>
                 {job.lines.map((line, n) =>
                   isErrorLine(line) ? (

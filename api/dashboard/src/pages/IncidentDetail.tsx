@@ -72,7 +72,7 @@ export function IncidentDetail({ id }: { id: number }) {
       {data && (
         <div data-incident-id={data.id} data-state={data.state}>
           <p class="lead">
-            <strong>{data.workflow_name ?? data.workflow_key}</strong> failing on <strong>{data.branch}</strong> in{' '}
+            <strong>{data.workflow_name || data.workflow_key}</strong> failing on <strong>{data.branch}</strong> in{' '}
             <strong>{data.repository}</strong> <Badge value={data.state} />
           </p>
           <div class="actions">

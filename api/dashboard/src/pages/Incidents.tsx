@@ -39,7 +39,7 @@ export function IncidentTable({ items, caption }: { items: Incident[]; caption: 
                 <Link href={`/incidents/${incident.id}`}>#{incident.id}</Link>
               </td>
               <td>{incident.repository}</td>
-              <td>{incident.workflow_name ?? incident.workflow_key}</td>
+              <td>{incident.workflow_name || incident.workflow_key}</td>
               <td>{incident.branch}</td>
               <td>
                 <Badge value={incident.state} />

@@ -16,6 +16,12 @@ export function Overview() {
     (init) => api.GET('/api/v1/incidents', { ...init, params: { query: { state: 'open', page_size: 10 } } }),
     { every: 3000 },
   );
+  // Acknowledged incidents are still failing: someone is on them, but they are not over.
+  const acknowledged = usePolled(
+    '/api/v1/incidents?state=acknowledged&page_size=10',
+    (init) => api.GET('/api/v1/incidents', { ...init, params: { query: { state: 'acknowledged', page_size: 10 } } }),
+    { every: 3000 },
+  );
   const fortnight = daysAgo(14);
   const daily = usePolled(
     `/api/v1/analytics/trends?bucket=day&since=${fortnight}`,
@@ -66,6 +72,18 @@ export function Overview() {
             </>
           ))}
       </section>
+
+      {acknowledged.data && acknowledged.data.items.length > 0 && (
+        <section aria-labelledby="acknowledged-heading">
+          <h2 id="acknowledged-heading">Acknowledged, still failing</h2>
+          <IncidentTable items={acknowledged.data.items} caption="Acknowledged incidents, newest first" />
+          {acknowledged.data.total > acknowledged.data.items.length && (
+            <p>
+              <Link href="/incidents?state=acknowledged">All {acknowledged.data.total} acknowledged incidents</Link>
+            </p>
+          )}
+        </section>
+      )}
 
       <section aria-labelledby="trends-heading">
         <h2 id="trends-heading">Trends</h2>

@@ -33,7 +33,7 @@ function JobTimeline({ jobs }: { jobs: Job[] }) {
         return (
           <li key={job.job_id} class="timeline-row" data-job-id={job.job_id}>
             <div class="timeline-label">
-              {job.html_url ? <a href={job.html_url}>{job.name ?? `Job ${job.job_id}`}</a> : (job.name ?? `Job ${job.job_id}`)}{' '}
+              {job.html_url ? <a href={job.html_url}>{job.name || `Job ${job.job_id}`}</a> : (job.name || `Job ${job.job_id}`)}{' '}
               <Badge value={job.status === 'completed' ? job.conclusion : job.status} />
             </div>
             <div class="timeline-track" aria-hidden="true">
@@ -79,7 +79,7 @@ export function RunDetail({ runId }: { runId: number }) {
     { every: 3000 },
   );
   const data = run.data;
-  const title = data ? `${data.name ?? 'Run'} #${runId}` : `Run ${runId}`;
+  const title = data ? `${data.name || 'Run'} #${runId}` : `Run ${runId}`;
   return (
     <Page title={title}>
       <p>

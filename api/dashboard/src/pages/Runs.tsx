@@ -129,7 +129,7 @@ export function Runs() {
                 {data.items.map((run) => (
                   <tr key={`${run.run_id}`} data-run-id={run.run_id} data-status={run.status} data-conclusion={run.conclusion ?? ''}>
                     <td>
-                      <Link href={`/runs/${run.run_id}`}>{run.name ?? `Run ${run.run_id}`}</Link>
+                      <Link href={`/runs/${run.run_id}`}>{run.name || `Run ${run.run_id}`}</Link>
                       <span class="muted small">
                         {' '}
                         #{run.run_id}
