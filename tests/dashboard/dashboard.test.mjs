@@ -129,6 +129,9 @@ systemCase('a failing run appears in the open runs page within 5 s, without a re
   payload.workflow_run.id = runId;
   payload.workflow_run.conclusion = 'failure';
   payload.workflow_run.head_branch = 'main';
+  // Now, so the overview's trends count it.
+  payload.workflow_run.created_at = payload.workflow_run.run_started_at = new Date(Date.now() - 300000).toISOString();
+  payload.workflow_run.updated_at = new Date().toISOString();
   payload.repository = {...payload.repository, id: repository.id, full_name: repository.full_name, name: repository.name};
   payload.workflow_run.repository = payload.repository;
   const response = await system.deliver('workflow_run', JSON.stringify(payload));
