@@ -5,6 +5,22 @@ import { Time } from '../components/Time';
 import { Badge } from '../components/Badge';
 import { api } from '../api/client';
 import { usePolled } from '../api/poll';
+import type { components } from 'faultline-openapi';
+
+type ServiceStatus = components['schemas']['Status']['services'][number];
+
+// One line of the board; the data-* attribute says whether it is a service or a repository.
+function WallEntry({ entry, ...data }: { entry: ServiceStatus; 'data-service'?: string; 'data-repository'?: string }) {
+  return (
+    <li {...data} data-status={entry.status}>
+      <span class="wall-name">{entry.name}</span> <Badge value={entry.status} />
+      {entry.message && <span class="wall-message">{entry.message}</span>}
+      <span class="muted">
+        since <Time value={entry.since} />
+      </span>
+    </li>
+  );
+}
 
 export function Status() {
   // The answer is public with max-age=15; polling faster would only see the same thing.
@@ -32,13 +48,7 @@ export function Status() {
             ) : (
               <ul class="wall-list">
                 {services.map((s) => (
-                  <li key={s.name} data-service={s.name} data-status={s.status}>
-                    <span class="wall-name">{s.name}</span> <Badge value={s.status} />
-                    {s.message && <span class="wall-message">{s.message}</span>}
-                    <span class="muted">
-                      since <Time value={s.since} />
-                    </span>
-                  </li>
+                  <WallEntry key={s.name} entry={s} data-service={s.name} />
                 ))}
               </ul>
             )}
@@ -50,13 +60,7 @@ export function Status() {
             ) : (
               <ul class="wall-list">
                 {repositories.map((s) => (
-                  <li key={s.name} data-repository={s.name} data-status={s.status}>
-                    <span class="wall-name">{s.name}</span> <Badge value={s.status} />
-                    {s.message && <span class="wall-message">{s.message}</span>}
-                    <span class="muted">
-                      since <Time value={s.since} />
-                    </span>
-                  </li>
+                  <WallEntry key={s.name} entry={s} data-repository={s.name} />
                 ))}
               </ul>
             )}
