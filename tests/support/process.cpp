@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -45,21 +47,28 @@ ChildProcess::ChildProcess(std::vector<std::string> argv,
   const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0)
     throw std::runtime_error("cannot open " + log_path_);
-  pid_ = fork();
-  if (pid_ < 0)
-    throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    dup2(log_fd, STDERR_FILENO);
-    dup2(log_fd, STDOUT_FILENO);
-    const int null_fd = ::open("/dev/null", O_RDONLY);
-    dup2(null_fd, STDIN_FILENO);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    execve(args[0], args.data(), envp.data());
-    _exit(127);
-  }
+  // posix_spawn, not fork: this process has threads (librdkafka's, the
+  // sanitizers'), and a forked child that calls into anything a lock guards
+  // before exec, as a sanitizer's interceptors do, can wait forever on a lock
+  // held by a thread that did not come along (clang 14's ASan takes no lock
+  // around fork). The child's log is then empty and the test times out.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, log_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, log_fd, STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+  const int failed = posix_spawn(&pid_, args[0], &actions, &attributes, args.data(), envp.data());
+  posix_spawnattr_destroy(&attributes);
+  posix_spawn_file_actions_destroy(&actions);
   ::close(log_fd);
+  if (failed != 0)
+    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(failed));
 }
 
 ChildProcess::~ChildProcess() {
