@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -221,14 +223,25 @@ void TestBroker::reset_topics(const std::vector<std::string>& extra_topics) cons
         return pending.empty();
       },
       "topics not created within 60 s");
+  // Every node, not only the one that answered: a client that asks a node
+  // still catching up is told the topic is unknown, or a partition is
+  // (a producer's delivery fails with "Unknown partition").
+  std::vector<std::unique_ptr<kafka::Admin>> nodes;
+  std::stringstream list(bootstrap_);
+  for (std::string node; std::getline(list, node, ',');) {
+    kafka::Settings one;
+    one.brokers = node;
+    nodes.push_back(std::make_unique<kafka::Admin>(one, std::chrono::seconds(30)));
+  }
   wait_until(
       [&] {
-        for (const auto& state : admin.describe_topics(names))
-          if (!state.exists || state.leaderless > 0 || state.partitions != 6)
-            return false;
+        for (const auto& node : nodes)
+          for (const auto& state : node->describe_topics(names))
+            if (!state.exists || state.leaderless > 0 || state.partitions != 6)
+              return false;
         return true;
       },
-      "new topics without leaders after 60 s");
+      "new topics without leaders on every node after 60 s");
 }
 
 std::vector<ConsumedMessage> read_topic(const std::string& bootstrap, const std::string& topic,
