@@ -22,13 +22,26 @@ const auth::Principal& ApiRequest::user() const {
 }
 
 std::string ApiRequest::user_agent() const {
-  constexpr std::size_t kMaxBytes = 512;
-  std::string out;
   const auto header = headers.find("user-agent");
-  if (header == headers.end())
-    return out;
-  for (const char c : header->second) {
-    if (out.size() == kMaxBytes)
+  return header == headers.end() ? std::string() : printable_ascii(header->second, 512);
+}
+
+std::string request_id_of(const std::map<std::string, std::string>& headers) {
+  const auto given = headers.find("x-request-id");
+  if (given != headers.end() && !given->second.empty() && given->second.size() <= 64 &&
+      std::all_of(given->second.begin(), given->second.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' ||
+               c == '-';
+      }))
+    return given->second;
+  const auto bytes = crypto::random_bytes(16);
+  return crypto::to_hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+std::string printable_ascii(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  for (const char c : text) {
+    if (out.size() == max_bytes)
       break;
     if (c >= 0x20 && c < 0x7f)
       out += c;

@@ -18,7 +18,8 @@ struct ApiRequest {
   std::map<std::string, std::string> query;    // decoded; the last value of a repeated key wins
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
-  std::string client_ip;  // the peer's address
+  std::string client_ip;   // the peer's address
+  std::string request_id;  // see request_id_of(); echoed as X-Request-Id
   // Set by the route table on every route that is not public.
   std::optional<auth::Principal> principal;
 
@@ -29,6 +30,15 @@ struct ApiRequest {
   // bytes (a header may carry any bytes; PostgreSQL text takes only UTF-8).
   std::string user_agent() const;
 };
+
+// The id a request is known by in the audit log and its answer's
+// X-Request-Id: the client's own X-Request-Id when it is 1-64 characters of
+// [A-Za-z0-9._:-], else 32 random hex digits.
+std::string request_id_of(const std::map<std::string, std::string>& headers);
+
+// Printable ASCII only (other bytes dropped), at most `max_bytes`: how text
+// from outside is stored where it must not forge lines or break UTF-8.
+std::string printable_ascii(std::string_view text, std::size_t max_bytes);
 
 // Percent-encoding of a query component: all but RFC 3986's unreserved characters.
 std::string url_encode(std::string_view text);

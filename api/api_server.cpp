@@ -56,6 +56,8 @@ ApiSettings ApiSettings::from(const Environment& env) {
   s.cors_origins = env.list("FAULTLINE_CORS_ORIGINS");
   s.cleanup_interval = env.duration("FAULTLINE_API_CLEANUP_INTERVAL", s.cleanup_interval);
   s.total_cache = env.duration("FAULTLINE_API_TOTAL_CACHE", s.total_cache);
+  s.audit_retention_days =
+      env.integer("FAULTLINE_AUDIT_RETENTION_DAYS", s.audit_retention_days, 1, 36500);
   return s;
 }
 
@@ -64,17 +66,18 @@ ApiServer::ApiServer(const ApiSettings& settings, Database& database, metrics::R
     : settings_(settings),
       database_(database),
       registry_(registry),
-      repositories_(secrets, !settings_.github.default_token.empty()),
+      audit_(&registry),
+      repositories_(secrets, !settings_.github.default_token.empty(), audit_),
       github_(github),
       tokens_(secrets, settings_.github.default_token),
-      oauth_(settings_.github, secrets, github, database),
+      oauth_(settings_.github, secrets, github, database, audit_),
       hooks_(settings_.github, github),
-      auth_(settings.auth, database, registry),
+      auth_(settings.auth, database, registry, audit_),
       idempotency_(database, registry),
       run_totals_(settings.total_cache),
       workers_(settings.workers, 1024),
       dashboard_(dashboard_files()),
-      routes_(router_, workers_, registry_, auth_.authenticator(), idempotency_,
+      routes_(router_, workers_, registry_, auth_.authenticator(), idempotency_, audit_, database_,
               settings.cors_origins),
       endpoint_(Pistache::Address(settings.address.host, Pistache::Port(settings.address.port))) {
   declare_routes();
@@ -107,6 +110,13 @@ void ApiServer::declare_routes() {
              });
 
   auth_.declare_routes(routes);
+  routes.get("/api/v1/audit-log", Access::kAdmin, [this](const ApiRequest& request) {
+    const auto filter = audit::parse_audit_filter(request);
+    const auto page = parse_page(request);
+    return http::json_reply(200, database_.with_session([&](soci::session& sql) {
+      return audit::list_audit_log(sql, filter, page);
+    }));
+  });
   declare_ci_routes();
   declare_content_routes();
   declare_github_routes();
@@ -223,9 +233,14 @@ void ApiServer::declare_ci_routes() {
   });
   routes.patch("/api/v1/repositories/:id", Access::kAdmin, [this](const ApiRequest& request) {
     const auto id = positive_integer("id", request.params.at("id"));
-    const auto body = json_body(request);
-    auto document = database_.with_session(
-        [&](soci::session& sql) { return repositories_.update(sql, id, body); });
+    const auto who = audit::context_of(request);
+    auto document = audit_.failures_of(database_, who, audit::Action::kAdminRepositoryUpdate,
+                                       "repository:" + std::to_string(id), [&] {
+                                         const auto body = json_body(request);
+                                         return database_.with_session([&](soci::session& sql) {
+                                           return repositories_.update(sql, id, body, who);
+                                         });
+                                       });
     return http::json_reply(
         200, found(std::move(document), "No repository " + std::to_string(id) + "."));
   });
@@ -272,13 +287,26 @@ void ApiServer::clean_up_periodically() {
         const auto keys = idempotency_.remove_expired();
         const auto windows = database_.with_session(&auth::RateLimiter::remove_expired);
         const auto states = database_.with_session(&OAuthConnections::remove_expired_states);
-        if (keys > 0 || windows > 0 || states > 0)
+        const auto audit_rows = prune_audit_log();
+        if (keys > 0 || windows > 0 || states > 0 || audit_rows > 0)
           log::info("expired rows removed",
                     {{"idempotency_keys", static_cast<std::int64_t>(keys)},
                      {"rate_limit_windows", static_cast<std::int64_t>(windows)},
-                     {"oauth_states", static_cast<std::int64_t>(states)}});
+                     {"oauth_states", static_cast<std::int64_t>(states)},
+                     {"audit_rows", audit_rows}});
       },
       "cleanup failed; retrying later", FirstPass::kAfterInterval);
+}
+
+std::int64_t ApiServer::prune_audit_log() {
+  const auto pruning = database_.with_session([this](soci::session& sql) {
+    return audit::prune_chain(sql, audit_,
+                              audit::retention_cutoff(sql, settings_.audit_retention_days));
+  });
+  if (pruning.refused)
+    log::error("audit log not pruned: its oldest rows do not verify",
+               {{"row", pruning.refused->id}, {"problem", pruning.refused->problem}});
+  return pruning.pruned;
 }
 
 }  // namespace faultline::api

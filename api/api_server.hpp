@@ -11,6 +11,7 @@
 
 #include "common/http.hpp"
 
+#include "api/audit/audit_log.hpp"
 #include "api/auth/auth_service.hpp"
 #include "api/dashboard_site.hpp"
 #include "api/github/github_settings.hpp"
@@ -44,6 +45,9 @@ struct ApiSettings {
   std::chrono::milliseconds cleanup_interval{std::chrono::minutes(10)};
   // How long a list's total may be reused: FAULTLINE_API_TOTAL_CACHE (0: never).
   std::chrono::milliseconds total_cache{std::chrono::seconds(2)};
+  // Audit rows older than this are pruned by the cleanup job:
+  // FAULTLINE_AUDIT_RETENTION_DAYS.
+  std::int64_t audit_retention_days = audit::kDefaultRetentionDays;
 
   static ApiSettings from(const Environment& env);
 };
@@ -66,15 +70,18 @@ class ApiServer {
   void declare_ci_routes();
   void declare_content_routes();
   void declare_github_routes();
-  // Removes expired Idempotency-Keys and rate-limit windows every
-  // cleanup_interval until stop(), off the request path.
+  // Removes expired Idempotency-Keys, rate-limit windows and audit rows past
+  // their retention every cleanup_interval until stop(), off the request path.
   void clean_up_periodically();
+  // Prunes audit rows past the retention; how many.
+  std::int64_t prune_audit_log();
   http::Reply incident_action(const ApiRequest& request,
                               std::optional<std::string> (*action)(soci::session&, std::int64_t));
 
   ApiSettings settings_;
   Database& database_;
   metrics::Registry& registry_;
+  audit::AuditLog audit_;
   Repositories repositories_;
   github::Client& github_;
   RepositoryTokens tokens_;

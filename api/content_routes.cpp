@@ -126,10 +126,22 @@ void ApiServer::declare_content_routes() {
     }));
   });
   routes.post("/api/v1/status/events", Access::kAdmin, [this](const ApiRequest& request) {
-    const auto body = json_body(request);
-    return created_reply("/api/v1/status/events", database_.with_session([&](soci::session& sql) {
-      return create_status_event(sql, request.user(), body);
-    }));
+    const auto who = audit::context_of(request);
+    const auto created =
+        audit_.failures_of(database_, who, audit::Action::kAdminStatusEventCreate, "", [&] {
+          const auto body = json_body(request);
+          return database_.with_session([&](soci::session& sql) {
+            soci::transaction tx(sql);
+            auto event = create_status_event(sql, request.user(), body);
+            audit_.append(sql, who,
+                          audit::Event{audit::Action::kAdminStatusEventCreate,
+                                       "status_event:" + std::to_string(event.id),
+                                       audit::Outcome::kSuccess, ""});
+            tx.commit();
+            return event;
+          });
+        });
+    return created_reply("/api/v1/status/events", created);
   });
 
   routes.post("/api/v1/security/csp-report", Access::kPublic, [this](const ApiRequest& request) {

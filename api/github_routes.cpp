@@ -44,9 +44,14 @@ void ApiServer::declare_github_routes() {
     return http::json_reply(200, oauth_.authorize(request.user().user_id));
   });
   routes.get("/api/v1/oauth/github/callback", Access::kUser, [this](const ApiRequest& request) {
-    const auto code = oauth_parameter(request, "code");
-    const auto state = oauth_parameter(request, "state");
-    return http::json_reply(200, oauth_.complete(request.user().user_id, code, state));
+    const auto who = audit::context_of(request);
+    const auto user = request.user().user_id;
+    return audit_.failures_of(
+        database_, who, audit::Action::kGithubConnect, "user:" + std::to_string(user), [&] {
+          const auto code = oauth_parameter(request, "code");
+          const auto state = oauth_parameter(request, "state");
+          return http::json_reply(200, oauth_.complete(user, code, state, who));
+        });
   });
   routes.get("/api/v1/oauth/connections", Access::kUser, [this](const ApiRequest& request) {
     return http::json_reply(200, oauth_.list(request.user().user_id));
@@ -55,12 +60,17 @@ void ApiServer::declare_github_routes() {
     return http::json_reply(200,
                             found(oauth_.get(request.user().user_id), "GitHub is not connected."));
   });
-  routes.remove("/api/v1/oauth/github/connection", Access::kUser,
-                [this](const ApiRequest& request) {
-                  if (!oauth_.disconnect(request.user().user_id))
-                    throw ClientError(not_found("GitHub is not connected."));
-                  return http::Reply{204, "", "application/json", {}};
-                });
+  routes.remove(
+      "/api/v1/oauth/github/connection", Access::kUser, [this](const ApiRequest& request) {
+        const auto who = audit::context_of(request);
+        const auto user = request.user().user_id;
+        return audit_.failures_of(database_, who, audit::Action::kGithubDisconnect,
+                                  "user:" + std::to_string(user), [&] {
+                                    if (!oauth_.disconnect(user, who))
+                                      throw ClientError(not_found("GitHub is not connected."));
+                                    return http::Reply{204, "", "application/json", {}};
+                                  });
+      });
 
   routes.get("/api/v1/repositories/github", Access::kUser, [this](const ApiRequest& request) {
     const auto page = parse_page(request);
@@ -81,27 +91,36 @@ void ApiServer::declare_github_routes() {
   // made once the repository is recorded, so a failed hook leaves a
   // connected repository that a retry completes.
   routes.post("/api/v1/repositories", Access::kAdmin, [this](const ApiRequest& request) {
-    const auto body = json_body(request);
-    const bool create_webhook = flag(body, "create_webhook");
-    const auto user = request.user().user_id;
-    const auto connection =
-        database_.with_session([&](soci::session& sql) { return oauth_.token(sql, user); });
-    auto connected = repositories_.connect(
-        database_, body, &github_, connection.value_or(settings_.github.default_token),
-        connection ? std::optional<std::int64_t>(user) : std::nullopt);
+    const auto who = audit::context_of(request);
+    bool create_webhook = false;
+    auto connected =
+        audit_.failures_of(database_, who, audit::Action::kAdminRepositoryConnect, "", [&] {
+          const auto body = json_body(request);
+          create_webhook = flag(body, "create_webhook");
+          const auto user = request.user().user_id;
+          const auto connection =
+              database_.with_session([&](soci::session& sql) { return oauth_.token(sql, user); });
+          return repositories_.connect(
+              database_, body, &github_, connection.value_or(settings_.github.default_token),
+              connection ? std::optional<std::int64_t>(user) : std::nullopt, who);
+        });
     if (create_webhook) {
-      const auto token = database_.with_session(
-          [&](soci::session& sql) { return tokens_.find(sql, connected.id); });
-      if (!token)
-        throw ClientError(
-            no_github_token("create_webhook needs a token: give one, connect GitHub, or set "
-                            "FAULTLINE_GITHUB_TOKEN."));
-      const github::CallLog::Scope purpose(0, connected.id, "create-webhook");
-      const auto hook_id = hooks_.ensure(token->token, connected.full_name, connected.id);
-      connected.document = database_.with_session([&](soci::session& sql) {
-        repositories_.record_hook(sql, connected.id, hook_id);
-        return repositories_.get(sql, connected.id).value_or("{}");
-      });
+      const auto target = "repository:" + std::to_string(connected.id);
+      connected.document =
+          audit_.failures_of(database_, who, audit::Action::kAdminWebhookCreate, target, [&] {
+            const auto token = database_.with_session(
+                [&](soci::session& sql) { return tokens_.find(sql, connected.id); });
+            if (!token)
+              throw ClientError(
+                  no_github_token("create_webhook needs a token: give one, connect GitHub, or set "
+                                  "FAULTLINE_GITHUB_TOKEN."));
+            const github::CallLog::Scope purpose(0, connected.id, "create-webhook");
+            const auto hook_id = hooks_.ensure(token->token, connected.full_name, connected.id);
+            return database_.with_session([&](soci::session& sql) {
+              repositories_.record_hook(sql, connected.id, hook_id, who);
+              return repositories_.get(sql, connected.id).value_or("{}");
+            });
+          });
     }
     return http::json_reply(connected.status, std::move(connected.document));
   });
@@ -111,27 +130,50 @@ void ApiServer::declare_github_routes() {
   routes.remove("/api/v1/repositories/:id", Access::kAdmin, [this](const ApiRequest& request) {
     const auto id = positive_integer("id", request.params.at("id"));
     const bool keep_webhook = request.query_value("keep_webhook") == "true";
-    const auto [hook, token] = database_.with_session([&](soci::session& sql) {
-      return std::make_pair(repositories_.managed_hook(sql, id), tokens_.find(sql, id));
-    });
-    if (hook && !keep_webhook) {
-      if (!token)
-        throw ClientError(no_github_token(
-            "No token can delete the webhook; disconnect with ?keep_webhook=true to leave it."));
-      const github::CallLog::Scope purpose(0, id, "delete-webhook");
-      hooks_.remove(token->token, hook->full_name, hook->hook_id);
-    }
-    if (!database_.with_session(
-            [&](soci::session& sql) { return repositories_.disconnect(sql, id); }))
-      throw ClientError(not_found("No repository " + std::to_string(id) + "."));
-    return http::Reply{204, "", "application/json", {}};
+    const auto who = audit::context_of(request);
+    return audit_.failures_of(
+        database_, who, audit::Action::kAdminRepositoryDisconnect,
+        "repository:" + std::to_string(id), [&] {
+          const auto [hook, token] = database_.with_session([&](soci::session& sql) {
+            return std::make_pair(repositories_.managed_hook(sql, id), tokens_.find(sql, id));
+          });
+          std::string what = "no webhook of Faultline's";
+          if (hook && keep_webhook)
+            what = "webhook " + std::to_string(hook->hook_id) + " kept";
+          if (hook && !keep_webhook) {
+            if (!token)
+              throw ClientError(
+                  no_github_token("No token can delete the webhook; disconnect with "
+                                  "?keep_webhook=true to leave it."));
+            const github::CallLog::Scope purpose(0, id, "delete-webhook");
+            hooks_.remove(token->token, hook->full_name, hook->hook_id);
+            what = "webhook " + std::to_string(hook->hook_id) + " deleted";
+          }
+          if (!database_.with_session(
+                  [&](soci::session& sql) { return repositories_.disconnect(sql, id, what, who); }))
+            throw ClientError(not_found("No repository " + std::to_string(id) + "."));
+          return http::Reply{204, "", "application/json", {}};
+        });
   });
 
   routes.post(
       "/api/v1/workflow-runs/:run_id/rerun", Access::kUser, [this](const ApiRequest& request) {
         const auto run_id = positive_integer("run_id", request.params.at("run_id"));
-        const auto body = request.body.empty() ? json::parse("{}") : json_body(request);
-        return http::json_reply(202, rerun_workflow_run(database_, github_, tokens_, run_id, body));
+        const auto who = audit::context_of(request);
+        const auto target = "run:" + std::to_string(run_id);
+        // GitHub does the work: the row follows its answer.
+        return audit_.failures_of(database_, who, audit::Action::kWorkflowRerun, target, [&] {
+          const auto body = request.body.empty() ? json::parse("{}") : json_body(request);
+          auto document = rerun_workflow_run(database_, github_, tokens_, run_id, body);
+          const auto* failed_only = json::member(body, "failed_jobs_only");
+          audit_.record(
+              database_, who,
+              audit::Event{audit::Action::kWorkflowRerun, target, audit::Outcome::kSuccess,
+                           failed_only && failed_only->IsBool() && failed_only->GetBool()
+                               ? "failed jobs"
+                               : "all jobs"});
+          return http::json_reply(202, std::move(document));
+        });
       });
 }
 

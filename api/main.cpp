@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/api_server.hpp"
+#include "api/audit/audit_log.hpp"
 #include "api/auth/accounts.hpp"
 #include "api/reseal.hpp"
 #include "common/github_call_log.hpp"
@@ -14,16 +15,23 @@
 #include "common/log.hpp"
 #include "common/migrations.hpp"
 #include "common/secret_box.hpp"
+#include "common/time.hpp"
 
 namespace {
 
 constexpr const char* kUsage =
-    R"(usage: faultline-api [migrate | reseal | create-user --email E --role admin|user --password-stdin]
+    R"(usage: faultline-api [migrate | reseal | audit verify | audit prune [--before T]
+                     | create-user --email E --role admin|user --password-stdin]
 
   faultline-api               serves the REST API until SIGTERM
   faultline-api migrate       applies pending migrations from schemas/db/, then exits
   faultline-api reseal        seals every stored token again under the first key of
                               FAULTLINE_ENCRYPTION_KEY (after a key rotation), then exits
+  faultline-api audit verify  walks the audit log's hash chain: exit 0 with the number of
+                              rows checked, or 1 naming the first row that breaks it
+  faultline-api audit prune   deletes audit rows older than FAULTLINE_AUDIT_RETENTION_DAYS
+                              (or --before, RFC 3339) once they verify, keeping the chain
+                              verifiable (the API also does this on its cleanup interval)
   faultline-api create-user   creates an account (the first admin) with the password
                               read from the first line of stdin, then exits
 
@@ -49,6 +57,8 @@ Environment:
   FAULTLINE_PUBLIC_URL          where GitHub reaches this deployment (webhooks it creates)
   FAULTLINE_WEBHOOK_SECRETS     master secrets; a created hook's secret derives from the first
   FAULTLINE_GITHUB_TOKEN        the token for repositories without their own
+  FAULTLINE_AUDIT_RETENTION_DAYS
+                                audit rows are kept this many days (default 365)
   FAULTLINE_LOG_LEVEL           debug, info, warn, error
 )";
 
@@ -100,8 +110,16 @@ int create_user(const faultline::api::ApiSettings& settings, const NewUser& want
   try {
     const auto user = database.with_session([&](soci::session& sql) {
       migrate(sql, schemas::migrations());
-      return api::auth::create_user(sql, api::auth::PasswordHasher(settings.auth.argon2), *email,
-                                    password, wanted.role);
+      soci::transaction tx(sql);
+      auto created = api::auth::create_user(sql, api::auth::PasswordHasher(settings.auth.argon2),
+                                            *email, password, wanted.role);
+      api::audit::AuditLog().append(
+          sql, api::audit::system_context(),
+          api::audit::Event{api::audit::Action::kUserCreated, "user:" + std::to_string(created.id),
+                            api::audit::Outcome::kSuccess,
+                            "faultline-api create-user; role " + wanted.role});
+      tx.commit();
+      return created;
     });
     std::cout << json::object([&](json::Writer& out) { api::auth::write_user_fields(out, user); })
               << "\n";
@@ -110,6 +128,53 @@ int create_user(const faultline::api::ApiSettings& settings, const NewUser& want
     std::cerr << "faultline-api create-user: an account with this email already exists\n";
     return 1;
   }
+}
+
+// `faultline-api audit verify|prune [--before T]`.
+int audit_command(const faultline::api::ApiSettings& settings, int argc, char** argv) {
+  using namespace faultline;
+  const std::string what = argc > 2 ? argv[2] : "";
+  std::string before;
+  if (what == "prune" && argc == 5 && std::string(argv[3]) == "--before") {
+    before = argv[4];
+    if (!is_rfc3339(before)) {
+      std::cerr << "faultline-api audit prune: --before must be an RFC 3339 date-time\n";
+      return 2;
+    }
+  } else if ((what != "verify" && what != "prune") || argc != 3) {
+    std::cerr << "faultline-api audit: expected 'verify' or 'prune [--before T]'\n";
+    return 2;
+  }
+  auto one = settings.database;
+  one.pool_size = 1;
+  Database database(one);
+  return database.with_session([&](soci::session& sql) {
+    migrate(sql, schemas::migrations());
+    if (what == "verify") {
+      const auto result = api::audit::verify_chain(sql);
+      if (result.broken) {
+        std::cerr << "audit log broken at row " << result.broken->id << ": "
+                  << result.broken->problem << " (" << result.checked
+                  << " rows before it verified)\n";
+        return 1;
+      }
+      std::cout << "audit log verified: " << result.checked << " rows";
+      if (result.checked > 0)
+        std::cout << " (" << result.first_id << " to " << result.last_id << ")";
+      std::cout << "\n";
+      return 0;
+    }
+    if (before.empty())
+      before = api::audit::retention_cutoff(sql, settings.audit_retention_days);
+    const auto pruning = api::audit::prune_chain(sql, api::audit::AuditLog(), before);
+    if (pruning.refused) {
+      std::cerr << "audit log not pruned: row " << pruning.refused->id << ": "
+                << pruning.refused->problem << "\n";
+      return 1;
+    }
+    std::cout << "audit log pruned: " << pruning.pruned << " rows older than " << before << "\n";
+    return 0;
+  });
 }
 
 }  // namespace
@@ -121,7 +186,8 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return 0;
   }
-  if (!command.empty() && command != "migrate" && command != "reseal" && command != "create-user") {
+  if (!command.empty() && command != "migrate" && command != "reseal" && command != "audit" &&
+      command != "create-user") {
     std::cerr << "faultline-api: unknown command '" << command << "'\n" << kUsage;
     return 2;
   }
@@ -134,6 +200,9 @@ int main(int argc, char** argv) {
       const auto wanted = parse_create_user(argc, argv);
       return wanted ? create_user(settings, *wanted) : 2;
     }
+
+    if (command == "audit")
+      return audit_command(settings, argc, argv);
 
     if (command == "migrate") {
       auto one = settings.database;
@@ -150,9 +219,20 @@ int main(int argc, char** argv) {
       one.pool_size = 1;
       Database database(one);
       const auto secrets = SecretBox::from(env);
+      const api::audit::AuditLog audit;
       const auto resealed = database.with_session([&](soci::session& sql) {
         migrate(sql, schemas::migrations());
-        return api::reseal_secrets(sql, secrets);
+        try {
+          return api::reseal_secrets(sql, secrets, audit);
+        } catch (const std::runtime_error& e) {
+          // Nothing was resealed; the attempt is still on record.
+          soci::transaction tx(sql);
+          audit.append(sql, api::audit::system_context(),
+                       api::audit::Event{api::audit::Action::kAdminTokenReseal, "tokens",
+                                         api::audit::Outcome::kFailure, e.what()});
+          tx.commit();
+          throw;
+        }
       });
       log::info("tokens resealed", {{"resealed", resealed}, {"key_id", secrets.sealing_key_id()}});
       return 0;

@@ -92,6 +92,25 @@ Changes read_changes(const json::Value& body, const SecretBox& secrets) {
   return c;
 }
 
+// What a change did, for its audit row: names and flags, never the token.
+std::string describe(const Changes& c, const SecretBox& secrets) {
+  std::string out;
+  const auto add = [&](const std::string& part) { out += (out.empty() ? "" : "; ") + part; };
+  if (c.token_given)
+    add(c.sealed.empty() ? "token removed" : "token sealed under key " + secrets.sealing_key_id());
+  if (c.hook_given)
+    add(c.hook_id ? "hook_id " + std::to_string(c.hook_id) : "hook_id removed");
+  if (c.open_issues)
+    add(std::string("open_issues ") + (*c.open_issues ? "true" : "false"));
+  if (c.reconcile)
+    add(std::string("reconcile ") + (*c.reconcile ? "true" : "false"));
+  return out;
+}
+
+std::string repository_target(long long id) {
+  return "repository:" + std::to_string(id);
+}
+
 void apply(soci::session& sql, long long id, const Changes& c, bool connect) {
   const int connect_flag = connect ? 1 : 0, token_given = c.token_given ? 1 : 0,
             hook_given = c.hook_given ? 1 : 0;
@@ -163,7 +182,8 @@ std::optional<std::string> Repositories::get(soci::session& sql, std::int64_t id
 
 Connected Repositories::connect(Database& database, const json::Value& body, github::Client* github,
                                 const std::string& lookup_token,
-                                std::optional<std::int64_t> token_user_id) const {
+                                std::optional<std::int64_t> token_user_id,
+                                const audit::Context& who) const {
   const auto name = json::string_member(body, "full_name");
   static const std::regex kFullName("[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}");
   if (!name || !std::regex_match(name->begin(), name->end(), kFullName))
@@ -207,6 +227,14 @@ Connected Repositories::connect(Database& database, const json::Value& body, git
     sql << "SELECT full_name FROM repositories WHERE id = :id", soci::use(id, "id"),
         soci::into(canonical_name);
     auto document = get(sql, id);
+    auto reason = canonical_name;
+    if (const auto changed = describe(changes, secrets_); !changed.empty())
+      reason += "; " + changed;
+    if (token_user_id)
+      reason += "; token of user " + std::to_string(*token_user_id) + "'s GitHub connection";
+    audit_.append(sql, who,
+                  audit::Event{audit::Action::kAdminRepositoryConnect, repository_target(id),
+                               audit::Outcome::kSuccess, reason});
     tx.commit();
     return Connected{known && known->connected ? 200 : 201, document.value_or("{}"), id,
                      canonical_name};
@@ -214,7 +242,8 @@ Connected Repositories::connect(Database& database, const json::Value& body, git
 }
 
 std::optional<std::string> Repositories::update(soci::session& sql, std::int64_t id,
-                                                const json::Value& body) const {
+                                                const json::Value& body,
+                                                const audit::Context& who) const {
   const auto changes = read_changes(body, secrets_);
   soci::transaction tx(sql);
   auto before = get(sql, id);
@@ -222,15 +251,26 @@ std::optional<std::string> Repositories::update(soci::session& sql, std::int64_t
     return std::nullopt;
   apply(sql, id, changes, false);
   auto document = get(sql, id);
+  const auto changed = describe(changes, secrets_);
+  audit_.append(
+      sql, who,
+      audit::Event{audit::Action::kAdminRepositoryUpdate, repository_target(id),
+                   audit::Outcome::kSuccess, changed.empty() ? "nothing changed" : changed});
   tx.commit();
   return document;
 }
 
-void Repositories::record_hook(soci::session& sql, std::int64_t id, std::int64_t hook_id) const {
+void Repositories::record_hook(soci::session& sql, std::int64_t id, std::int64_t hook_id,
+                               const audit::Context& who) const {
   const long long repository_id = id, hook = hook_id;
+  soci::transaction tx(sql);
   sql << "UPDATE repositories SET hook_id = :hook, hook_managed = true, updated_at = now()"
          " WHERE id = :id",
       soci::use(hook, "hook"), soci::use(repository_id, "id");
+  audit_.append(sql, who,
+                audit::Event{audit::Action::kAdminWebhookCreate, repository_target(id),
+                             audit::Outcome::kSuccess, "hook " + std::to_string(hook_id)});
+  tx.commit();
 }
 
 std::optional<ManagedHook> Repositories::managed_hook(soci::session& sql, std::int64_t id) const {
@@ -244,15 +284,23 @@ std::optional<ManagedHook> Repositories::managed_hook(soci::session& sql, std::i
   return hook;
 }
 
-bool Repositories::disconnect(soci::session& sql, std::int64_t id) const {
+bool Repositories::disconnect(soci::session& sql, std::int64_t id, const std::string& hook,
+                              const audit::Context& who) const {
   const long long repository_id = id;
+  soci::transaction tx(sql);
   soci::statement st =
       (sql.prepare << "UPDATE repositories SET connected = false, token_ciphertext = NULL,"
                       " token_user_id = NULL, hook_id = NULL, hook_managed = false,"
                       " updated_at = now() WHERE id = :id",
        soci::use(repository_id, "id"));
   st.execute(true);
-  return st.get_affected_rows() == 1;
+  if (st.get_affected_rows() != 1)
+    return false;
+  audit_.append(sql, who,
+                audit::Event{audit::Action::kAdminRepositoryDisconnect, repository_target(id),
+                             audit::Outcome::kSuccess, "token and hook forgotten; " + hook});
+  tx.commit();
+  return true;
 }
 
 }  // namespace faultline::api

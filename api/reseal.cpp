@@ -23,7 +23,8 @@ constexpr Table kTables[] = {
 
 }  // namespace
 
-std::size_t reseal_secrets(soci::session& sql, const SecretBox& secrets) {
+std::size_t reseal_secrets(soci::session& sql, const SecretBox& secrets,
+                           const audit::AuditLog& audit) {
   soci::transaction tx(sql);
   std::size_t resealed = 0;
   for (const auto& table : kTables) {
@@ -44,6 +45,10 @@ std::size_t reseal_secrets(soci::session& sql, const SecretBox& secrets) {
       ++resealed;
     }
   }
+  audit.append(
+      sql, audit::system_context(),
+      audit::Event{audit::Action::kAdminTokenReseal, "tokens", audit::Outcome::kSuccess,
+                   std::to_string(resealed) + " resealed under key " + secrets.sealing_key_id()});
   tx.commit();
   return resealed;
 }

@@ -27,6 +27,7 @@ ApiRequest copy_request(const Rest::Request& request, const std::string& route) 
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     out.headers[lower] = raw.value();
   }
+  out.request_id = request_id_of(out.headers);
   // Pistache keeps the headers it knows as typed ones, outside rawList().
   if (const auto type = request.headers().tryGet<Http::Header::ContentType>())
     out.headers["content-type"] = type->mime().toString();
@@ -80,12 +81,15 @@ std::string default_cache_control(const ApiRequest& request, const std::string& 
 
 RouteTable::RouteTable(Rest::Router& router, WorkerPool& workers, metrics::Registry& registry,
                        auth::Authenticator& authenticator, Idempotency& idempotency,
+                       const audit::AuditLog& audit, Database& database,
                        std::vector<std::string> cors_origins)
     : router_(router),
       workers_(workers),
       registry_(registry),
       authenticator_(authenticator),
       idempotency_(idempotency),
+      audit_(audit),
+      database_(database),
       cors_origins_(std::move(cors_origins)) {}
 
 void RouteTable::add(PistacheRoute route, const std::string& method, const std::string& path,
@@ -114,7 +118,7 @@ http::Headers RouteTable::cors_headers(const ApiRequest& request) const {
           {"Vary", "Origin"},
           {"Access-Control-Expose-Headers",
            "ETag, Location, Retry-After, RateLimit, RateLimit-Policy, X-RateLimit-Limit, "
-           "X-RateLimit-Remaining, X-RateLimit-Reset"}};
+           "X-RateLimit-Remaining, X-RateLimit-Reset, X-Request-Id"}};
 }
 
 void RouteTable::preflight(const Rest::Request& request, Http::ResponseWriter response) {
@@ -155,6 +159,29 @@ void RouteTable::remove(const std::string& path, Access access, Handler handler)
 
 http::Reply RouteTable::answer(const std::string& route, Access access, const Handler& handler,
                                ApiRequest& request) {
+  try {
+    return answer_authorized(route, access, handler, request);
+  } catch (const ClientError& e) {
+    // A 401 before any principal is the token's refusal; a 403 is always a role's.
+    const int status = e.problem().status;
+    if ((status == 401 && access != Access::kPublic && !request.principal) || status == 403) {
+      try {
+        audit_.record(database_, audit::context_of(request),
+                      audit::Event{audit::Action::kAuthzFail, request.method + " " + route,
+                                   audit::Outcome::kFailure,
+                                   std::to_string(status) + ": " + e.problem().detail});
+      } catch (const std::exception& failed) {
+        // The refusal stands either way; the operator learns the row is missing.
+        log::error("audit row not written",
+                   {{"action", "authz_fail"}, {"route", route}, {"error", failed.what()}});
+      }
+    }
+    throw;
+  }
+}
+
+http::Reply RouteTable::answer_authorized(const std::string& route, Access access,
+                                          const Handler& handler, ApiRequest& request) {
   if (access != Access::kPublic)
     request.principal = authenticator_.authenticate(request);
   if (access == Access::kAdmin && !request.principal->admin())
@@ -207,6 +234,7 @@ void RouteTable::dispatch(const std::string& route, Access access, const Handler
       reply.headers.emplace_back("Cache-Control", default_cache_control(copied, route, access));
     for (auto& header : cors_headers(copied))
       reply.headers.push_back(std::move(header));
+    reply.headers.emplace_back("X-Request-Id", copied.request_id);
     http::send(*writer, reply);
     count_answer(route, reply.status);
     registry_

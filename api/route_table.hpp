@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/api_request.hpp"
+#include "api/audit/audit_log.hpp"
 #include "api/auth/authenticator.hpp"
 #include "api/idempotency.hpp"
 #include "api/worker_pool.hpp"
@@ -40,11 +41,15 @@ struct DeclaredRoute {
 //   - Cache-Control, unless the handler chose: "private, no-cache" for
 //     signed-in reads (revalidated with the ETag), "no-store" for the auth
 //     endpoints and every other answer;
-//   - CORS headers when the Origin is one of `cors_origins` (preflights too).
+//   - CORS headers when the Origin is one of `cors_origins` (preflights too);
+//   - every answer carries X-Request-Id, and every access-control refusal (a
+//     401 for a missing or bad token on a route that needs one, any 403) is
+//     an authz_fail row in the audit log.
 class RouteTable {
  public:
   RouteTable(Pistache::Rest::Router& router, WorkerPool& workers, metrics::Registry& registry,
              auth::Authenticator& authenticator, Idempotency& idempotency,
+             const audit::AuditLog& audit, Database& database,
              std::vector<std::string> cors_origins);
 
   const std::vector<DeclaredRoute>& declared() const { return declared_; }
@@ -62,6 +67,8 @@ class RouteTable {
   // Runs the handler under the shared rules above; the reply to send.
   http::Reply answer(const std::string& route, Access access, const Handler& handler,
                      ApiRequest& request);
+  http::Reply answer_authorized(const std::string& route, Access access, const Handler& handler,
+                                ApiRequest& request);
   void dispatch(const std::string& route, Access access, const Handler& handler,
                 const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void preflight(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
@@ -75,6 +82,8 @@ class RouteTable {
   metrics::Registry& registry_;
   auth::Authenticator& authenticator_;
   Idempotency& idempotency_;
+  const audit::AuditLog& audit_;
+  Database& database_;
   std::vector<std::string> cors_origins_;
   std::vector<DeclaredRoute> declared_;
   std::set<std::string> preflight_paths_;

@@ -25,6 +25,9 @@ std::int64_t epoch_seconds();
   "to_char((" expression ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define FAULTLINE_SQL_RFC3339_MS(expression) \
   "to_char((" expression ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+// With microseconds, all PostgreSQL keeps: the audit log's times as hashed.
+#define FAULTLINE_SQL_RFC3339_US(expression) \
+  "to_char((" expression ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 namespace faultline {
 

@@ -80,10 +80,11 @@ AuthSettings AuthSettings::from(const Environment& env) {
 }
 
 AuthService::AuthService(const AuthSettings& settings, Database& database,
-                         metrics::Registry& registry)
+                         metrics::Registry& registry, const audit::AuditLog& audit)
     : settings_(settings),
       database_(database),
       registry_(registry),
+      audit_(audit),
       hasher_(settings.argon2),
       tokens_(settings.jwt_secret),
       sessions_(settings.sessions),
@@ -95,6 +96,12 @@ http::Reply AuthService::limited(const RatePolicy& policy, const ApiRequest& req
       [&](soci::session& sql) { return limiter_.hit(sql, policy, request.client_ip); });
   if (!decision.allowed) {
     count_refusal(policy);
+    audit_.record(database_, audit::context_of(request),
+                  audit::Event{audit::Action::kExcessRateLimitExceeded,
+                               request.method + " " + request.path, audit::Outcome::kFailure,
+                               "policy " + policy.name + ": " + std::to_string(policy.limit) +
+                                   " requests per " + std::to_string(policy.window.count()) +
+                                   " s from this address"});
     return too_many_requests(policy, decision);
   }
   http::Reply reply;
@@ -148,14 +155,23 @@ std::string AuthService::sign_in(const std::string& email, const std::string& pa
   const std::string account = normalized.value_or(email.substr(0, 254));
   const auto peeked = database_.with_session([&](soci::session& sql) {
     const auto decision = limiter_.peek(sql, settings_.login_failures, account);
-    return std::pair(decision, decision.allowed && normalized ? find_user_by_email(sql, *normalized)
-                                                              : std::nullopt);
+    return std::pair(decision, normalized ? find_user_by_email(sql, *normalized) : std::nullopt);
   });
   // Named, not a structured binding: lambdas below capture them (clang 14).
   const auto& locked = peeked.first;
   const auto& user = peeked.second;
+  // The account a login names, if it exists; never the email typed (it may
+  // be a password typed in the wrong field).
+  const std::string target = user ? "user:" + std::to_string(user->id) : "";
+  auto context = audit::context_of(request);
   if (!locked.allowed) {
     count_refusal(settings_.login_failures);
+    audit_.record(
+        database_, context,
+        audit::Event{audit::Action::kAuthnLoginLock, target, audit::Outcome::kFailure,
+                     std::to_string(settings_.login_failures.limit) + " failed logins within " +
+                         std::to_string(settings_.login_failures.window.count()) +
+                         " s; locked for " + std::to_string(locked.reset_after) + " s"});
     throw ClientError(Problem{429,
                               "Too Many Requests",
                               "Too many failed logins for this account; retry after " +
@@ -172,8 +188,14 @@ std::string AuthService::sign_in(const std::string& email, const std::string& pa
                  metrics::latency_buckets())
       .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!user || !verified) {
-    database_.with_session(
-        [&](soci::session& sql) { limiter_.hit(sql, settings_.login_failures, account); });
+    database_.with_session([&](soci::session& sql) {
+      soci::transaction tx(sql);
+      limiter_.hit(sql, settings_.login_failures, account);
+      audit_.append(sql, context,
+                    audit::Event{audit::Action::kAuthnLoginFail, target, audit::Outcome::kFailure,
+                                 user ? "wrong password" : "no such account"});
+      tx.commit();
+    });
     registry_.counter("faultline_api_logins_total", "Logins, by outcome", {{"outcome", "refused"}})
         .increment();
     refuse_credentials();
@@ -181,9 +203,17 @@ std::string AuthService::sign_in(const std::string& email, const std::string& pa
   const std::string rehashed =
       hasher_.needs_rehash(user->password_hash) ? hasher_.hash(password) : std::string();
   const auto session = database_.with_session([&](soci::session& sql) {
+    soci::transaction tx(sql);
     if (!rehashed.empty())
       replace_password_hash(sql, user->id, rehashed);
-    return sessions_.open(sql, user->id, client_of(request));
+    auto opened = sessions_.open(sql, user->id, client_of(request));
+    context.actor = std::to_string(user->id);
+    context.session_hash = audit::session_hash(opened.session_id);
+    audit_.append(sql, context,
+                  audit::Event{audit::Action::kAuthnLoginSuccess, target, audit::Outcome::kSuccess,
+                               rehashed.empty() ? "" : "password rehashed"});
+    tx.commit();
+    return opened;
   });
   registry_.counter("faultline_api_logins_total", "Logins, by outcome", {{"outcome", "accepted"}})
       .increment();
@@ -192,8 +222,27 @@ std::string AuthService::sign_in(const std::string& email, const std::string& pa
 }
 
 std::string AuthService::rotate(const std::string& refresh_token, const ApiRequest& request) {
-  const auto rotation = database_.with_session(
-      [&](soci::session& sql) { return sessions_.rotate(sql, refresh_token); });
+  // A refused refresh is recorded with the refusal it caused, in its
+  // transaction; a successful one is not (its session's login was).
+  const auto rotation = database_.with_session([&](soci::session& sql) {
+    soci::transaction tx(sql);
+    auto rotated = sessions_.rotate(sql, refresh_token);
+    auto context = audit::context_of(request);
+    if (rotated.outcome == Rotation::Outcome::kReused) {
+      context.actor = std::to_string(rotated.user.id);
+      context.session_hash = audit::session_hash(rotated.session.session_id);
+      audit_.append(sql, context,
+                    audit::Event{audit::Action::kAuthnTokenReuse, "session:" + context.session_hash,
+                                 audit::Outcome::kFailure,
+                                 "a retired refresh token presented again; the session is ended"});
+    } else if (rotated.outcome == Rotation::Outcome::kUnknown) {
+      audit_.append(sql, context,
+                    audit::Event{audit::Action::kAuthnTokenInvalid, "", audit::Outcome::kFailure,
+                                 "unknown refresh token, or its session has ended"});
+    }
+    tx.commit();
+    return rotated;
+  });
   switch (rotation.outcome) {
     case Rotation::Outcome::kRotated:
       return token_response(rotation.user, rotation.session);
@@ -228,8 +277,14 @@ http::Reply AuthService::register_account(const ApiRequest& request) {
       throw ClientError(unprocessable(*problem, "weak-password"));
     try {
       auto reply = http::json_reply(201, database_.with_session([&](soci::session& sql) {
+        soci::transaction tx(sql);
         const auto user = create_user(sql, hasher_, *email, password, "user");
-        return user_document(sql, user.id).value_or("{}");
+        audit_.append(sql, audit::context_of(request),
+                      audit::Event{audit::Action::kUserCreated, "user:" + std::to_string(user.id),
+                                   audit::Outcome::kSuccess, "registered; role user"});
+        auto document = user_document(sql, user.id).value_or("{}");
+        tx.commit();
+        return document;
       }));
       reply.headers.emplace_back("Location", "/api/v1/auth/me");
       return reply;
@@ -318,14 +373,27 @@ void AuthService::declare_routes(RouteTable& routes) {
   });
   routes.post("/api/v1/auth/logout", Access::kUser, [this](const ApiRequest& r) {
     database_.with_session([&](soci::session& sql) {
+      soci::transaction tx(sql);
       sessions_.revoke(sql, r.user().user_id, r.user().session_id, "logout");
+      const auto context = audit::context_of(r);
+      audit_.append(sql, context,
+                    audit::Event{audit::Action::kAuthnLogout, "session:" + context.session_hash,
+                                 audit::Outcome::kSuccess, "this session"});
+      tx.commit();
     });
     authenticator_.forget(r.user().session_id);
     return no_content();
   });
   routes.post("/api/v1/auth/logout-all", Access::kUser, [this](const ApiRequest& r) {
-    database_.with_session(
-        [&](soci::session& sql) { sessions_.revoke_all(sql, r.user().user_id, "logout-all"); });
+    database_.with_session([&](soci::session& sql) {
+      soci::transaction tx(sql);
+      const int ended = sessions_.revoke_all(sql, r.user().user_id, "logout-all");
+      audit_.append(
+          sql, audit::context_of(r),
+          audit::Event{audit::Action::kAuthnLogoutAll, "user:" + std::to_string(r.user().user_id),
+                       audit::Outcome::kSuccess, std::to_string(ended) + " sessions ended"});
+      tx.commit();
+    });
     authenticator_.forget_all();
     return no_content();
   });
@@ -339,8 +407,17 @@ void AuthService::declare_routes(RouteTable& routes) {
     const auto& id = r.params.at("id");
     if (!plausible_session_id(id))
       throw ClientError(bad_request("id must be a session id (a UUID).", "invalid-parameter"));
-    const int revoked = database_.with_session(
-        [&](soci::session& sql) { return sessions_.revoke(sql, r.user().user_id, id, "revoked"); });
+    const int revoked = database_.with_session([&](soci::session& sql) {
+      soci::transaction tx(sql);
+      const int ended = sessions_.revoke(sql, r.user().user_id, id, "revoked");
+      if (ended > 0)
+        audit_.append(
+            sql, audit::context_of(r),
+            audit::Event{audit::Action::kSessionRevoked, "session:" + audit::session_hash(id),
+                         audit::Outcome::kSuccess, "one session"});
+      tx.commit();
+      return ended;
+    });
     if (revoked == 0)
       throw ClientError(not_found("You have no session " + id + "."));
     authenticator_.forget(id);
@@ -348,7 +425,15 @@ void AuthService::declare_routes(RouteTable& routes) {
   });
   routes.post("/api/v1/auth/sessions/revoke-others", Access::kUser, [this](const ApiRequest& r) {
     const int revoked = database_.with_session([&](soci::session& sql) {
-      return sessions_.revoke_others(sql, r.user().user_id, r.user().session_id);
+      soci::transaction tx(sql);
+      const int ended = sessions_.revoke_others(sql, r.user().user_id, r.user().session_id);
+      audit_.append(
+          sql, audit::context_of(r),
+          audit::Event{audit::Action::kSessionRevoked, "user:" + std::to_string(r.user().user_id),
+                       audit::Outcome::kSuccess,
+                       "every other session: " + std::to_string(ended) + " ended"});
+      tx.commit();
+      return ended;
     });
     authenticator_.forget_all();
     return http::json_reply(200, "{\"revoked\":" + std::to_string(revoked) + "}");

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "api/audit/audit_log.hpp"
 #include "api/auth/access_token.hpp"
 #include "api/auth/accounts.hpp"
 #include "api/auth/authenticator.hpp"
@@ -41,7 +42,8 @@ struct AuthSettings {
 
 class AuthService {
  public:
-  AuthService(const AuthSettings& settings, Database& database, metrics::Registry& registry);
+  AuthService(const AuthSettings& settings, Database& database, metrics::Registry& registry,
+              const audit::AuditLog& audit);
 
   Authenticator& authenticator() { return authenticator_; }
   const PasswordHasher& hasher() const { return hasher_; }
@@ -72,6 +74,7 @@ class AuthService {
   AuthSettings settings_;
   Database& database_;
   metrics::Registry& registry_;
+  const audit::AuditLog& audit_;
   PasswordHasher hasher_;
   AccessTokens tokens_;
   Sessions sessions_;

@@ -49,7 +49,6 @@ IssuedSession Sessions::issue_token(soci::session& sql, const std::string& sessi
 
 IssuedSession Sessions::open(soci::session& sql, std::int64_t user_id,
                              const ClientInfo& client) const {
-  soci::transaction tx(sql);
   std::string session_id;
   long long expires_at = 0;
   const long long user = user_id;
@@ -59,15 +58,12 @@ IssuedSession Sessions::open(soci::session& sql, std::int64_t user_id,
          " RETURNING id::text, extract(epoch FROM expires_at)::bigint",
       soci::use(user), soci::use(client.user_agent), soci::use(client.ip), soci::use(lifetime),
       soci::into(session_id), soci::into(expires_at);
-  auto issued = issue_token(sql, session_id, expires_at);
-  tx.commit();
-  return issued;
+  return issue_token(sql, session_id, expires_at);
 }
 
 Rotation Sessions::rotate(soci::session& sql, const std::string& refresh_token) const {
   Rotation rotation;
   const auto hash = refresh_token_hash(refresh_token);
-  soci::transaction tx(sql);
   std::string session_id;
   int retired = 0, live = 0;
   double retired_seconds_ago = 0;
@@ -86,11 +82,12 @@ Rotation Sessions::rotate(soci::session& sql, const std::string& refresh_token) 
       soci::into(rotation.user.email), soci::into(rotation.user.role);
   if (!sql.got_data() || !live)
     return rotation;  // kUnknown
+  rotation.user.id = user_id;
   if (retired && retired_seconds_ago > static_cast<double>(settings_.refresh_grace.count())) {
     sql << "UPDATE sessions SET revoked_at = now(), revoked_reason = 'refresh-token-reuse'"
            " WHERE id = :sid::uuid AND revoked_at IS NULL",
         soci::use(session_id);
-    tx.commit();
+    rotation.session.session_id = session_id;
     rotation.outcome = Rotation::Outcome::kReused;
     return rotation;
   }
@@ -99,8 +96,6 @@ Rotation Sessions::rotate(soci::session& sql, const std::string& refresh_token) 
         soci::use(hash);
   sql << "UPDATE sessions SET last_used_at = now() WHERE id = :sid::uuid", soci::use(session_id);
   rotation.session = issue_token(sql, session_id, expires_at);
-  tx.commit();
-  rotation.user.id = user_id;
   rotation.outcome = Rotation::Outcome::kRotated;
   return rotation;
 }

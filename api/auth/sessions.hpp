@@ -42,8 +42,8 @@ struct IssuedSession {
 struct Rotation {
   enum class Outcome { kRotated, kUnknown, kReused };
   Outcome outcome = Outcome::kUnknown;
-  User user;  // with kRotated; password_hash left empty
-  IssuedSession session;
+  User user;              // with kRotated (id alone with kReused); password_hash left empty
+  IssuedSession session;  // with kReused, only the ended session's id
 };
 
 // The refresh token's form: "flr_" + 43 characters of base64url (256 bits),
@@ -55,6 +55,8 @@ class Sessions {
  public:
   explicit Sessions(SessionSettings settings) : settings_(settings) {}
 
+  // Both run in the caller's transaction, so the audit row of what they did
+  // commits with it. `rotate` locks the token's row until then.
   IssuedSession open(soci::session& sql, std::int64_t user_id, const ClientInfo& client) const;
   Rotation rotate(soci::session& sql, const std::string& refresh_token) const;
 

@@ -72,7 +72,7 @@ std::string OAuthConnections::authorize(std::int64_t user_id) const {
 }
 
 std::string OAuthConnections::complete(std::int64_t user_id, const std::string& code,
-                                       const std::string& state) const {
+                                       const std::string& state, const audit::Context& who) const {
   require_configured();
   const long long user = user_id;
   // Single use: the state is gone whatever happens next.
@@ -109,6 +109,7 @@ std::string OAuthConnections::complete(std::int64_t user_id, const std::string& 
 
   const std::string sealed = secrets_.seal(token);
   auto document = database_.with_session([&](soci::session& sql) {
+    soci::transaction tx(sql);
     sql << "INSERT INTO oauth_connections (user_id, provider, account_id, account_login, scopes,"
            " token_ciphertext) VALUES (:user, :provider, :account, :login, :scopes, :sealed)"
            " ON CONFLICT (user_id, provider) DO UPDATE SET account_id = excluded.account_id,"
@@ -116,6 +117,13 @@ std::string OAuthConnections::complete(std::int64_t user_id, const std::string& 
            " token_ciphertext = excluded.token_ciphertext, updated_at = now()",
         soci::use(user, "user"), soci::use(kProvider, "provider"), soci::use(account_id, "account"),
         soci::use(login, "login"), soci::use(scopes, "scopes"), soci::use(sealed, "sealed");
+    audit_.append(
+        sql, who,
+        audit::Event{audit::Action::kGithubConnect, "user:" + std::to_string(user_id),
+                     audit::Outcome::kSuccess,
+                     "GitHub account " + login + " (" + std::to_string(account_id) + "), scopes " +
+                         scopes + "; token sealed under key " + secrets_.sealing_key_id()});
+    tx.commit();
     return get(user_id);
   });
   log::info("GitHub connected",
@@ -207,7 +215,7 @@ std::optional<std::string> OAuthConnections::token(soci::session& sql, std::int6
   return token;
 }
 
-bool OAuthConnections::disconnect(std::int64_t user_id) const {
+bool OAuthConnections::disconnect(std::int64_t user_id, const audit::Context& who) const {
   const auto stored =
       database_.with_session([&](soci::session& sql) { return token(sql, user_id); });
   const long long user = user_id;
@@ -249,6 +257,12 @@ bool OAuthConnections::disconnect(std::int64_t user_id) const {
         soci::use(user, "user");
     sql << "DELETE FROM oauth_connections WHERE user_id = :user AND provider = :provider",
         soci::use(user, "user"), soci::use(kProvider, "provider");
+    audit_.append(
+        sql, who,
+        audit::Event{audit::Action::kGithubDisconnect, "user:" + std::to_string(user_id),
+                     audit::Outcome::kSuccess,
+                     stored && settings_.oauth_configured() ? "token revoked at GitHub and removed"
+                                                            : "token removed"});
     tx.commit();
   });
   log::info("GitHub disconnected", {{"user_id", user_id}});

@@ -28,15 +28,6 @@ std::int64_t now_seconds() {
       .count();
 }
 
-std::string credentials(const std::string& email, const std::string& password) {
-  return json::object([&](json::Writer& out) {
-    out.Key("email");
-    json::write(out, email);
-    out.Key("password");
-    json::write(out, password);
-  });
-}
-
 class ApiAuthTest : public ::testing::Test {
  protected:
   void start(std::map<std::string, std::string> environment = {}) {

@@ -32,16 +32,20 @@ void create_account(const TestDatabase& database, const std::string& email, cons
   api::auth::create_user(sql, api::auth::PasswordHasher(), email, password, role);
 }
 
-SignedIn sign_in(HttpClient& client, const std::string& base, const std::string& email,
-                 const std::string& password) {
-  const auto body = json::object([&](json::Writer& out) {
+std::string credentials(const std::string& email, const std::string& password) {
+  return json::object([&](json::Writer& out) {
     out.Key("email");
     json::write(out, email);
     out.Key("password");
     json::write(out, password);
   });
+}
+
+SignedIn sign_in(HttpClient& client, const std::string& base, const std::string& email,
+                 const std::string& password) {
   const auto response =
-      client.request("POST", base + "/api/v1/auth/login", {"Content-Type: application/json"}, body);
+      client.request("POST", base + "/api/v1/auth/login", {"Content-Type: application/json"},
+                     credentials(email, password));
   EXPECT_EQ(response.status, 200) << response.body;
   SignedIn signed_in;
   if (response.status != 200)

@@ -44,6 +44,9 @@ struct SignedIn {
   std::string authorization() const { return "Authorization: Bearer " + access_token; }
 };
 
+// {"email": …, "password": …}: the body of register and login.
+std::string credentials(const std::string& email, const std::string& password);
+
 // POST /api/v1/auth/login; fails the test unless it answers 200.
 SignedIn sign_in(HttpClient& client, const std::string& base, const std::string& email,
                  const std::string& password = kTestPassword);
