@@ -14,6 +14,7 @@
 
 #include "api/audit/audit_record.hpp"
 #include "common/json.hpp"
+#include "common/time.hpp"
 #include "tests/support/api_process.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/fake_github.hpp"
@@ -343,6 +344,22 @@ TEST_F(ApiAuditTest, AccessRefusalsAreAuthzFailRows) {
   EXPECT_EQ(as(user_, "PATCH", "/api/v1/repositories/1", R"({"open_issues":false})").status, 403);
   row = only_row();
   EXPECT_EQ(row["target"], "PATCH /api/v1/repositories/:id");
+
+  // A 403 a handler gives (only administrators assign tickets) is one too.
+  const auto ticket = as(user_, "POST", "/api/v1/support/tickets",
+                         R"({"subject":"help","body":"please","priority":"low"})");
+  ASSERT_EQ(ticket.status, 201) << ticket.body;
+  const auto ticket_id =
+      std::to_string(json::integer_member(json::parse(ticket.body), "id").value_or(0));
+  skip_rows();
+  EXPECT_EQ(as(user_, "PATCH", "/api/v1/support/tickets/" + ticket_id,
+               R"({"assignee_id":)" + admin_id_ + "}")
+                .status,
+            403);
+  row = only_row();
+  EXPECT_EQ(row["action"], "authz_fail");
+  EXPECT_EQ(row["target"], "PATCH /api/v1/support/tickets/:id");
+  EXPECT_EQ(row["reason"], "403: Only an administrator assigns tickets.");
 
   // A public route's own 401 (a wrong password) is its own action, not authz_fail.
   EXPECT_EQ(login("user@example.com", kOtherPassword).status, 401);
@@ -749,6 +766,46 @@ TEST_F(AuditChainTest, PruningKeepsTheChainVerifiable) {
 
   // --before must be a date-time.
   EXPECT_EQ(run_api(database_, {"audit", "prune", "--before", "yesterday"}, &output), 2);
+}
+
+TEST(AuditRetention, TheApiPrunesRowsPastTheRetentionOnItsCleanupJob) {
+  TestDatabase database;
+  std::string output;
+  ASSERT_EQ(run_api(database, {"migrate"}, &output), 0) << output;
+  // Three rows of 400 days ago and one of today, chained as the API chains them.
+  std::string previous(api::audit::kGenesisHash);
+  for (int id = 1; id <= 4; ++id) {
+    api::audit::Record r;
+    r.id = id;
+    r.at =
+        database.scalar(id < 4 ? "SELECT " FAULTLINE_SQL_RFC3339_US("now() - interval '400 days'")
+                               : "SELECT " FAULTLINE_SQL_RFC3339_US("now()"));
+    r.actor = "system";
+    r.action = "admin_token_reseal";
+    r.outcome = "success";
+    r.previous_hash = previous;
+    r.hash = api::audit::chain_hash(r);
+    previous = r.hash;
+    database.execute(
+        "INSERT INTO audit_log (id, at, actor, action, outcome, previous_hash, hash)"
+        " VALUES (" +
+        std::to_string(id) + ", '" + r.at +
+        "', 'system', 'admin_token_reseal',"
+        " 'success', '" +
+        r.previous_hash + "', '" + r.hash + "')");
+  }
+  database.execute("UPDATE audit_chain_head SET last_id = 4, last_hash = '" + previous + "'");
+  ASSERT_EQ(run_api(database, {"audit", "verify"}, &output), 0) << output;
+
+  ApiProcess api(database, {{"FAULTLINE_API_CLEANUP_INTERVAL", "200ms"},
+                            {"FAULTLINE_AUDIT_RETENTION_DAYS", "365"}});
+  EXPECT_EQ(database.wait_for_count(
+                "SELECT count(*) FROM audit_log WHERE action = 'audit_log_pruned'", 1),
+            1);
+  EXPECT_EQ(database.scalar("SELECT string_agg(id::text, ',' ORDER BY id) FROM audit_log"), "4,5");
+  EXPECT_EQ(database.scalar("SELECT last_id FROM audit_chain_anchor"), "3");
+  ASSERT_EQ(run_api(database, {"audit", "verify"}, &output), 0) << output;
+  EXPECT_NE(output.find("audit log verified: 2 rows (4 to 5)"), std::string::npos) << output;
 }
 
 }  // namespace
