@@ -11,7 +11,9 @@
 
 #include "common/http.hpp"
 
+#include "api/analytics_cache.hpp"
 #include "api/auth/auth_service.hpp"
+#include "api/change_feed.hpp"
 #include "api/dashboard_site.hpp"
 #include "api/github/github_settings.hpp"
 #include "api/github/oauth_connections.hpp"
@@ -44,6 +46,9 @@ struct ApiSettings {
   std::chrono::milliseconds cleanup_interval{std::chrono::minutes(10)};
   // How long a list's total may be reused: FAULTLINE_API_TOTAL_CACHE (0: never).
   std::chrono::milliseconds total_cache{std::chrono::seconds(2)};
+  // Whether analytics answers are kept until what they read changes:
+  // FAULTLINE_API_ANALYTICS_CACHE (1, or 0: computed for every request).
+  bool analytics_cache = true;
 
   static ApiSettings from(const Environment& env);
 };
@@ -83,6 +88,8 @@ class ApiServer {
   auth::AuthService auth_;
   Idempotency idempotency_;
   TotalCache run_totals_;
+  std::unique_ptr<ChangeFeed> analytics_changes_;  // none when the cache is off
+  AnalyticsCache analytics_cache_;
   WorkerPool workers_;
   DashboardSite dashboard_;
   Pistache::Rest::Router router_;
