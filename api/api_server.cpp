@@ -57,6 +57,7 @@ ApiSettings ApiSettings::from(const Environment& env) {
   s.cleanup_interval = env.duration("FAULTLINE_API_CLEANUP_INTERVAL", s.cleanup_interval);
   s.total_cache = env.duration("FAULTLINE_API_TOTAL_CACHE", s.total_cache);
   s.analytics_cache = env.integer("FAULTLINE_API_ANALYTICS_CACHE", 1, 0, 1) == 1;
+  s.analytics_refresh = env.duration("FAULTLINE_API_ANALYTICS_REFRESH", s.analytics_refresh);
   return s;
 }
 
@@ -81,7 +82,7 @@ ApiServer::ApiServer(const ApiSettings& settings, Database& database, metrics::R
               return std::nullopt;
             return analytics_changes_->generation();
           },
-          registry),
+          settings.analytics_refresh, registry),
       workers_(settings.workers, 1024),
       dashboard_(dashboard_files()),
       routes_(router_, workers_, registry_, auth_.authenticator(), idempotency_,

@@ -47,8 +47,11 @@ struct ApiSettings {
   // How long a list's total may be reused: FAULTLINE_API_TOTAL_CACHE (0: never).
   std::chrono::milliseconds total_cache{std::chrono::seconds(2)};
   // Whether analytics answers are kept until what they read changes:
-  // FAULTLINE_API_ANALYTICS_CACHE (1, or 0: computed for every request).
+  // FAULTLINE_API_ANALYTICS_CACHE (1, or 0: computed for every request), and
+  // how often one is computed again while the data keeps changing:
+  // FAULTLINE_API_ANALYTICS_REFRESH.
   bool analytics_cache = true;
+  std::chrono::milliseconds analytics_refresh{std::chrono::seconds(1)};
 
   static ApiSettings from(const Environment& env);
 };
