@@ -2,17 +2,35 @@
 -- Applied with CREATE OR REPLACE on every start, like incident_rules.sql.
 
 -- A histogram (48 buckets, see faultline_duration_bucket) of the bucket
--- numbers given; NULLs are left out.
+-- numbers given; NULLs are left out. PL/pgSQL, whose arrays are changed in
+-- place: the set-based SQL these replaced cost the runs role a third of its
+-- time (a subquery per bucket per group of a batch).
 CREATE OR REPLACE FUNCTION faultline_histogram(p_buckets int[]) RETURNS int[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT array_agg((SELECT count(*) FROM unnest(p_buckets) b WHERE b = i)::int ORDER BY i)
-    FROM generate_series(1, 48) i
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  h int[] := array_fill(0, ARRAY[48]);
+  b int;
+BEGIN
+  FOREACH b IN ARRAY COALESCE(p_buckets, '{}') LOOP
+    IF b IS NOT NULL THEN
+      h[b] := h[b] + 1;
+    END IF;
+  END LOOP;
+  RETURN h;
+END
 $$;
 
 -- Two histograms added bucket by bucket.
 CREATE OR REPLACE FUNCTION faultline_histogram_add(a int[], b int[]) RETURNS int[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT array_agg(x + y ORDER BY i) FROM unnest(a, b) WITH ORDINALITY AS t(x, y, i)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  h int[] := a;
+BEGIN
+  FOR i IN 1..48 LOOP
+    h[i] := h[i] + b[i];
+  END LOOP;
+  RETURN h;
+END
 $$;
 
 -- Histograms summed over rows: faultline_histogram_sum(durations).
