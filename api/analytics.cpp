@@ -10,7 +10,9 @@ namespace {
 
 // The window made definite: `until` defaults to now and `since` to 7 days
 // before it; both come back as PostgreSQL's own text (microseconds kept), to
-// be bound into the statements below. Also whether the window is in order,
+// be bound into the statements below, and as the answer shows them. Also the
+// whole hours it is read in (every answer is the same for the same hours),
+// whether the window is in order,
 // not too long, and how many buckets of `unit` ('hour', 'day' or '') it
 // spans: from the bucket `since` falls in to the one before `until`.
 constexpr const char* kWindow = R"sql(
@@ -19,7 +21,10 @@ WITH p AS (
          COALESCE(NULLIF(:until, '')::timestamptz, now()) AS until, :unit::text AS unit,
          make_interval(days => :max_days) AS longest),
 w AS (SELECT COALESCE(since, until - interval '7 days') AS since, until, unit, longest FROM p)
-SELECT since::text, until::text, (since < until)::int, (until - since <= longest)::int,
+SELECT since::text, until::text, )sql" FAULTLINE_SQL_RFC3339("since") ", " FAULTLINE_SQL_RFC3339(
+    "until") R"sql(,
+       faultline_hour(since)::text || '/' || faultline_hour(until - interval '1 microsecond')::text,
+       (since < until)::int, (until - since <= longest)::int,
        CASE WHEN since >= until THEN 0
             WHEN unit = 'hour' THEN floor(extract(epoch FROM until - interval '1 microsecond'
                                                   - date_trunc('hour', since, 'UTC')) / 3600)::bigint + 1
@@ -127,11 +132,20 @@ hours AS (
      AND c.bucket_start >= span.lo AND c.bucket_start < span.hi
      AND (w.repository = '' OR c.repository_id IN (SELECT id FROM repo))
      AND (w.workflow = '' OR c.workflow = w.workflow)),
-per_bucket AS (
+counts AS (
   SELECT date_trunc(w.unit, h.bucket_start, 'UTC') AS bucket_start, sum(h.runs) AS runs,
-         sum(h.failures) AS failures, faultline_histogram_sum(h.durations) AS durations,
-         faultline_histogram_sum(h.queue_times) AS queue_times
+         sum(h.failures) AS failures
     FROM w, hours h GROUP BY 1),
+bins AS (
+  SELECT date_trunc(w.unit, h.bucket_start, 'UTC') AS bucket_start, u.i, sum(u.d)::int AS d,
+         sum(u.q)::int AS q
+    FROM w, hours h, unnest(h.durations, h.queue_times) WITH ORDINALITY AS u(d, q, i)
+   GROUP BY 1, 2),
+per_bucket AS (
+  SELECT c.*, x.durations, x.queue_times FROM counts c
+    JOIN (SELECT bucket_start, array_agg(d ORDER BY i) AS durations,
+                 array_agg(q ORDER BY i) AS queue_times
+            FROM bins GROUP BY bucket_start) x USING (bucket_start)),
 opened AS (
   SELECT date_trunc(w.unit, i.first_failure_created_at, 'UTC') AS bucket_start, count(*) AS n
     FROM w, span, incidents i
@@ -180,7 +194,9 @@ recovered AS (
   SELECT i.repository_id,
          avg(extract(epoch FROM i.resolved_by_run_created_at - i.first_failure_created_at)) AS mttr
     FROM w, incidents i
-   WHERE i.resolved_by_run_created_at >= w.since AND i.resolved_by_run_created_at < w.until
+   WHERE i.resolved_by_run_created_at >= faultline_hour(w.since)
+     AND i.resolved_by_run_created_at < faultline_hour(w.until - interval '1 microsecond')
+                                        + interval '1 hour'
    GROUP BY i.repository_id),
 rated AS (
   SELECT r.id, r.full_name, COALESCE(c.runs, 0) AS runs,
@@ -228,6 +244,9 @@ AnalyticsFilter window_filter(const ApiRequest& request) {
 struct Window {
   std::string since;  // PostgreSQL's text of a timestamptz
   std::string until;
+  std::string since_shown;  // RFC 3339, as answers show it
+  std::string until_shown;
+  std::string hours;  // the first and last hour read
 };
 
 // The window made definite, or a ClientError 400 when it is out of order,
@@ -239,7 +258,8 @@ Window resolve(soci::session& sql, const AnalyticsFilter& filter) {
   long long buckets = 0;
   sql << kWindow, soci::use(filter.since, "since"), soci::use(filter.until, "until"),
       soci::use(filter.bucket, "unit"), soci::use(max_days, "max_days"), soci::into(window.since),
-      soci::into(window.until), soci::into(ordered), soci::into(short_enough), soci::into(buckets);
+      soci::into(window.until), soci::into(window.since_shown), soci::into(window.until_shown),
+      soci::into(window.hours), soci::into(ordered), soci::into(short_enough), soci::into(buckets);
   if (!ordered)
     throw ClientError(bad_request("since must be before until.", "invalid-parameter"));
   if (!short_enough)
@@ -254,21 +274,44 @@ Window resolve(soci::session& sql, const AnalyticsFilter& filter) {
   return window;
 }
 
+// What an answer depends on besides the data: the question, the whole hours
+// of the window and every filter, each length-prefixed so no two differ only
+// in where one ends.
+std::string cache_key(const char* question, const Window& window, const AnalyticsFilter& filter,
+                      const std::string& signature, const Page& page) {
+  std::string key = question;
+  for (const auto* part : {&window.hours, &filter.repository, &filter.workflow, &filter.category,
+                           &filter.bucket, &signature}) {
+    key.append("|").append(std::to_string(part->size())).append(":").append(*part);
+  }
+  key.append("|").append(std::to_string(page.number));
+  key.append("|").append(std::to_string(page.size));
+  return key;
+}
+
 // Runs one of the list statements above: the window, a page of items and
 // their total, as {since, until, items, total, page, page_size, pages}.
-std::string window_list(soci::session& sql, const char* statement, const AnalyticsFilter& filter,
-                        const std::string& signature, const Page& page) {
+std::string window_list(soci::session& sql, AnalyticsCache& cache, const char* question,
+                        const char* statement, const AnalyticsFilter& filter, const Page& page) {
   const auto window = resolve(sql, filter);
-  const long long limit = page.size, offset = page.offset();
-  std::string since, until, items;
-  long long total = 0;
-  sql << statement, soci::use(window.since, "since"), soci::use(window.until, "until"),
-      soci::use(filter.repository, "repository"), soci::use(filter.workflow, "workflow"),
-      soci::use(filter.category, "category"), soci::use(signature, "signature"),
-      soci::use(filter.bucket, "unit"), soci::use(limit, "limit"), soci::use(offset, "offset"),
-      soci::into(since), soci::into(until), soci::into(items), soci::into(total);
-  return page_document(items, total, page,
-                       "\"since\":\"" + since + "\",\"until\":\"" + until + "\",");
+  // Kept as "<total> <items>": the window shown differs between requests of
+  // the same hours.
+  const auto kept = cache.get(cache_key(question, window, filter, "", page), [&] {
+    const long long limit = page.size, offset = page.offset();
+    const std::string signature;
+    std::string since, until, items;
+    long long total = 0;
+    sql << statement, soci::use(window.since, "since"), soci::use(window.until, "until"),
+        soci::use(filter.repository, "repository"), soci::use(filter.workflow, "workflow"),
+        soci::use(filter.category, "category"), soci::use(signature, "signature"),
+        soci::use(filter.bucket, "unit"), soci::use(limit, "limit"), soci::use(offset, "offset"),
+        soci::into(since), soci::into(until), soci::into(items), soci::into(total);
+    return std::to_string(total) + " " + items;
+  });
+  const auto space = kept.find(' ');
+  return page_document(
+      kept.substr(space + 1), std::stoll(kept.substr(0, space)), page,
+      "\"since\":\"" + window.since_shown + "\",\"until\":\"" + window.until_shown + "\",");
 }
 
 }  // namespace
@@ -313,8 +356,8 @@ std::string signature_parameter(const std::string& text) {
   return text;
 }
 
-std::string list_failure_signatures(soci::session& sql, const AnalyticsFilter& filter,
-                                    const Page& page) {
+std::string list_failure_signatures(soci::session& sql, AnalyticsCache& cache,
+                                    const AnalyticsFilter& filter, const Page& page) {
   static const std::string statement =
       std::string(kSignaturesSeen) +
       ", page AS (SELECT * FROM seen ORDER BY occurrences DESC, signature"
@@ -323,10 +366,11 @@ std::string list_failure_signatures(soci::session& sql, const AnalyticsFilter& f
       " FROM (SELECT " + kSignatureDocument +
       " AS doc, n.occurrences, n.signature FROM w CROSS JOIN page n"
       " JOIN failure_signatures s ON s.signature = n.signature) x), '[]')::text, (SELECT count(*) FROM seen) FROM w";
-  return window_list(sql, statement.c_str(), filter, "", page);
+  return window_list(sql, cache, "signatures", statement.c_str(), filter, page);
 }
 
-std::optional<std::string> get_failure_signature(soci::session& sql, const AnalyticsFilter& filter,
+std::optional<std::string> get_failure_signature(soci::session& sql, AnalyticsCache& cache,
+                                                 const AnalyticsFilter& filter,
                                                  const std::string& signature) {
   static const std::string statement =
       std::string(kSignaturesSeen) + "SELECT (" + kSignatureDocument +
@@ -335,28 +379,34 @@ std::optional<std::string> get_failure_signature(soci::session& sql, const Analy
       " ON s.signature = w.signature"
       " LEFT JOIN seen n ON n.signature = s.signature";
   const auto window = resolve(sql, filter);
-  std::string document;
-  soci::indicator ind = soci::i_null;
-  sql << statement, soci::use(window.since, "since"), soci::use(window.until, "until"),
-      soci::use(filter.repository, "repository"), soci::use(filter.workflow, "workflow"),
-      soci::use(filter.category, "category"), soci::use(signature, "signature"),
-      soci::use(filter.bucket, "unit"), soci::into(document, ind);
-  if (!sql.got_data() || ind != soci::i_ok)
+  // An unknown signature is kept as the empty answer.
+  auto document = cache.get(cache_key("signature", window, filter, signature, Page{}), [&] {
+    std::string found;
+    soci::indicator ind = soci::i_null;
+    sql << statement, soci::use(window.since, "since"), soci::use(window.until, "until"),
+        soci::use(filter.repository, "repository"), soci::use(filter.workflow, "workflow"),
+        soci::use(filter.category, "category"), soci::use(signature, "signature"),
+        soci::use(filter.bucket, "unit"), soci::into(found, ind);
+    return sql.got_data() && ind == soci::i_ok ? found : std::string();
+  });
+  if (document.empty())
     return std::nullopt;
   return document;
 }
 
-std::string list_flaky_jobs(soci::session& sql, const AnalyticsFilter& filter, const Page& page) {
-  return window_list(sql, kFlaky, filter, "", page);
+std::string list_flaky_jobs(soci::session& sql, AnalyticsCache& cache,
+                            const AnalyticsFilter& filter, const Page& page) {
+  return window_list(sql, cache, "flaky", kFlaky, filter, page);
 }
 
-std::string list_trends(soci::session& sql, const AnalyticsFilter& filter, const Page& page) {
-  return window_list(sql, kTrends, filter, "", page);
+std::string list_trends(soci::session& sql, AnalyticsCache& cache, const AnalyticsFilter& filter,
+                        const Page& page) {
+  return window_list(sql, cache, "trends", kTrends, filter, page);
 }
 
-std::string list_repository_health(soci::session& sql, const AnalyticsFilter& filter,
-                                   const Page& page) {
-  return window_list(sql, kRepositoryHealth, filter, "", page);
+std::string list_repository_health(soci::session& sql, AnalyticsCache& cache,
+                                   const AnalyticsFilter& filter, const Page& page) {
+  return window_list(sql, cache, "health", kRepositoryHealth, filter, page);
 }
 
 }  // namespace faultline::api

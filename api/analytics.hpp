@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "api/analytics_cache.hpp"
 #include "api/api_request.hpp"
 #include "api/pagination.hpp"
 #include "common/soci.hpp"
@@ -40,21 +41,26 @@ AnalyticsFilter parse_health_filter(const ApiRequest& request);
 // ClientError 400.
 std::string signature_parameter(const std::string& text);
 
+// Each answer is kept in `cache` until the data it reads changes.
+
 // GET /api/v1/analytics/failure-signatures: most frequent first.
-std::string list_failure_signatures(soci::session& sql, const AnalyticsFilter& filter,
-                                    const Page& page);
+std::string list_failure_signatures(soci::session& sql, AnalyticsCache& cache,
+                                    const AnalyticsFilter& filter, const Page& page);
 // GET /api/v1/analytics/failure-signatures/{signature}: the list's item and
 // its latest 20 failing jobs; nothing if the signature is unknown.
-std::optional<std::string> get_failure_signature(soci::session& sql, const AnalyticsFilter& filter,
+std::optional<std::string> get_failure_signature(soci::session& sql, AnalyticsCache& cache,
+                                                 const AnalyticsFilter& filter,
                                                  const std::string& signature);
 // GET /api/v1/analytics/flaky: jobs flaky in the window, highest rate first.
-std::string list_flaky_jobs(soci::session& sql, const AnalyticsFilter& filter, const Page& page);
+std::string list_flaky_jobs(soci::session& sql, AnalyticsCache& cache,
+                            const AnalyticsFilter& filter, const Page& page);
 // GET /api/v1/analytics/trends: one item per bucket of the window, oldest first.
-std::string list_trends(soci::session& sql, const AnalyticsFilter& filter, const Page& page);
+std::string list_trends(soci::session& sql, AnalyticsCache& cache, const AnalyticsFilter& filter,
+                        const Page& page);
 // GET /api/v1/analytics/repositories: every repository's figures and health,
 // least healthy first. health = round(100 - 50 failure_rate - 30 flaky_rate
 // - min(20, 5 open_incidents)) within 0..100, null without runs.
-std::string list_repository_health(soci::session& sql, const AnalyticsFilter& filter,
-                                   const Page& page);
+std::string list_repository_health(soci::session& sql, AnalyticsCache& cache,
+                                   const AnalyticsFilter& filter, const Page& page);
 
 }  // namespace faultline::api

@@ -58,6 +58,8 @@ ApiSettings ApiSettings::from(const Environment& env) {
   s.total_cache = env.duration("FAULTLINE_API_TOTAL_CACHE", s.total_cache);
   s.audit_retention_days =
       env.integer("FAULTLINE_AUDIT_RETENTION_DAYS", s.audit_retention_days, 1, 36500);
+  s.analytics_cache = env.integer("FAULTLINE_API_ANALYTICS_CACHE", 1, 0, 1) == 1;
+  s.analytics_refresh = env.duration("FAULTLINE_API_ANALYTICS_REFRESH", s.analytics_refresh);
   return s;
 }
 
@@ -75,6 +77,15 @@ ApiServer::ApiServer(const ApiSettings& settings, Database& database, metrics::R
       auth_(settings.auth, database, registry, audit_),
       idempotency_(database, registry),
       run_totals_(settings.total_cache),
+      analytics_changes_(
+          settings.analytics_cache ? std::make_unique<ChangeFeed>(settings.database.url) : nullptr),
+      analytics_cache_(
+          [this]() -> std::optional<std::uint64_t> {
+            if (!analytics_changes_ || !analytics_changes_->listening())
+              return std::nullopt;
+            return analytics_changes_->generation();
+          },
+          settings.analytics_refresh, registry),
       workers_(settings.workers, 1024),
       dashboard_(dashboard_files()),
       routes_(router_, workers_, registry_, auth_.authenticator(), idempotency_, audit_, database_,
@@ -190,13 +201,14 @@ void ApiServer::declare_ci_routes() {
 
   // Analytics (issue 15): read from the rollups, like every CI list.
   const auto analytics_list = [this](AnalyticsFilter (*parse)(const ApiRequest&),
-                                     std::string (*list)(soci::session&, const AnalyticsFilter&,
-                                                         const Page&)) {
+                                     std::string (*list)(soci::session&, AnalyticsCache&,
+                                                         const AnalyticsFilter&, const Page&)) {
     return [this, parse, list](const ApiRequest& request) {
       const auto filter = parse(request);
       const auto page = parse_page(request);
-      return http::json_reply(
-          200, database_.with_session([&](soci::session& sql) { return list(sql, filter, page); }));
+      return http::json_reply(200, database_.with_session([&](soci::session& sql) {
+        return list(sql, analytics_cache_, filter, page);
+      }));
     };
   };
   routes.get("/api/v1/analytics/failure-signatures", Access::kUser,
@@ -206,7 +218,7 @@ void ApiServer::declare_ci_routes() {
                const auto signature = signature_parameter(request.params.at("signature"));
                const auto filter = parse_flaky_filter(request);
                auto document = database_.with_session([&](soci::session& sql) {
-                 return get_failure_signature(sql, filter, signature);
+                 return get_failure_signature(sql, analytics_cache_, filter, signature);
                });
                return http::json_reply(
                    200, found(std::move(document), "No failure signature " + signature + "."));

@@ -11,8 +11,10 @@
 
 #include "common/http.hpp"
 
+#include "api/analytics_cache.hpp"
 #include "api/audit/audit_log.hpp"
 #include "api/auth/auth_service.hpp"
+#include "api/change_feed.hpp"
 #include "api/dashboard_site.hpp"
 #include "api/github/github_settings.hpp"
 #include "api/github/oauth_connections.hpp"
@@ -48,6 +50,12 @@ struct ApiSettings {
   // Audit rows older than this are pruned by the cleanup job:
   // FAULTLINE_AUDIT_RETENTION_DAYS.
   std::int64_t audit_retention_days = audit::kDefaultRetentionDays;
+  // Whether analytics answers are kept until what they read changes:
+  // FAULTLINE_API_ANALYTICS_CACHE (1, or 0: computed for every request), and
+  // how often one is computed again while the data keeps changing:
+  // FAULTLINE_API_ANALYTICS_REFRESH.
+  bool analytics_cache = true;
+  std::chrono::milliseconds analytics_refresh{std::chrono::seconds(1)};
 
   static ApiSettings from(const Environment& env);
 };
@@ -90,6 +98,8 @@ class ApiServer {
   auth::AuthService auth_;
   Idempotency idempotency_;
   TotalCache run_totals_;
+  std::unique_ptr<ChangeFeed> analytics_changes_;  // none when the cache is off
+  AnalyticsCache analytics_cache_;
   WorkerPool workers_;
   DashboardSite dashboard_;
   Pistache::Rest::Router router_;

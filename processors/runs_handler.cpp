@@ -31,12 +31,18 @@ WHERE r.id = x.id AND (r.full_name <> x.full_name OR r.last_seen < now() - inter
 
 // Metadata fills in whatever is known; status, conclusion and updated_at move
 // only forward: higher status rank, or the same rank and a later updated_at.
+// A row stored completed for the first time is marked counted by this
+// transaction (counted_in), and what the rollups need of it is the answer:
+// one JSON array, for faultline_count_completions.
 constexpr const char* kUpsertRuns = R"sql(
+WITH stored AS (
 INSERT INTO workflow_runs AS w (repository_id, run_id, run_attempt, workflow_id, name,
-  head_branch, head_sha, event, status, conclusion, html_url, created_at, run_started_at, updated_at)
+  head_branch, head_sha, event, status, conclusion, html_url, created_at, run_started_at, updated_at,
+  counted_in)
 SELECT DISTINCT ON (repository_id, run_id, run_attempt)
   repository_id, run_id, run_attempt, workflow_id, name, head_branch, head_sha, event, status,
-  conclusion, html_url, created_at, run_started_at, updated_at
+  conclusion, html_url, created_at, run_started_at, updated_at,
+  CASE WHEN status = 'completed' THEN pg_current_xact_id() END
 FROM jsonb_to_recordset(:rows::jsonb) AS x(repository_id bigint, run_id bigint, run_attempt int,
   workflow_id bigint, name text, head_branch text, head_sha text, event text, status text,
   conclusion text, html_url text, created_at timestamptz, run_started_at timestamptz,
@@ -59,7 +65,12 @@ ON CONFLICT (repository_id, run_id, run_attempt) DO UPDATE SET
                    > (faultline_status_rank(w.status), COALESCE(w.updated_at, '-infinity'))
            THEN EXCLUDED.conclusion ELSE w.conclusion END,
   updated_at = GREATEST(EXCLUDED.updated_at, w.updated_at),
-  recorded_at = now()
+  recorded_at = now(),
+  counted_in = COALESCE(w.counted_in, EXCLUDED.counted_in,
+                        CASE WHEN w.status = 'completed' THEN pg_current_xact_id() END)
+RETURNING w)
+SELECT COALESCE(jsonb_agg(faultline_run_fact(s.w)), '[]')::text
+FROM stored s WHERE (s.w).counted_in = pg_current_xact_id()
 )sql";
 
 // A job proves its run exists and has at least been queued (or is running):
@@ -80,13 +91,16 @@ ON CONFLICT (repository_id, run_id, run_attempt) DO UPDATE SET
            THEN EXCLUDED.status ELSE w.status END
 )sql";
 
+// Jobs as runs: what is first stored completed is counted by the answer.
 constexpr const char* kUpsertJobs = R"sql(
+WITH stored AS (
 INSERT INTO workflow_jobs AS j (repository_id, job_id, run_id, run_attempt, name, workflow_name,
   head_branch, head_sha, status, conclusion, html_url, runner_name, labels, created_at,
-  started_at, completed_at)
+  started_at, completed_at, counted_in)
 SELECT DISTINCT ON (repository_id, job_id)
   repository_id, job_id, run_id, run_attempt, name, workflow_name, head_branch, head_sha, status,
-  conclusion, html_url, runner_name, COALESCE(labels, '[]'), created_at, started_at, completed_at
+  conclusion, html_url, runner_name, COALESCE(labels, '[]'), created_at, started_at, completed_at,
+  CASE WHEN status = 'completed' THEN pg_current_xact_id() END
 FROM jsonb_to_recordset(:rows::jsonb) AS x(repository_id bigint, job_id bigint, run_id bigint,
   run_attempt int, name text, workflow_name text, head_branch text, head_sha text, status text,
   conclusion text, html_url text, runner_name text, labels jsonb, created_at timestamptz,
@@ -107,7 +121,12 @@ ON CONFLICT (repository_id, job_id) DO UPDATE SET
   conclusion = CASE WHEN faultline_status_rank(EXCLUDED.status) > faultline_status_rank(j.status)
            THEN EXCLUDED.conclusion ELSE j.conclusion END,
   completed_at = COALESCE(j.completed_at, EXCLUDED.completed_at),
-  recorded_at = now()
+  recorded_at = now(),
+  counted_in = COALESCE(j.counted_in, EXCLUDED.counted_in,
+                        CASE WHEN j.status = 'completed' THEN pg_current_xact_id() END)
+RETURNING j)
+SELECT COALESCE(jsonb_agg(faultline_job_fact(s.j)), '[]')::text
+FROM stored s WHERE (s.j).counted_in = pg_current_xact_id()
 )sql";
 
 // The analytics rollups, in the same transaction (functions/analytics_rules.sql).
@@ -201,8 +220,6 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
   // A batch names few repositories many times: send each once, as last seen.
   std::map<std::int64_t, std::string> repository_names;
   Rows runs, jobs, applied;
-  // Only what arrives completed can be counted into the rollups: their keys.
-  Rows completed_runs, completed_jobs;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& message = batch[i];
     try {
@@ -210,22 +227,11 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
         const auto event = events::parse_workflow_run_event(message.value());
         repository_names[event.envelope.repository.id] = event.envelope.repository.full_name;
         add_run(runs, event);
-        if (event.run.status == "completed")
-          completed_runs.add([&](Rows::Row& row) {
-            row.number("repository_id", event.envelope.repository.id);
-            row.number("run_id", event.run.id);
-            row.number("run_attempt", event.run.run_attempt);
-          });
         add_applied(applied, message, event.envelope, event.run.id);
       } else if (message.topic() == topics::kWorkflowJob) {
         const auto event = events::parse_workflow_job_event(message.value());
         repository_names[event.envelope.repository.id] = event.envelope.repository.full_name;
         add_job(jobs, event);
-        if (event.job.status == "completed")
-          completed_jobs.add([&](Rows::Row& row) {
-            row.number("repository_id", event.envelope.repository.id);
-            row.number("job_id", event.job.id);
-          });
         add_applied(applied, message, event.envelope, event.job.run_id);
       } else {
         rejections.push_back({i, "the runs role does not consume " + std::string(message.topic())});
@@ -242,21 +248,20 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
     sql << kInsertRepositories, soci::use(json, "rows");
     sql << kTouchRepositories, soci::use(json, "rows");
   }
+  // What the upserts stored completed for the first time, to be counted.
+  std::string counted_runs = "[]", counted_jobs = "[]";
   if (!runs.empty()) {
     const std::string json = runs.finish();
-    sql << kUpsertRuns, soci::use(json, "rows");
+    sql << kUpsertRuns, soci::use(json, "rows"), soci::into(counted_runs);
   }
   if (!jobs.empty()) {
     // The same rows serve both statements; each reads the columns it needs.
     const std::string json = jobs.finish();
     sql << kUpsertRunsFromJobs, soci::use(json, "rows");
-    sql << kUpsertJobs, soci::use(json, "rows");
+    sql << kUpsertJobs, soci::use(json, "rows"), soci::into(counted_jobs);
   }
-  if (!completed_runs.empty() || !completed_jobs.empty()) {
-    const std::string run_keys = completed_runs.empty() ? "[]" : completed_runs.finish();
-    const std::string job_keys = completed_jobs.empty() ? "[]" : completed_jobs.finish();
-    sql << kCountCompletions, soci::use(run_keys, "runs"), soci::use(job_keys, "jobs");
-  }
+  if (counted_runs != "[]" || counted_jobs != "[]")
+    sql << kCountCompletions, soci::use(counted_runs, "runs"), soci::use(counted_jobs, "jobs");
   if (!applied.empty()) {
     const std::string json = applied.finish();
     sql << kRecordApplied, soci::use(group_id_, "group"), soci::use(json, "rows");

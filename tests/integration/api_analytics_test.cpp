@@ -553,5 +553,56 @@ TEST_F(ApiAnalyticsEndToEndTest, AFlakyRunIsCountedEverywhere) {
   EXPECT_EQ(json::integer_member(widgets, "health"), 68);
 }
 
+// Answers are kept until what they read changes: asked twice, the second is
+// a kept answer; a run the runs role then stores is in the next one.
+TEST_F(ApiAnalyticsEndToEndTest, AKeptAnswerGivesWayToANewRun) {
+  ChildProcess processors({binary("faultline-processors"), "--roles", "runs"},
+                          {{"FAULTLINE_DATABASE_URL", database_.url()},
+                           {"FAULTLINE_KAFKA_BROKERS", broker_.bootstrap()},
+                           {"FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:0"}},
+                          scratch_path("analytics-fresh-processors.log"));
+  publish_run(1, 1, "failure", "2026-11-23T09:00:00Z", "2026-11-23T09:00:10Z");
+  ASSERT_EQ(database_.wait_for_count("SELECT COALESCE(sum(runs), 0) FROM ci_hourly_all", 1), 1)
+      << processors.log();
+
+  ApiProcess api(database_, {}, "analytics-fresh-api.log");
+  HttpClient client;
+  const auto authorization =
+      new_account(database_, client, api.base(), "fresh@example.com").authorization();
+  const std::string path =
+      "/api/v1/analytics/trends?bucket=day&since=2026-11-23T00:00:00Z&until=2026-11-24T00:00:00Z";
+  const auto runs_now = [&] {
+    const auto trends = get_json(api.base(), authorization, path);
+    return items_of(trends).Size() == 1
+               ? json::integer_member(items_of(trends)[0], "runs").value_or(-1)
+               : std::int64_t{-1};
+  };
+  const auto kept_answers = [&] {
+    const auto metrics = client.get(api.base() + "/metrics").body;
+    const std::string name = "faultline_api_analytics_cache_total{result=\"hit\"} ";
+    const auto at = metrics.find(name);
+    return at == std::string::npos ? -1 : std::stoll(metrics.substr(at + name.size()));
+  };
+
+  // The feed listens from the API's start; until then answers are computed.
+  for (const auto deadline = std::chrono::steady_clock::now() + 20s;
+       kept_answers() < 1 && std::chrono::steady_clock::now() < deadline;)
+    ASSERT_EQ(runs_now(), 1);
+  const auto before = kept_answers();
+  ASSERT_GE(before, 1) << "no answer was ever kept";
+  EXPECT_EQ(runs_now(), 1);
+  EXPECT_EQ(kept_answers(), before + 1);
+
+  publish_run(2, 1, "success", "2026-11-23T09:20:00Z", "2026-11-23T09:20:10Z");
+  ASSERT_EQ(database_.wait_for_count("SELECT COALESCE(sum(runs), 0) FROM ci_hourly_all", 2), 2)
+      << processors.log();
+  // The notification follows the commit by milliseconds; it never stays old.
+  std::int64_t runs = runs_now();
+  for (const auto deadline = std::chrono::steady_clock::now() + 10s;
+       runs != 2 && std::chrono::steady_clock::now() < deadline;)
+    runs = runs_now();
+  EXPECT_EQ(runs, 2) << api.process().log();
+}
+
 }  // namespace
 }  // namespace faultline::testing

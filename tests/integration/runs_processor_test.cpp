@@ -117,6 +117,9 @@ TEST_F(RunsProcessorTest, KilledWhileItsTransactionIsOpenLosesAndDuplicatesNothi
   EXPECT_EQ(database_.count("SELECT count(DISTINCT delivery_id) FROM applied_events"), kRuns);
   EXPECT_EQ(database_.count("SELECT count(*) FROM workflow_runs WHERE status = 'completed'"),
             kRuns);
+  // Counted into the rollups once: the crashed batch's counting went with it.
+  EXPECT_EQ(database_.count("SELECT sum(runs) FROM ci_hourly"), kRuns);
+  EXPECT_EQ(database_.count("SELECT sum(runs) FROM ci_hourly_all"), kRuns);
 }
 
 TEST_F(RunsProcessorTest, RepeatedCrashesAtRandomMomentsStillApplyEveryEventOnce) {
@@ -147,6 +150,14 @@ TEST_F(RunsProcessorTest, RepeatedCrashesAtRandomMomentsStillApplyEveryEventOnce
   EXPECT_EQ(
       database_.count("SELECT count(DISTINCT (topic, partition, \"offset\")) FROM applied_events"),
       kEvents);
+  // Every run stored completed is counted once, however often it was delivered.
+  const auto completed =
+      database_.count("SELECT count(*) FROM workflow_runs WHERE status = 'completed'");
+  EXPECT_GT(completed, 0);
+  EXPECT_EQ(database_.count("SELECT sum(runs) FROM ci_hourly_all"), completed);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM workflow_runs"
+                            " WHERE status = 'completed' AND counted_in IS NULL"),
+            0);
 }
 
 TEST_F(RunsProcessorTest, OutOfOrderAndDuplicateDeliveriesLeaveTheRightState) {
@@ -168,6 +179,9 @@ TEST_F(RunsProcessorTest, OutOfOrderAndDuplicateDeliveriesLeaveTheRightState) {
       database_.scalar("SELECT status FROM workflow_runs WHERE run_id = 42 AND run_attempt = 2"),
       "in_progress");
   EXPECT_EQ(database_.count("SELECT count(*) FROM workflow_runs WHERE run_id = 42"), 2);
+  // The redelivered completion is not counted again; the attempt in progress not yet.
+  EXPECT_EQ(database_.count("SELECT sum(runs) FROM ci_hourly"), 1);
+  EXPECT_EQ(database_.count("SELECT sum(failures) FROM ci_hourly"), 1);
 }
 
 TEST_F(RunsProcessorTest, DeadLettersWhatItCannotParseAndMovesOn) {
