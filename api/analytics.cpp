@@ -99,7 +99,7 @@ rated AS (
 page AS (
   SELECT * FROM rated ORDER BY flaky_rate DESC, flaky_runs DESC, repository_id, workflow, job
    LIMIT :limit OFFSET :offset)
-SELECT )sql" FAULTLINE_SQL_RFC3339("w.since") ", " FAULTLINE_SQL_RFC3339("w.until") R"sql(,
+SELECT
   COALESCE((SELECT json_agg(json_build_object(
       'repository', r.full_name, 'workflow', p.workflow, 'job', p.job, 'runs', p.runs,
       'flaky_runs', p.flaky_runs, 'flaky_rate', p.flaky_rate,
@@ -161,7 +161,7 @@ resolved AS (
      AND (w.repository = '' OR i.repository_id IN (SELECT id FROM repo))
      AND (w.workflow = '' OR i.workflow_name = w.workflow)
    GROUP BY 1)
-SELECT )sql" FAULTLINE_SQL_RFC3339("w.since") ", " FAULTLINE_SQL_RFC3339("w.until") R"sql(,
+SELECT
   COALESCE((SELECT json_agg(json_build_object(
       'bucket_start', )sql" FAULTLINE_SQL_RFC3339("p.bucket_start") R"sql(,
       'runs', COALESCE(b.runs, 0), 'failures', COALESCE(b.failures, 0),
@@ -213,7 +213,7 @@ scored AS (
     FROM rated),
 page AS (
   SELECT * FROM scored ORDER BY health NULLS LAST, full_name, id LIMIT :limit OFFSET :offset)
-SELECT )sql" FAULTLINE_SQL_RFC3339("w.since") ", " FAULTLINE_SQL_RFC3339("w.until") R"sql(,
+SELECT
   COALESCE((SELECT json_agg(json_build_object(
       'repository', p.full_name, 'runs', p.runs, 'failure_rate', round(p.failure_rate, 4),
       'flaky_rate', round(p.flaky_rate, 4), 'open_incidents', p.open_incidents,
@@ -289,8 +289,8 @@ std::string cache_key(const char* question, const Window& window, const Analytic
   return key;
 }
 
-// Runs one of the list statements above: the window, a page of items and
-// their total, as {since, until, items, total, page, page_size, pages}.
+// Runs one of the list statements above (a page of items and their total)
+// for the window, as {since, until, items, total, page, page_size, pages}.
 std::string window_list(soci::session& sql, AnalyticsCache& cache, const char* question,
                         const char* statement, const AnalyticsFilter& filter, const Page& page) {
   const auto window = resolve(sql, filter);
@@ -299,13 +299,13 @@ std::string window_list(soci::session& sql, AnalyticsCache& cache, const char* q
   const auto kept = cache.get(cache_key(question, window, filter, "", page), [&] {
     const long long limit = page.size, offset = page.offset();
     const std::string signature;
-    std::string since, until, items;
+    std::string items;
     long long total = 0;
     sql << statement, soci::use(window.since, "since"), soci::use(window.until, "until"),
         soci::use(filter.repository, "repository"), soci::use(filter.workflow, "workflow"),
         soci::use(filter.category, "category"), soci::use(signature, "signature"),
         soci::use(filter.bucket, "unit"), soci::use(limit, "limit"), soci::use(offset, "offset"),
-        soci::into(since), soci::into(until), soci::into(items), soci::into(total);
+        soci::into(items), soci::into(total);
     return std::to_string(total) + " " + items;
   });
   const auto space = kept.find(' ');
@@ -361,11 +361,12 @@ std::string list_failure_signatures(soci::session& sql, AnalyticsCache& cache,
   static const std::string statement =
       std::string(kSignaturesSeen) +
       ", page AS (SELECT * FROM seen ORDER BY occurrences DESC, signature"
-      " LIMIT :limit OFFSET :offset) SELECT " FAULTLINE_SQL_RFC3339("w.since") ", " FAULTLINE_SQL_RFC3339(
-          "w.until") ", COALESCE((SELECT json_agg(x.doc ORDER BY x.occurrences DESC, x.signature)" +
+      " LIMIT :limit OFFSET :offset) SELECT COALESCE((SELECT json_agg(x.doc ORDER BY x.occurrences "
+      "DESC, x.signature)" +
       " FROM (SELECT " + kSignatureDocument +
       " AS doc, n.occurrences, n.signature FROM w CROSS JOIN page n"
-      " JOIN failure_signatures s ON s.signature = n.signature) x), '[]')::text, (SELECT count(*) FROM seen) FROM w";
+      " JOIN failure_signatures s ON s.signature = n.signature) x), '[]')::text, (SELECT count(*) "
+      "FROM seen) FROM w";
   return window_list(sql, cache, "signatures", statement.c_str(), filter, page);
 }
 

@@ -31,6 +31,8 @@ void ChangeFeed::run() {
   bool warned = false;
   while (!stop_.stop_requested()) {
     listen_once();
+    if (stop_.stop_requested())
+      return;
     if (listening_.exchange(false) || !warned) {
       ++generation_;
       log::warn("not listening for analytics changes; answers are not cached until it is again");
