@@ -15,6 +15,13 @@ std::optional<std::string> ApiRequest::query_value(const std::string& key) const
   return it->second;
 }
 
+std::optional<std::string_view> ApiRequest::header(const std::string& name) const {
+  const auto found = headers.find(name);
+  if (found == headers.end())
+    return std::nullopt;
+  return found->second;
+}
+
 const auth::Principal& ApiRequest::user() const {
   if (!principal)
     throw std::logic_error("a public route asked for the caller: " + path);

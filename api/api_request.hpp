@@ -24,6 +24,8 @@ struct ApiRequest {
   std::optional<auth::Principal> principal;
 
   std::optional<std::string> query_value(const std::string& key) const;
+  // A header's value; `name` lower-case.
+  std::optional<std::string_view> header(const std::string& name) const;
   // The authenticated caller; only on routes that require one.
   const auth::Principal& user() const;
   // The User-Agent as it may be stored: printable ASCII only, at most 512

@@ -36,7 +36,7 @@ constexpr const char* kRuns =
 constexpr const char* kCalls =
     "(SELECT COALESCE(json_agg(json_build_object('method', c.method, 'path', c.path,"
     " 'purpose', c.purpose, 'status', c.status, 'attempt', c.attempt,"
-    " 'duration_ms', round(c.duration_ms::numeric, 1), 'error', c.error,"
+    " 'duration_ms', round(c.duration_ms::numeric, 1), 'error', c.error, 'trace_id', c.trace_id,"
     " 'response_body', left(c.response_body, 4096), 'at', " FAULTLINE_SQL_RFC3339(
         "c.created_at") ") ORDER BY c.id), '[]')"
     " FROM github_calls c WHERE c.incident_id = i.id)";

@@ -7,6 +7,7 @@
 
 #include "api/conditional.hpp"
 #include "common/log.hpp"
+#include "common/trace_context.hpp"
 
 namespace faultline::api {
 
@@ -118,7 +119,7 @@ http::Headers RouteTable::cors_headers(const ApiRequest& request) const {
           {"Vary", "Origin"},
           {"Access-Control-Expose-Headers",
            "ETag, Location, Retry-After, RateLimit, RateLimit-Policy, X-RateLimit-Limit, "
-           "X-RateLimit-Remaining, X-RateLimit-Reset, X-Request-Id"}};
+           "X-RateLimit-Remaining, X-RateLimit-Reset, X-Request-Id, traceparent"}};
 }
 
 void RouteTable::preflight(const Rest::Request& request, Http::ResponseWriter response) {
@@ -136,7 +137,8 @@ void RouteTable::preflight(const Rest::Request& request, Http::ResponseWriter re
                       403, "Forbidden", "This origin may not call the API.", "cors-origin", {}}));
   headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS");
   headers.emplace_back("Access-Control-Allow-Headers",
-                       "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match");
+                       "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, "
+                       "traceparent, tracestate");
   headers.emplace_back("Access-Control-Max-Age", "600");
   http::send(response, http::Reply{204, "", "text/plain", std::move(headers)});
 }
@@ -221,6 +223,10 @@ void RouteTable::dispatch(const std::string& route, Access access, const Handler
   const auto started = std::chrono::steady_clock::now();
   auto task = [this, route, access, handler, writer, started,
                copied = std::move(copied)]() mutable {
+    // What the request does (its log lines, GitHub calls, incident events)
+    // belongs to the caller's trace, or to one that starts here.
+    const trace::Scope traced(
+        trace::continue_from(copied.header("traceparent"), copied.header("tracestate")));
     http::Reply reply;
     try {
       reply = answer(route, access, handler, copied);
@@ -235,6 +241,7 @@ void RouteTable::dispatch(const std::string& route, Access access, const Handler
     for (auto& header : cors_headers(copied))
       reply.headers.push_back(std::move(header));
     reply.headers.emplace_back("X-Request-Id", copied.request_id);
+    reply.headers.emplace_back("traceparent", trace::current()->traceparent());
     http::send(*writer, reply);
     count_answer(route, reply.status);
     registry_

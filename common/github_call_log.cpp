@@ -3,15 +3,16 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "common/trace_context.hpp"
 
 namespace faultline::github {
 namespace {
 
 constexpr const char* kRecord =
     "INSERT INTO github_calls (incident_id, repository_id, purpose, method, path, status,"
-    " response_body, error, duration_ms, attempt)"
+    " response_body, error, duration_ms, attempt, trace_id, span_id)"
     " VALUES (NULLIF(:incident::bigint, 0), NULLIF(:repo::bigint, 0), :purpose, :method, :path,"
-    " :status, :body, NULLIF(:error, ''), :ms, :attempt)";
+    " :status, :body, NULLIF(:error, ''), :ms, :attempt, NULLIF(:trace, ''), NULLIF(:span, ''))";
 
 constexpr std::size_t kMaxStoredBody = 64 * 1024;
 
@@ -34,10 +35,14 @@ void CallLog::record(const Call& call) {
       const int status = static_cast<int>(call.status);
       const std::string body = call.response_body.substr(0, kMaxStoredBody);
       const double ms = call.seconds * 1000.0;
+      const auto* trace = trace::current();
+      const std::string trace_id = trace ? trace->trace_id : "",
+                        span_id = trace ? trace->span_id : "";
       sql << kRecord, soci::use(incident, "incident"), soci::use(repo, "repo"),
           soci::use(current.purpose, "purpose"), soci::use(call.method, "method"),
           soci::use(call.path, "path"), soci::use(status, "status"), soci::use(body, "body"),
-          soci::use(call.error, "error"), soci::use(ms, "ms"), soci::use(call.attempt, "attempt");
+          soci::use(call.error, "error"), soci::use(ms, "ms"), soci::use(call.attempt, "attempt"),
+          soci::use(trace_id, "trace"), soci::use(span_id, "span");
     });
   } catch (const std::exception& e) {
     // The call itself went ahead; losing its record must not undo it.

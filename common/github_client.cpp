@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/log.hpp"
+#include "common/trace_context.hpp"
 
 namespace faultline::github {
 namespace {
@@ -94,6 +95,11 @@ Response Client::send_once(const Request& request, const std::string& url, std::
     raw = curl_slist_append(raw, ("Authorization: " + request.authorization).c_str());
   if (!body.empty())
     raw = curl_slist_append(raw, ("Content-Type: " + request.content_type).c_str());
+  if (const auto* trace = trace::current()) {
+    raw = curl_slist_append(raw, ("traceparent: " + trace->traceparent()).c_str());
+    if (!trace->tracestate.empty())
+      raw = curl_slist_append(raw, ("tracestate: " + trace->tracestate).c_str());
+  }
   raw = curl_slist_append(raw, "Expect:");
   std::unique_ptr<curl_slist, SlistDeleter> headers(raw);
 

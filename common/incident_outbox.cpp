@@ -1,5 +1,7 @@
 #include "common/incident_outbox.hpp"
 
+#include "common/trace_context.hpp"
+
 namespace faultline {
 
 const char* to_string(IncidentEvent event) {
@@ -24,8 +26,13 @@ void enqueue_incident_event(soci::session& sql, std::int64_t incident_id, Incide
   // (schemas/db/functions/incident_rules.sql), which the incidents role uses too.
   const std::string type = to_string(event);
   const long long id = incident_id, run = run_id;
-  sql << "SELECT faultline_enqueue_incident_event(:id::bigint, :type::text, :run::bigint)",
-      soci::use(id, "id"), soci::use(type, "type"), soci::use(run, "run");
+  const auto* trace = trace::current();
+  const std::string traceparent = trace ? trace->traceparent() : "";
+  const std::string tracestate = trace ? trace->tracestate : "";
+  sql << "SELECT faultline_enqueue_incident_event(:id::bigint, :type::text, :run::bigint,"
+         " :traceparent, :tracestate)",
+      soci::use(id, "id"), soci::use(type, "type"), soci::use(run, "run"),
+      soci::use(traceparent, "traceparent"), soci::use(tracestate, "tracestate");
 }
 
 }  // namespace faultline

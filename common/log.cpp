@@ -8,6 +8,7 @@
 #include "common/config.hpp"
 #include "common/json.hpp"
 #include "common/time.hpp"
+#include "common/trace_context.hpp"
 
 namespace faultline::log {
 namespace {
@@ -62,6 +63,12 @@ std::string format(Level level, std::string_view message, std::initializer_list<
     json::write(out, message);
     out.Key("component");
     json::write(out, component_name);
+    if (const auto* trace = trace::current()) {
+      out.Key("trace_id");
+      json::write(out, trace->trace_id);
+      out.Key("span_id");
+      json::write(out, trace->span_id);
+    }
     for (const auto& field : fields) {
       json::write(out, field.key);  // a key is written like any string
       std::visit(

@@ -1,6 +1,7 @@
 #pragma once
 
-// JSON lines on stderr: {"ts","level","msg","component", ...fields}.
+// JSON lines on stderr: {"ts","level","msg","component", ...fields}, with
+// "trace_id" and "span_id" while the thread works in a trace::Scope.
 
 #include <cstdint>
 #include <initializer_list>

@@ -16,6 +16,7 @@
 #include "common/time.hpp"
 #include "common/topic_watch.hpp"
 #include "common/topics.hpp"
+#include "common/trace_context.hpp"
 #include "ingest/webhook.hpp"
 
 namespace faultline::ingest {
@@ -198,6 +199,8 @@ class IngestHandler : public http::Handler {
     const auto target_id = raw("X-GitHub-Hook-Installation-Target-ID");
     WebhookRequest webhook_request{request.body(), signature,   event,     delivery,
                                    hook,           target_type, target_id, utc_now_rfc3339()};
+    // The delivery's trace starts here, or continues one a proxy in front began.
+    const trace::Scope traced(trace::continue_from(raw("traceparent"), raw("tracestate")));
 
     auto outcome = handle_webhook(webhook_request, state_->verifier, state_->max_body_bytes);
     if (auto* reply = std::get_if<http::Reply>(&outcome)) {
@@ -207,7 +210,10 @@ class IngestHandler : public http::Handler {
                                        {"event", event.value_or("")}});
       return finish(response, *reply);
     }
-    publish(std::get<kafka::OutgoingMessage>(std::move(outcome)), *delivery, response);
+    auto& message = std::get<kafka::OutgoingMessage>(outcome);
+    for (auto& header : trace::to_headers(*trace::current()))
+      message.headers.push_back(std::move(header));
+    publish(std::move(message), *delivery, response);
   }
 
   void publish(kafka::OutgoingMessage message, const std::string& delivery_id,
@@ -215,6 +221,9 @@ class IngestHandler : public http::Handler {
     auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
     auto state = state_;
     const auto started = Clock::now();
+    // The verdict comes on the producer's thread and the deadline on another:
+    // each takes the delivery's trace with it.
+    const trace::Context trace = *trace::current();
     ++state->in_flight;
     state->in_flight_gauge.add(1);
     // Answered once: by the broker's verdict, or with 503 at the deadline if
@@ -223,11 +232,14 @@ class IngestHandler : public http::Handler {
     // up to 3 s late, or only once a node was back, after Pistache had already
     // answered 408 at its 10 s header timeout.
     auto answered = std::make_shared<std::atomic<bool>>(false);
-    auto settle = [state, writer, started, delivery_id, answered](rd_kafka_resp_err_t err) {
+    auto settle = [state, writer, started, delivery_id, answered, trace](rd_kafka_resp_err_t err) {
       if (answered->exchange(true))
         return;  // already answered 503 at the deadline
-      state->publish_seconds.observe(std::chrono::duration<double>(Clock::now() - started).count());
+      const trace::Scope traced(trace);
+      const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      state->publish_seconds.observe(seconds);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        log::info("webhook published", {{"delivery_id", delivery_id}, {"seconds", seconds}});
         finish(*state, *writer, http::json_reply(202, json::object([&](json::Writer& out) {
                                                    out.Key("accepted");
                                                    out.Bool(true);
@@ -246,18 +258,19 @@ class IngestHandler : public http::Handler {
     try {
       state->producer.produce(std::move(message), std::move(settle));
       // The state owns the deadlines and outlives them: a plain pointer.
-      state->deadlines.at(
-          started + state->publish_timeout, [state = state.get(), writer, delivery_id, answered] {
-            if (answered->exchange(true))
-              return;
-            state->count_broker_error("deadline");
-            log::warn("broker gave no verdict within the deadline", {{"delivery_id", delivery_id}});
-            finish(*state, *writer,
-                   unavailable(*state,
-                               "The event broker did not acknowledge the "
-                               "delivery in time."));
-            state->settled();
-          });
+      state->deadlines.at(started + state->publish_timeout, [state = state.get(), writer,
+                                                             delivery_id, answered, trace] {
+        if (answered->exchange(true))
+          return;
+        const trace::Scope traced(trace);
+        state->count_broker_error("deadline");
+        log::warn("broker gave no verdict within the deadline", {{"delivery_id", delivery_id}});
+        finish(*state, *writer,
+               unavailable(*state,
+                           "The event broker did not acknowledge the "
+                           "delivery in time."));
+        state->settled();
+      });
     } catch (const kafka::Error& e) {
       // Not queued, so the report will never run: settle here.
       state->count_broker_error(rd_kafka_err2name(e.code()));
@@ -298,6 +311,11 @@ class IngestHandler : public http::Handler {
 
   static void finish(IngestState& state, Http::ResponseWriter& response, const http::Reply& reply) {
     state.count(reply.status);
+    if (const auto* trace = trace::current()) {
+      auto traced = reply;
+      traced.headers.emplace_back("traceparent", trace->traceparent());
+      return http::send(response, traced);
+    }
     http::send(response, reply);
   }
 

@@ -3,8 +3,11 @@
 #include <set>
 
 #include "common/events.hpp"
+#include "common/json.hpp"
+#include "common/log.hpp"
 #include "common/pg_literal.hpp"
 #include "common/topics.hpp"
+#include "common/trace_context.hpp"
 
 namespace faultline::processors {
 namespace {
@@ -65,6 +68,7 @@ std::vector<Rejection> IncidentsHandler::apply(soci::session& sql,
     RunFacts run;
     Verdict verdict;
     std::string key;
+    std::size_t message;  // its index in the batch
   };
   std::vector<Pending> pending;
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -90,7 +94,7 @@ std::vector<Rejection> IncidentsHandler::apply(soci::session& sql,
                  r.created_at.value_or(""),
                  event.envelope.repository.full_name};
     std::string key = std::to_string(run.repository_id) + "/" + run.workflow_key + "/" + run.branch;
-    pending.push_back({std::move(run), verdict, std::move(key)});
+    pending.push_back({std::move(run), verdict, std::move(key), i});
   }
   if (pending.empty())
     return rejections;
@@ -99,12 +103,19 @@ std::vector<Rejection> IncidentsHandler::apply(soci::session& sql,
   // that have an incident to resolve, and send only what can change something.
   std::set<std::string> relevant = unresolved_keys(sql, pending);
   pg::RecordSet rows;
+  struct Sent {
+    trace::Context trace;  // the delivery's, continued here
+    long long run_id;
+  };
+  std::vector<Sent> sent;  // each row sent, in order
   for (const auto& p : pending) {
     if (p.verdict == Verdict::kHealthy && !relevant.count(p.key))
       continue;
     if (p.verdict == Verdict::kFailing)
       relevant.insert(p.key);
     const auto& r = p.run;
+    const auto& trace =
+        sent.emplace_back(Sent{trace::continue_from(batch[p.message]), r.run_id}).trace;
     rows.add([&](pg::RecordSet::Row& row) {
       row.number("repository_id", r.repository_id);
       row.text("repository", r.repository_name);
@@ -118,12 +129,26 @@ std::vector<Rejection> IncidentsHandler::apply(soci::session& sql,
       row.text("html_url", r.html_url);
       row.text("created_at",
                r.created_at.empty() ? std::nullopt : std::optional<std::string>(r.created_at));
+      row.text("traceparent", trace.traceparent());
+      row.text("tracestate", trace.tracestate);
     });
   }
-  if (!rows.empty()) {
-    // One round trip: the rules run in the database, in arrival order.
-    const std::string runs = rows.finish();
-    sql << "SELECT faultline_apply_completed_runs(:runs::jsonb)", soci::use(runs, "runs");
+  if (rows.empty())
+    return rejections;
+  // One round trip: the rules run in the database, in arrival order.
+  const std::string runs = rows.finish();
+  std::string changes;
+  sql << "SELECT faultline_apply_completed_runs(:runs::jsonb)", soci::use(runs, "runs"),
+      soci::into(changes);
+  // Logged before the batch commits: a batch rolled back and tried again
+  // logs its changes again, under the same trace id.
+  const auto made = json::parse(changes);
+  for (const auto& change : made.GetArray()) {
+    const auto& run = sent.at(change["n"].GetUint64() - 1);
+    const trace::Scope traced(run.trace);
+    log::info("incident changed", {{"incident_id", change["incident"].GetInt64()},
+                                   {"change", change["change"].GetString()},
+                                   {"run_id", static_cast<std::int64_t>(run.run_id)}});
   }
   return rejections;
 }

@@ -3,6 +3,7 @@
 #include "common/incident_outbox.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/trace_context.hpp"
 
 namespace faultline::processors {
 
@@ -80,6 +81,8 @@ std::vector<Rejection> IssuesHandler::apply(soci::session& sql,
                                             const std::vector<kafka::Message>& batch) {
   std::vector<Rejection> rejections;
   for (std::size_t i = 0; i < batch.size(); ++i) {
+    // The incident change's trace goes on to GitHub and into the call log.
+    const trace::Scope traced(trace::continue_from(batch[i]));
     Incident incident;
     std::string type;
     try {

@@ -15,7 +15,7 @@ namespace {
 // SKIP LOCKED lets several relays share the table without publishing a row twice at once.
 constexpr const char* kPending =
     "SELECT id, topic, message_key, event_type, payload,"
-    " " FAULTLINE_SQL_RFC3339_MS("created_at")
+    " " FAULTLINE_SQL_RFC3339_MS("created_at") ", COALESCE(traceparent, ''), COALESCE(tracestate, '')"
     " FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED";
 
 constexpr const char* kMarkPublished =
@@ -23,7 +23,7 @@ constexpr const char* kMarkPublished =
 
 struct OutboxRow {
   long long id;
-  std::string topic, key, type, payload, created_at;
+  std::string topic, key, type, payload, created_at, traceparent, tracestate;
 };
 
 }  // namespace
@@ -44,7 +44,8 @@ std::size_t OutboxRelay::publish_pending(std::size_t limit) {
     soci::rowset<soci::row> result = (sql.prepare << kPending, soci::use(max_rows, "limit"));
     for (const auto& r : result)
       rows.push_back({r.get<long long>(0), r.get<std::string>(1), r.get<std::string>(2),
-                      r.get<std::string>(3), r.get<std::string>(4), r.get<std::string>(5)});
+                      r.get<std::string>(3), r.get<std::string>(4), r.get<std::string>(5),
+                      r.get<std::string>(6), r.get<std::string>(7)});
     if (rows.empty())
       return 0;
 
@@ -54,7 +55,13 @@ std::size_t OutboxRelay::publish_pending(std::size_t limit) {
       verdicts.push_back(promise->get_future());
       CloudEvent event{"outbox-" + std::to_string(row.id), "/faultline/incidents",
                        "com.faultline.incident." + row.type, row.created_at};
-      producer_.produce({row.topic, row.key, row.payload, to_headers(event)},
+      auto headers = to_headers(event);
+      // The trace of the change travels on as its writer left it.
+      if (!row.traceparent.empty())
+        headers.push_back({"traceparent", row.traceparent});
+      if (!row.tracestate.empty())
+        headers.push_back({"tracestate", row.tracestate});
+      producer_.produce({row.topic, row.key, row.payload, std::move(headers)},
                         [promise](rd_kafka_resp_err_t err) { promise->set_value(err); });
     }
     std::vector<long long> published;

@@ -10,6 +10,7 @@
 #include "common/pg_literal.hpp"
 #include "common/time.hpp"
 #include "common/topics.hpp"
+#include "common/trace_context.hpp"
 
 namespace faultline::processors {
 
@@ -178,12 +179,20 @@ void Reconciler::reconcile_runs(const Repository& repo, const std::string& token
       e.repository = {repo.id, repo.full_name};
       const CloudEvent cloud_event{e.delivery_id, "https://github.com/" + repo.full_name,
                                    "com.github.workflow_run.completed", e.received_at};
-      const auto err = producer_.produce_and_wait(
-          {topics::kWorkflowRun, events::partition_key(repo.id, event.run.id),
-           events::to_json(event), to_headers(cloud_event)});
+      // A run found here is a delivery of its own: its trace starts here.
+      const trace::Scope traced(trace::start());
+      auto headers = to_headers(cloud_event);
+      for (auto& header : trace::to_headers(*trace::current()))
+        headers.push_back(std::move(header));
+      const auto err = producer_.produce_and_wait({topics::kWorkflowRun,
+                                                   events::partition_key(repo.id, event.run.id),
+                                                   events::to_json(event), std::move(headers)});
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
         throw kafka::Error(std::string("cannot publish a missing run: ") + rd_kafka_err2str(err),
                            err);
+      log::info("published a missing run", {{"repository", repo.full_name},
+                                            {"run_id", static_cast<std::int64_t>(event.run.id)},
+                                            {"delivery_id", e.delivery_id}});
       published.push_back(event.run.id);
     }
   }

@@ -5,6 +5,7 @@
 
 #include "common/log.hpp"
 #include "common/topics.hpp"
+#include "common/trace_context.hpp"
 
 namespace faultline::processors {
 
@@ -224,6 +225,7 @@ TransactionalConsumer::Tried TransactionalConsumer::commit(
 
 std::optional<kafka::Error> TransactionalConsumer::dead_letter(const kafka::Message& message,
                                                                const std::string& error) {
+  const trace::Scope traced(trace::continue_from(message));
   kafka::OutgoingMessage out{topics::kDeadLetter, std::string(message.key()),
                              std::string(message.value()), message.headers()};
   out.headers.push_back({"faultline_source_topic", std::string(message.topic())});

@@ -183,7 +183,7 @@ const server = http.createServer(async (req, res) => {
     method: req.method, path, query: url.search, time_ms: Date.now(),
     token: auth.startsWith('Bearer ') ? auth.slice(7) : '',
     accept: req.headers.accept || '', api_version: req.headers['x-github-api-version'] || '',
-    user_agent: req.headers['user-agent'] || '', body: text,
+    user_agent: req.headers['user-agent'] || '', traceparent: req.headers.traceparent || '', body: text,
   });
   const delay = state.delays.find((d) => path.startsWith(d.path_prefix) && (!d.method || d.method === req.method));
   if (delay) await new Promise((resolve) => setTimeout(resolve, delay.ms));

@@ -108,6 +108,43 @@ TEST_F(GitHubIssuesTest, OneIssuePerIncidentCommentedAndClosed) {
       1);
 }
 
+TEST_F(GitHubIssuesTest, OneTraceIdFindsTheRunsIncidentAndItsGitHubCalls) {
+  auto processors = start("incidents,issues");
+  const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  RunSpec spec;
+  spec.run_id = 40;
+  spec.conclusion = "failure";
+  spec.created_at = "2026-11-23T10:00:00Z";
+  spec.delivery_id = "d-40";
+  auto message = run_message(run_event(spec));
+  message.headers.push_back({"traceparent", "00-" + trace_id + "-00f067aa0ba902b7-01"});
+  ASSERT_EQ(producer_->produce_and_wait(std::move(message)), RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incident_issues", 1), 1)
+      << processors->log();
+
+  // Every call made for the incident is on record under the run's trace...
+  const auto calls = database_.count("SELECT count(*) FROM github_calls WHERE incident_id = 1");
+  ASSERT_GE(calls, 1);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM github_calls WHERE incident_id = 1"
+                            " AND trace_id = '" +
+                            trace_id + "' AND length(span_id) = 16"),
+            calls);
+  // ...GitHub was told it...
+  const auto requests = json::parse(github_.requests());
+  int traced = 0;
+  for (const auto& r : requests.GetArray())
+    if (std::string(r["traceparent"].GetString()).substr(3, 32) == trace_id)
+      ++traced;
+  EXPECT_EQ(traced, calls);
+  // ...and both roles' lines name it.
+  const std::string log = processors->wait_for_log("opened a GitHub issue", 5s);
+  EXPECT_NE(log.find("\"trace_id\":\"" + trace_id + "\""), std::string::npos) << log;
+  std::size_t lines = 0;
+  for (std::size_t at = 0; (at = processors->log().find(trace_id, at)) != std::string::npos; ++at)
+    ++lines;
+  EXPECT_GE(lines, 2U) << processors->log();  // "incident changed", "opened a GitHub issue"
+}
+
 // A job log as GitHub serves it: timestamps, colours, thousands of steps' worth
 // of build output and a step that failed without failing the job
 // (continue-on-error), then the failing test run near the end.

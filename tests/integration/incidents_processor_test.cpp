@@ -144,6 +144,42 @@ TEST_F(IncidentsProcessorTest, FailureOpensRecursAndSuccessResolves) {
   EXPECT_EQ(client.get(base + "/api/v1/incidents/999999", {reader}).status, 404);
 }
 
+TEST_F(IncidentsProcessorTest, AnIncidentEventCarriesTheTraceOfTheRunThatMadeIt) {
+  auto processors = start_processors();
+  const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  auto failing = run_message(run_event(completed(30, "failure", "2026-11-23T10:00:00Z")));
+  failing.headers.push_back({"traceparent", "00-" + trace_id + "-00f067aa0ba902b7-01"});
+  failing.headers.push_back({"tracestate", "congo=t61rcWkgMzE"});
+  ASSERT_EQ(producer_->produce_and_wait(std::move(failing)), RD_KAFKA_RESP_ERR_NO_ERROR);
+  publish(completed(31, "success", "2026-11-23T10:05:00Z"));  // no trace of its own
+
+  ASSERT_EQ(
+      database_.wait_for_count("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL", 2), 2)
+      << processors->log();
+  const auto messages = read_topic(broker_.bootstrap(), topics::kIncident, 2, 10s);
+  ASSERT_EQ(messages.size(), 2U);
+  auto header = [](const ConsumedMessage& m, const std::string& name) {
+    for (const auto& [k, v] : m.headers)
+      if (k == name)
+        return v;
+    return std::string();
+  };
+  // The opening event continues the run's trace in a span of the incidents role.
+  const std::string opened = header(messages[0], "traceparent");
+  ASSERT_EQ(opened.size(), 55U) << opened;
+  EXPECT_EQ(opened.substr(3, 32), trace_id);
+  EXPECT_NE(opened.substr(36, 16), "00f067aa0ba902b7");
+  EXPECT_EQ(header(messages[0], "tracestate"), "congo=t61rcWkgMzE");
+  // The resolving one has a trace of its own, started where none came in.
+  const std::string resolved = header(messages[1], "traceparent");
+  ASSERT_EQ(resolved.size(), 55U) << resolved;
+  EXPECT_NE(resolved.substr(3, 32), trace_id);
+  // The role says what it changed, under the run's trace.
+  const auto line = processors->wait_for_log("\"trace_id\":\"" + trace_id + "\"", 5s);
+  EXPECT_NE(line.find("\"change\":\"opened\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"span_id\":\"" + opened.substr(36, 16) + "\""), std::string::npos) << line;
+}
+
 TEST_F(IncidentsProcessorTest, RedeliveriesAndReplaysChangeNothing) {
   auto processors = start_processors();
   publish(completed(10, "failure", "2026-11-23T10:00:00Z"));

@@ -102,6 +102,52 @@ TEST_F(IngestPublishTest, PublishesTheNormalizedEventWithCloudEventsHeadersAndKe
   EXPECT_LT(found->value.size(), run->body.size());
 }
 
+TEST_F(IngestPublishTest, ContinuesTheCallersTraceOrStartsOneAndPublishesIt) {
+  HttpClient client;
+  const auto examples = webhook_examples();
+  const auto run = std::find_if(examples.begin(), examples.end(),
+                                [](const auto& e) { return e.event == "workflow_run"; });
+  ASSERT_NE(run, examples.end());
+  const std::string caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  auto headers = webhook_headers("workflow_run", "delivery-traced", run->body, kSecret);
+  headers.emplace_back("traceparent: " + caller);
+  headers.emplace_back("tracestate: congo=t61rcWkgMzE");
+  const auto traced = client.request("POST", url_, headers, run->body);
+  ASSERT_EQ(traced.status, 202) << traced.body;
+  const auto untraced = deliver(client, url_, "workflow_run", "delivery-untraced", run->body);
+  ASSERT_EQ(untraced.status, 202) << untraced.body;
+
+  // Ingest's own span of the caller's trace, in the answer and on the topic.
+  const std::string answered = traced.headers.at("traceparent");
+  EXPECT_EQ(answered.substr(0, 36), caller.substr(0, 36));
+  EXPECT_NE(answered.substr(36, 16), caller.substr(36, 16));
+  const std::string started = untraced.headers.at("traceparent");
+  EXPECT_NE(started.substr(3, 32), caller.substr(3, 32));
+
+  // Other tests publish to the topic too: read what is there.
+  auto messages =
+      read_topic(broker_->bootstrap(), topics::kWorkflowRun, 1000, std::chrono::seconds(3));
+  const auto with = std::find_if(messages.begin(), messages.end(), [](const auto& m) {
+    return header(m, "ce_id") == "delivery-traced";
+  });
+  const auto without = std::find_if(messages.begin(), messages.end(), [](const auto& m) {
+    return header(m, "ce_id") == "delivery-untraced";
+  });
+  ASSERT_NE(with, messages.end());
+  ASSERT_NE(without, messages.end());
+  EXPECT_EQ(header(*with, "traceparent"), answered);
+  EXPECT_EQ(header(*with, "tracestate"), "congo=t61rcWkgMzE");
+  EXPECT_EQ(header(*without, "traceparent"), started);
+  EXPECT_EQ(header(*without, "tracestate"), "");
+
+  // The log line of the delivery names the trace and ingest's span.
+  const auto line = ingest_->wait_for_log("\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\"",
+                                          std::chrono::seconds(5));
+  EXPECT_NE(line.find("\"span_id\":\"" + answered.substr(36, 16) + "\""), std::string::npos)
+      << line;
+  EXPECT_NE(line.find("delivery-traced"), std::string::npos) << line;
+}
+
 TEST_F(IngestPublishTest, RejectedRequestsPublishNothing) {
   HttpClient client;
   const std::string body = webhook_examples().front().body;

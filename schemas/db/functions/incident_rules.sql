@@ -9,11 +9,16 @@
 -- Queues the event describing incident p_incident as it now stands; run it in
 -- the transaction that made the change. The one definition of the
 -- ci.incident.v1 payload, used by the incidents role and the API alike.
-CREATE OR REPLACE FUNCTION faultline_enqueue_incident_event(p_incident bigint, p_type text, p_run bigint)
+-- p_traceparent and p_tracestate: the W3C trace of the work that made the
+-- change, published with the event.
+CREATE OR REPLACE FUNCTION faultline_enqueue_incident_event(
+  p_incident bigint, p_type text, p_run bigint, p_traceparent text DEFAULT NULL,
+  p_tracestate text DEFAULT NULL)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-INSERT INTO outbox (topic, message_key, event_type, payload)
-SELECT 'ci.incident.v1', i.id::text, p_type, json_build_object(
+INSERT INTO outbox (topic, message_key, event_type, traceparent, tracestate, payload)
+SELECT 'ci.incident.v1', i.id::text, p_type, NULLIF(p_traceparent, ''), NULLIF(p_tracestate, ''),
+  json_build_object(
   'type', p_type,
   'run_id', NULLIF(p_run, 0),
   'incident', json_build_object(
@@ -35,12 +40,16 @@ $$;
 -- repository + workflow + branch. Rows: repository_id, repository, run_id,
 -- run_attempt, workflow_key, workflow_name, branch, conclusion, failing
 -- (true: failure, timed_out, startup_failure; false: success), html_url,
--- created_at. Each run attempt counts once; redeliveries change nothing.
-CREATE OR REPLACE FUNCTION faultline_apply_completed_runs(p_rows jsonb) RETURNS void
+-- created_at, traceparent, tracestate. Each run attempt counts once;
+-- redeliveries change nothing. Returns the changes made, in order:
+-- [{"n": the row's position from 1, "incident": id, "change": "opened" |
+-- "recurred" | "resolved"}].
+CREATE OR REPLACE FUNCTION faultline_apply_completed_runs(p_rows jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   r record;
   v_incident bigint;
+  v_changes jsonb := '[]';
 BEGIN
   -- Repositories first, in id order, before any key is locked: two consumers
   -- inserting the same new repository then wait for each other at most once.
@@ -53,11 +62,11 @@ BEGIN
   -- Key by key, each key's runs in the order given. Every consumer locks keys
   -- in this one order, so concurrent batches cannot deadlock.
   FOR r IN
-    SELECT x.* FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS a(element, n),
+    SELECT x.*, a.n FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS a(element, n),
       jsonb_to_record(a.element) AS x(
         repository_id bigint, repository text, run_id bigint, run_attempt int, workflow_key text,
         workflow_name text, branch text, conclusion text, failing boolean, html_url text,
-        created_at timestamptz)
+        created_at timestamptz, traceparent text, tracestate text)
     ORDER BY x.repository_id, x.workflow_key, x.branch, a.n
   LOOP
     -- Serializes every change to one key, across all processors.
@@ -83,12 +92,18 @@ BEGIN
         VALUES (r.repository_id, r.workflow_key, NULLIF(r.workflow_name, ''), r.branch, 'open',
                 r.run_id, r.run_id, r.created_at, r.created_at)
         RETURNING id INTO v_incident;
-        PERFORM faultline_enqueue_incident_event(v_incident, 'opened', r.run_id);
+        PERFORM faultline_enqueue_incident_event(v_incident, 'opened', r.run_id, r.traceparent,
+                                                 r.tracestate);
+        v_changes := v_changes || jsonb_build_object('n', r.n, 'incident', v_incident,
+                                                     'change', 'opened');
       ELSE
         UPDATE incidents SET occurrences = occurrences + 1, last_failed_run_id = r.run_id,
                last_failure_created_at = GREATEST(last_failure_created_at, r.created_at)
          WHERE id = v_incident;
-        PERFORM faultline_enqueue_incident_event(v_incident, 'recurred', r.run_id);
+        PERFORM faultline_enqueue_incident_event(v_incident, 'recurred', r.run_id, r.traceparent,
+                                                 r.tracestate);
+        v_changes := v_changes || jsonb_build_object('n', r.n, 'incident', v_incident,
+                                                     'change', 'recurred');
       END IF;
       INSERT INTO incident_runs (repository_id, run_id, run_attempt, incident_id, role, conclusion,
                                  html_url, run_created_at)
@@ -111,9 +126,13 @@ BEGIN
                                    conclusion, html_url, run_created_at)
         VALUES (r.repository_id, r.run_id, r.run_attempt, v_incident, 'resolution', r.conclusion,
                 NULLIF(r.html_url, ''), r.created_at);
-        PERFORM faultline_enqueue_incident_event(v_incident, 'resolved', r.run_id);
+        PERFORM faultline_enqueue_incident_event(v_incident, 'resolved', r.run_id, r.traceparent,
+                                                 r.tracestate);
+        v_changes := v_changes || jsonb_build_object('n', r.n, 'incident', v_incident,
+                                                     'change', 'resolved');
       END IF;
     END IF;
   END LOOP;
+  RETURN v_changes;
 END
 $$;
