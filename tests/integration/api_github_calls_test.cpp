@@ -123,6 +123,42 @@ TEST_F(ApiGitHubCallsTest, ACallIsNotRecordedUnderTheWorkersPreviousRequest) {
             "connect -");
 }
 
+TEST_F(ApiGitHubCallsTest, ARequestContinuesTheCallersTraceToGitHubAndAnswersWithIt) {
+  start_api(1, 2);
+  database_.execute("INSERT INTO repositories (id, full_name) VALUES (4321, 'octo/app')");
+  database_.execute(
+      "INSERT INTO workflow_runs (repository_id, run_id, run_attempt, status, conclusion)"
+      " VALUES (4321, 98765, 1, 'completed', 'failure')");
+  ASSERT_EQ(send("PATCH", "/api/v1/repositories/4321", R"({"token":"ghp_repo-token"})").status,
+            200);
+  const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const auto rerun =
+      client_.request("POST", base_ + "/api/v1/workflow-runs/98765/rerun",
+                      {admin_, "traceparent: 00-" + trace_id + "-00f067aa0ba902b7-01"}, "");
+  ASSERT_EQ(rerun.status, 202) << rerun.body;
+  const std::string answered = rerun.headers.at("traceparent");
+  EXPECT_EQ(answered.substr(0, 35), "00-" + trace_id);
+  EXPECT_NE(answered.substr(36, 16), "00f067aa0ba902b7");
+  EXPECT_EQ(database_.scalar("SELECT trace_id || ' ' || span_id FROM github_calls"
+                             " WHERE purpose = 'rerun'"),
+            trace_id + " " + answered.substr(36, 16));
+  const auto requests = json::parse(github_.requests());
+  ASSERT_GE(requests.Size(), 1U);
+  EXPECT_EQ(std::string(requests[requests.Size() - 1]["traceparent"].GetString()), answered);
+
+  // No traceparent, or one that is not valid: a trace of the API's own.
+  for (const std::string given : {"", "traceparent: 00-not-a-trace-01"}) {
+    std::vector<std::string> headers{admin_};
+    if (!given.empty())
+      headers.push_back(given);
+    const auto answer = client_.request("GET", base_ + "/api/v1/incidents", headers, "");
+    ASSERT_EQ(answer.status, 200) << given;
+    const std::string own = answer.headers.at("traceparent");
+    EXPECT_EQ(own.size(), 55U) << own;
+    EXPECT_NE(own.substr(3, 32), trace_id);
+  }
+}
+
 // One thread, the way a worker serves one request after another: a call made
 // after a scope ended carries nothing of it.
 TEST(GitHubCallLogTest, ACallOutsideAnyScopeIsRecordedAsUnspecified) {
