@@ -45,7 +45,7 @@ export async function poll(check, what, timeoutMs = 30000, intervalMs = 200) {
 }
 
 // The JSON lines of a log file (anything else, such as the broker's bootstrap line, is skipped).
-function jsonLines(file) {
+export function jsonLines(file) {
   if (!fs.existsSync(file)) return [];
   const lines = [];
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {

@@ -15,7 +15,7 @@ import {createRequire} from 'node:module';
 import {sign} from '@octokit/webhooks-methods';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import {System, poll, secrets, topics, readProblem, systemTest, ingestMaxBodyBytes, hookId} from './harness.mjs';
+import {System, poll, secrets, topics, readProblem, systemTest, ingestMaxBodyBytes, hookId, jsonLines} from './harness.mjs';
 import {Contract} from './contract.mjs';
 
 const require = createRequire(import.meta.url);
@@ -234,6 +234,39 @@ systemCase('incident events on ci.incident.v1 are valid against schemas/events/i
     assert.equal(m.key, String(value.incident.id), 'keyed by the incident id');
   }
   assert.ok(!validate({type: 'opened', run_id: 1, incident: {id: 1}}), 'the schema refuses an incident without its fields');
+});
+
+systemCase('one trace id finds a delivery in the ingest and processors logs and in its incident\'s GitHub calls', async () => {
+  const example = examples.find((e) => e.event === 'workflow_run' && e.payload.workflow_run.status === 'completed');
+  const failing = structuredClone(example.payload);
+  failing.workflow_run.id += 950000;
+  failing.workflow_run.conclusion = 'failure';
+  failing.workflow_run.head_branch = 'e2e-traced';
+  const response = await deliver('workflow_run', JSON.stringify(failing));
+  assert.equal(response.status, 202, await response.text());
+  const traceparent = response.headers.get('traceparent');
+  assert.match(traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  const traceId = traceparent.slice(3, 35);
+
+  const incident = await poll(async () => {
+    const list = await getJson('/api/v1/incidents?state=open&page_size=100');
+    const found = list.body.items.find((i) => i.branch === 'e2e-traced');
+    if (!found) return null;
+    const detail = await getJson(`/api/v1/incidents/${found.id}`);
+    return detail.body.github_calls.length ? detail.body : null;
+  }, 'the incident and its GitHub calls');
+  for (const call of incident.github_calls) assert.equal(call.trace_id, traceId, JSON.stringify(call));
+
+  const traced = (service) => jsonLines(service.log).filter((l) => l.trace_id === traceId);
+  const ingestLines = traced(system.ingest);
+  assert.ok(ingestLines.some((l) => l.msg === 'webhook published'), JSON.stringify(ingestLines));
+  assert.ok(ingestLines.every((l) => l.span_id === traceparent.slice(36, 52)), 'ingest\'s lines are its own span');
+  const processorLines = await poll(async () => {
+    const lines = traced(system.processors);
+    return lines.some((l) => l.msg === 'incident changed' && l.change === 'opened') ? lines : null;
+  }, 'an "incident changed" line of the processors under the trace');
+  assert.ok(processorLines.every((l) => /^[0-9a-f]{16}$/.test(l.span_id) && l.span_id !== traceparent.slice(36, 52)),
+    JSON.stringify(processorLines));
 });
 
 systemCase('a redelivery and a late event change nothing that is already right', async () => {
