@@ -243,7 +243,7 @@ int main(int argc, char** argv) {
     database.with_session([](soci::session& sql) { migrate(sql, schemas::migrations()); });
     metrics::Registry registry;
     const auto secrets = SecretBox::from(env);
-    github::CallLog github_calls(database);
+    github::CallLog github_calls(database, &registry);
     github::Client github(github::ClientSettings::from(env), &github_calls);
     api::ApiServer server(settings, database, registry, secrets, github);
     server.start();

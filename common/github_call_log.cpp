@@ -18,6 +18,20 @@ constexpr std::size_t kMaxStoredBody = 64 * 1024;
 
 thread_local CallContext current;
 
+const char* outcome_of(const Call& call) {
+  if (call.method == "-")
+    return "skipped";
+  if (!call.error.empty() || call.status == 0)
+    return "unreachable";
+  if (call.rate_limited)
+    return "rate_limited";
+  if (call.status >= 500)
+    return "server_error";
+  if (call.status >= 400)
+    return "refused";
+  return "ok";
+}
+
 }  // namespace
 
 CallLog::Scope::Scope(std::int64_t incident_id, std::int64_t repository_id, std::string purpose)
@@ -28,7 +42,18 @@ CallLog::Scope::~Scope() {
   current = std::move(previous_);
 }
 
+void CallLog::count(const Call& call) {
+  if (!registry_)
+    return;
+  registry_
+      ->counter("faultline_github_calls_total",
+                "GitHub calls (each attempt), by purpose and outcome",
+                {{"purpose", current.purpose}, {"outcome", outcome_of(call)}})
+      .increment();
+}
+
 void CallLog::record(const Call& call) {
+  count(call);
   try {
     database_.with_session([&](soci::session& sql) {
       const long long incident = current.incident_id, repo = current.repository_id;

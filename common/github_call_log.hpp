@@ -5,6 +5,7 @@
 
 #include "common/database.hpp"
 #include "common/github_client.hpp"
+#include "common/metrics.hpp"
 
 namespace faultline::github {
 
@@ -19,7 +20,11 @@ struct CallContext {
 // the record survives whatever happens to the transaction around the call.
 class CallLog : public CallRecorder {
  public:
-  explicit CallLog(Database& database) : database_(database) {}
+  // With `registry`, every call is also counted in faultline_github_calls_total
+  // by purpose and outcome (ok, refused, rate_limited, server_error,
+  // unreachable, skipped).
+  explicit CallLog(Database& database, metrics::Registry* registry = nullptr)
+      : database_(database), registry_(registry) {}
 
   // What the calls this thread makes are for while the scope lives; the
   // context before it comes back when it ends, so a call made outside any
@@ -42,7 +47,10 @@ class CallLog : public CallRecorder {
   void skipped(const std::string& reason);
 
  private:
+  void count(const Call& call);
+
   Database& database_;
+  metrics::Registry* registry_;
 };
 
 }  // namespace faultline::github

@@ -173,18 +173,20 @@ Response Client::send(const Request& request) {
     const auto started = Clock::now();
     Response response = send_once(request, url, error);
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    const bool failed = !error.empty() || response.status >= 500;
+    const auto wait = failed ? std::nullopt : rate_limit_wait(response, settings_);
     if (recorder_)
       recorder_->record(Call{method, recorded_path, response.status,
                              request.record_response ? response.body : "(not recorded)", seconds,
-                             attempt, error});
+                             attempt, error, wait.has_value()});
 
     std::chrono::milliseconds pause{0};
-    if (!error.empty() || response.status >= 500) {
+    if (failed) {
       last_problem = error.empty() ? "GitHub answered " + std::to_string(response.status) : error;
       const auto base = settings_.backoff_base.count() << std::min(attempt - 1, 6);
       pause =
           std::chrono::milliseconds(base / 2 + static_cast<long long>(jitter() % (base / 2 + 1)));
-    } else if (const auto wait = rate_limit_wait(response, settings_)) {
+    } else if (wait) {
       last_problem = "rate limited (" + std::to_string(response.status) + ")";
       pause = *wait;
     } else {

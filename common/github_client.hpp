@@ -29,7 +29,8 @@ struct Call {
   std::string response_body;
   double seconds = 0;
   int attempt = 1;
-  std::string error;  // transport error, if any
+  std::string error;          // transport error, if any
+  bool rate_limited = false;  // GitHub asked us to wait (and we do, or give up)
 };
 
 class CallRecorder {

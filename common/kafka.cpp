@@ -665,6 +665,15 @@ void Consumer::seek(const std::map<TopicPartition, std::int64_t>& offsets) {
     throw Error("cannot seek", *error);
 }
 
+std::optional<std::int64_t> Consumer::cached_end_offset(const TopicPartition& partition) const {
+  std::int64_t low = RD_KAFKA_OFFSET_INVALID, high = RD_KAFKA_OFFSET_INVALID;
+  if (rd_kafka_get_watermark_offsets(handle_.get(), partition.topic.c_str(), partition.partition,
+                                     &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      high < 0)
+    return std::nullopt;
+  return high;
+}
+
 void Consumer::on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t err,
                             rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   auto& self = *static_cast<Consumer*>(opaque);

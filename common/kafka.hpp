@@ -293,6 +293,10 @@ class Consumer {
   // Moves the fetch position of assigned partitions (after losing a batch).
   void seek(const std::map<TopicPartition, std::int64_t>& offsets);
 
+  // The partition's end offset as the last fetch saw it, without asking the
+  // broker; nothing before the first fetch of it.
+  std::optional<std::int64_t> cached_end_offset(const TopicPartition& partition) const;
+
   // Leaves the group cleanly (revokes first).
   void close();
 

@@ -263,7 +263,7 @@ int main(int argc, char** argv) {
     kafka::Producer producer(kafka_settings, std::chrono::seconds(30));
     const auto secrets = SecretBox::from(env);
     const RepositoryTokens tokens(secrets, env.text("FAULTLINE_GITHUB_TOKEN", ""));
-    github::CallLog github_calls(database);
+    github::CallLog github_calls(database, &registry);
     github::Client github(github::ClientSettings::from(env), &github_calls);
 
     // The roles that consume, each a consumer group. The runs and incidents

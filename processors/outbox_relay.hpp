@@ -25,11 +25,17 @@ class OutboxRelay {
   // Passes until `stop`, idling `interval` when there is nothing to publish.
   void run(const StopSignal& stop, std::chrono::milliseconds interval);
 
+  // Sets faultline_outbox_backlog and faultline_outbox_oldest_seconds from
+  // the rows not yet published (by any relay).
+  void measure_backlog();
+
  private:
   Database& database_;
   kafka::Producer& producer_;
   metrics::Counter& published_;
   metrics::Counter& failures_;
+  metrics::Gauge& backlog_;
+  metrics::Gauge& oldest_seconds_;
 };
 
 }  // namespace faultline::processors

@@ -58,10 +58,16 @@ TransactionalConsumer::TransactionalConsumer(ConsumerSettings settings,
       connection_problem_(registry.gauge("faultline_processor_kafka_connection_problem",
                                          "1 while the group's consumer reaches no broker (the log "
                                          "says why)",
-                                         {{"group", settings_.group_id}})) {
+                                         {{"group", settings_.group_id}})),
+      lag_gauge_(
+          registry.gauge("faultline_processor_consumer_lag_messages",
+                         "Messages on the group's partitions of this process not yet applied "
+                         "(end offsets as last fetched, minus the offsets stored in PostgreSQL)",
+                         {{"group", settings_.group_id}})) {
   kafka::RebalanceListener& listener = *this;
   consumer_ =
       std::make_unique<kafka::Consumer>(kafka, settings_.group_id, settings_.topics, listener);
+  lag_ = std::make_unique<ConsumerLag>(*consumer_, lag_gauge_);
 }
 
 TransactionalConsumer::~TransactionalConsumer() = default;
@@ -203,8 +209,10 @@ TransactionalConsumer::Tried TransactionalConsumer::commit(
             return {Outcome::kDeadLetterUnavailable, refused->what()};  // rolled back
         offsets_.advance(sql, stored_, next);
         tx.commit();
-        for (const auto& [tp, offset] : next)
+        for (const auto& [tp, offset] : next) {
           stored_[tp] = offset;
+          lag_->stored(tp, offset);
+        }
         return {Outcome::kCommitted, {}};
       } catch (const LostOwnership& e) {
         return {Outcome::kLostOwnership, e.what()};
@@ -265,9 +273,11 @@ void TransactionalConsumer::rewind_to_stored(const std::vector<kafka::TopicParti
       if (found == stored.end()) {
         positions[tp] = RD_KAFKA_OFFSET_BEGINNING;  // rewound by `replay --to-beginning`
         stored_.erase(tp);
+        lag_->assigned(tp, std::nullopt);
       } else {
         positions[tp] = found->second;
         stored_[tp] = found->second;
+        lag_->stored(tp, found->second);
       }
     }
     consumer_->seek(positions);
@@ -293,6 +303,11 @@ std::map<kafka::TopicPartition, std::int64_t> TransactionalConsumer::on_assigned
         stored_.erase(tp);
       for (const auto& [tp, offset] : stored)
         stored_[tp] = offset;
+      for (const auto& tp : partitions) {
+        const auto found = stored.find(tp);
+        lag_->assigned(
+            tp, found == stored.end() ? std::nullopt : std::optional<std::int64_t>(found->second));
+      }
       log::info("partitions assigned", {{"group", settings_.group_id},
                                         {"partitions", partitions.size()},
                                         {"with_stored_offsets", stored.size()}});
@@ -309,8 +324,10 @@ std::map<kafka::TopicPartition, std::int64_t> TransactionalConsumer::on_assigned
 
 void TransactionalConsumer::on_revoked(const std::vector<kafka::TopicPartition>& partitions) {
   flush();
-  for (const auto& tp : partitions)
+  for (const auto& tp : partitions) {
     stored_.erase(tp);
+    lag_->revoked(tp);
+  }
   log::info("partitions revoked",
             {{"group", settings_.group_id}, {"partitions", partitions.size()}});
 }

@@ -15,6 +15,7 @@
 #include "common/metrics.hpp"
 #include "common/stop_signal.hpp"
 #include "processors/batch_fate.hpp"
+#include "processors/consumer_lag.hpp"
 #include "processors/offset_store.hpp"
 
 namespace faultline::processors {
@@ -118,6 +119,9 @@ class TransactionalConsumer : private kafka::RebalanceListener {
   metrics::Counter& failed_batches_;
   metrics::Histogram& batch_seconds_;
   metrics::Gauge& connection_problem_;
+  metrics::Gauge& lag_gauge_;
+  // After consumer_, so it goes first: its thread reads the consumer.
+  std::unique_ptr<ConsumerLag> lag_;
 };
 
 }  // namespace faultline::processors

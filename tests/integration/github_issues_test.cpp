@@ -13,6 +13,7 @@
 #include "tests/support/api_process.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/fake_github.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/support/run_events.hpp"
 
 namespace faultline::testing {
@@ -106,6 +107,17 @@ TEST_F(GitHubIssuesTest, OneIssuePerIncidentCommentedAndClosed) {
   EXPECT_EQ(
       database_.wait_for_count("SELECT count(*) FROM outbox WHERE event_type = 'issue_linked'", 1),
       1);
+
+  // And counted, by purpose and outcome, for the alert rules.
+  const auto port =
+      log_field_int(processors->wait_for_log("\"msg\":\"started\"", 20s), "status_port");
+  HttpClient client;
+  const auto metrics = client.get("http://127.0.0.1:" + std::to_string(port) + "/metrics").body;
+  for (const char* series :
+       {R"(faultline_github_calls_total{outcome="server_error",purpose="opened"} 1)",
+        R"(faultline_github_calls_total{outcome="rate_limited",purpose="opened"} 1)",
+        R"(faultline_github_calls_total{outcome="ok",purpose="resolved"})"})
+    EXPECT_NE(metrics.find(series), std::string::npos) << series << "\n" << metrics;
 }
 
 TEST_F(GitHubIssuesTest, OneTraceIdFindsTheRunsIncidentAndItsGitHubCalls) {

@@ -180,6 +180,61 @@ TEST_F(IncidentsProcessorTest, AnIncidentEventCarriesTheTraceOfTheRunThatMadeIt)
   EXPECT_NE(line.find("\"span_id\":\"" + opened.substr(36, 16) + "\""), std::string::npos) << line;
 }
 
+// The processors' /metrics, the way Prometheus reads it.
+std::string processor_metrics(ChildProcess& processors) {
+  const auto port =
+      log_field_int(processors.wait_for_log("\"msg\":\"started\"", 20s), "status_port");
+  HttpClient client;
+  return client.get("http://127.0.0.1:" + std::to_string(port) + "/metrics").body;
+}
+
+// The value of a sample whose line starts with `series`, or -1.
+double sample(const std::string& metrics, const std::string& series) {
+  const auto at = metrics.find("\n" + series + " ");
+  if (at == std::string::npos)
+    return -1;
+  return std::stod(metrics.substr(at + series.size() + 2));
+}
+
+TEST_F(IncidentsProcessorTest, TheLagAndTheOutboxBacklogShowOnMetrics) {
+  auto processors = start_processors();
+  const std::string lag =
+      R"(faultline_processor_consumer_lag_messages{group="faultline-incidents"})";
+  auto wait_for = [&](const std::string& series, auto accept) {
+    double value = -1;
+    for (int i = 0; i < 100 && !accept(value = sample(processor_metrics(*processors), series)); ++i)
+      std::this_thread::sleep_for(200ms);
+    return value;
+  };
+
+  // Batches cannot commit while the offsets table is locked: what is published waits.
+  {
+    soci::session blocker(soci::postgresql, with_utc_sessions(database_.url()));
+    soci::transaction hold(blocker);
+    blocker << "LOCK TABLE consumer_offsets IN EXCLUSIVE MODE";
+    for (int i = 0; i < 5; ++i)
+      publish(completed(40 + i, "failure", "2026-11-23T10:00:00Z", "lagging"));
+    EXPECT_EQ(wait_for(lag, [](double v) { return v == 5; }), 5) << processors->log();
+    hold.rollback();
+  }
+  EXPECT_EQ(wait_for(lag, [](double v) { return v == 0; }), 0) << processors->log();
+
+  // An event the relay cannot take (another transaction holds its row) stays in the backlog.
+  database_.execute(
+      "INSERT INTO outbox (topic, message_key, event_type, payload, created_at)"
+      " VALUES ('ci.incident.v1', '999', 'opened', '{}', now() - interval '1 hour')");
+  {
+    soci::session holder(soci::postgresql, with_utc_sessions(database_.url()));
+    soci::transaction hold(holder);
+    holder << "SELECT id FROM outbox WHERE message_key = '999' FOR UPDATE";
+    EXPECT_EQ(wait_for("faultline_outbox_backlog", [](double v) { return v == 1; }), 1);
+    EXPECT_GE(sample(processor_metrics(*processors), "faultline_outbox_oldest_seconds"), 3600);
+    hold.rollback();
+  }
+  EXPECT_EQ(wait_for("faultline_outbox_backlog", [](double v) { return v == 0; }), 0);
+  EXPECT_EQ(sample(processor_metrics(*processors), "faultline_outbox_oldest_seconds"), 0);
+}
+
 TEST_F(IncidentsProcessorTest, RedeliveriesAndReplaysChangeNothing) {
   auto processors = start_processors();
   publish(completed(10, "failure", "2026-11-23T10:00:00Z"));
