@@ -207,19 +207,10 @@ AuthService::SignIn AuthService::sign_in(const std::string& email, const std::st
   auto context = audit::context_of(request);
   if (!locked.allowed) {
     count_refusal(settings_.login_failures);
-    audit_.record(
-        database_, context,
-        audit::Event{audit::Action::kAuthnLoginLock, target, audit::Outcome::kFailure,
-                     std::to_string(settings_.login_failures.limit) + " failed logins within " +
-                         std::to_string(settings_.login_failures.window.count()) +
-                         " s; locked for " + std::to_string(locked.reset_after) + " s"});
-    throw ClientError(Problem{429,
-                              "Too Many Requests",
-                              "Too many failed logins for this account; retry after " +
-                                  std::to_string(locked.reset_after) + " seconds.",
-                              "rate-limited",
-                              {}},
-                      rate_limit_headers(settings_.login_failures, locked));
+    audit_.record(database_, context,
+                  audit::Event{audit::Action::kAuthnLoginLock, target, audit::Outcome::kFailure,
+                               lock_reason(settings_.login_failures, locked, "failed logins")});
+    throw account_locked(settings_.login_failures, locked, "failed logins");
   }
   const auto started = std::chrono::steady_clock::now();
   const bool verified = hasher_.verify(user ? user->password_hash : hasher_.decoy(), password);

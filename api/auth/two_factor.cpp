@@ -23,18 +23,6 @@ std::string user_target(std::int64_t user_id) {
                             {}});
 }
 
-std::optional<std::string> bounded_string(const json::Value& body, const char* key,
-                                          std::size_t max_bytes) {
-  if (!body.HasMember(key))
-    return std::nullopt;
-  const auto value = json::string_member(body, key);
-  if (!value)
-    throw ClientError(bad_request(std::string(key) + " must be a string.", "invalid-body"));
-  if (value->size() > max_bytes)
-    throw ClientError(unprocessable(std::string(key) + " is too long."));
-  return std::string(*value);
-}
-
 }  // namespace
 
 TwoFactorSettings TwoFactorSettings::from(const Environment& env) {
@@ -56,9 +44,15 @@ TwoFactor::TwoFactor(const TwoFactorSettings& settings, Database& database, Rate
       audit_(audit),
       secrets_(secrets) {}
 
+void TwoFactor::succeeded(soci::session& sql, const audit::Context& context, audit::Action action,
+                          std::int64_t user_id, const std::string& reason) const {
+  audit_.append(sql, context,
+                audit::Event{action, user_target(user_id), audit::Outcome::kSuccess, reason});
+}
+
 TwoFactor::Factor TwoFactor::factor_of(const json::Value& body, bool recovery_allowed) {
-  const auto code = bounded_string(body, "code", 64);
-  const auto recovery = recovery_allowed ? bounded_string(body, "recovery_code", 64) : std::nullopt;
+  const auto code = text_member(body, "code", 1, 64);
+  const auto recovery = recovery_allowed ? text_member(body, "recovery_code", 1, 64) : std::nullopt;
   if (code.has_value() == recovery.has_value())
     throw ClientError(bad_request(
         recovery_allowed ? "Send exactly one of code and recovery_code." : "code must be a string.",
@@ -104,16 +98,8 @@ void TwoFactor::refuse_if_locked(std::int64_t user_id, const audit::Context& con
   audit_.record(
       database_, context,
       audit::Event{audit::Action::kAuthnMfaLock, user_target(user_id), audit::Outcome::kFailure,
-                   std::to_string(settings_.failures.limit) + " wrong codes within " +
-                       std::to_string(settings_.failures.window.count()) + " s; locked for " +
-                       std::to_string(decision.reset_after) + " s"});
-  throw ClientError(Problem{429,
-                            "Too Many Requests",
-                            "Too many wrong codes for this account; retry after " +
-                                std::to_string(decision.reset_after) + " seconds.",
-                            "rate-limited",
-                            {}},
-                    rate_limit_headers(settings_.failures, decision));
+                   lock_reason(settings_.failures, decision, "wrong codes")});
+  throw account_locked(settings_.failures, decision, "wrong codes");
 }
 
 void TwoFactor::refuse(std::int64_t user_id, const audit::Context& context, Check check,
@@ -227,9 +213,7 @@ http::Reply TwoFactor::confirm(const ApiRequest& request) {
     if (verdict.check != totp::CodeCheck::kAccepted)
       return verdict.check == totp::CodeCheck::kReused ? Check::kReused : Check::kWrong;
     confirm_enrolment(sql, user_id, verdict.step);
-    audit_.append(sql, context,
-                  audit::Event{audit::Action::kAuthnMfaEnroll, user_target(user_id),
-                               audit::Outcome::kSuccess, "two-factor sign-in on"});
+    succeeded(sql, context, audit::Action::kAuthnMfaEnroll, user_id, "two-factor sign-in on");
     tx.commit();
     return Check::kAccepted;
   });
@@ -253,13 +237,10 @@ void TwoFactor::require_fresh_factor(const ApiRequest& request, const Factor& fa
     if (checked != Check::kAccepted)
       return checked;
     if (factor.proof == Proof::kRecoveryCode)
-      audit_.append(sql, context,
-                    audit::Event{audit::Action::kAuthnMfaRecoveryCodeUsed, user_target(user_id),
-                                 audit::Outcome::kSuccess, "for " + request.path});
+      succeeded(sql, context, audit::Action::kAuthnMfaRecoveryCodeUsed, user_id,
+                "for " + request.path);
     remove_enrolment(sql, user_id);
-    audit_.append(sql, context,
-                  audit::Event{audit::Action::kAuthnMfaDisable, user_target(user_id),
-                               audit::Outcome::kSuccess, "two-factor sign-in off"});
+    succeeded(sql, context, audit::Action::kAuthnMfaDisable, user_id, "two-factor sign-in off");
     tx.commit();
     return Check::kAccepted;
   });
@@ -286,7 +267,7 @@ std::optional<std::string> TwoFactor::challenge(soci::session& sql, const User& 
 
 http::Reply TwoFactor::complete(const ApiRequest& request, const OpenSession& open_session) {
   const auto body = json_body(request);
-  const auto challenge_value = bounded_string(body, "challenge", 128);
+  const auto challenge_value = text_member(body, "challenge", 1, 128);
   if (!challenge_value)
     throw ClientError(bad_request("challenge must be a string.", "invalid-body"));
   const auto factor = factor_of(body, true);

@@ -68,6 +68,9 @@ class TwoFactor {
   };
   enum class Check { kAccepted, kReused, kWrong };
 
+  // A success row for the user, in the caller's transaction.
+  void succeeded(soci::session& sql, const audit::Context& context, audit::Action action,
+                 std::int64_t user_id, const std::string& reason) const;
   static Factor factor_of(const json::Value& body, bool recovery_allowed);
   // Checks and uses the factor against the locked, confirmed enrolment.
   Check check_and_use(soci::session& sql, std::int64_t user_id, const std::string& sealed_secret,

@@ -286,7 +286,7 @@ TEST_F(ApiTwoFactorTest, RefusesBadRequestsClearly) {
               "application/problem+json");
   };
   problem(post("/api/v1/auth/login/two-factor", "{not json"), 400);
-  problem(post("/api/v1/auth/login/two-factor", R"({"challenge":42,"code":"123456"})"), 400);
+  problem(post("/api/v1/auth/login/two-factor", R"({"challenge":42,"code":"123456"})"), 422);
   problem(post("/api/v1/auth/login/two-factor", R"({"challenge":"flc_x"})"), 400);
   problem(post("/api/v1/auth/login/two-factor",
                R"({"challenge":"flc_x","code":"123456","recovery_code":"abcde-fghij"})"),
@@ -298,7 +298,7 @@ TEST_F(ApiTwoFactorTest, RefusesBadRequestsClearly) {
           422);
   problem(
       post("/api/v1/auth/two-factor/enrolment/confirm", R"({"code":123456})", user.authorization()),
-      400);
+      422);
 }
 
 }  // namespace
