@@ -222,7 +222,8 @@ http::Reply TwoFactor::confirm(const ApiRequest& request) {
   return status(request);
 }
 
-void TwoFactor::require_fresh_factor(const ApiRequest& request, const Factor& factor) {
+void TwoFactor::require_fresh_factor(const ApiRequest& request, const Factor& factor,
+                                     const std::function<void(soci::session&)>& then) {
   const auto user_id = request.user().user_id;
   const auto context = audit::context_of(request);
   refuse_if_locked(user_id, context);
@@ -239,8 +240,7 @@ void TwoFactor::require_fresh_factor(const ApiRequest& request, const Factor& fa
     if (factor.proof == Proof::kRecoveryCode)
       succeeded(sql, context, audit::Action::kAuthnMfaRecoveryCodeUsed, user_id,
                 "for " + request.path);
-    remove_enrolment(sql, user_id);
-    succeeded(sql, context, audit::Action::kAuthnMfaDisable, user_id, "two-factor sign-in off");
+    then(sql);
     tx.commit();
     return Check::kAccepted;
   });
@@ -250,7 +250,12 @@ void TwoFactor::require_fresh_factor(const ApiRequest& request, const Factor& fa
 
 http::Reply TwoFactor::disable(const ApiRequest& request) {
   const auto body = json_body(request);
-  require_fresh_factor(request, factor_of(body, true));
+  const auto user_id = request.user().user_id;
+  const auto context = audit::context_of(request);
+  require_fresh_factor(request, factor_of(body, true), [&](soci::session& sql) {
+    remove_enrolment(sql, user_id);
+    succeeded(sql, context, audit::Action::kAuthnMfaDisable, user_id, "two-factor sign-in off");
+  });
   return http::Reply{204, "", "application/json", {}};
 }
 

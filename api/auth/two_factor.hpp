@@ -81,9 +81,11 @@ class TwoFactor {
   // `status` (401 at login, 422 for a signed-in caller).
   [[noreturn]] void refuse(std::int64_t user_id, const audit::Context& context, Check check,
                            const Factor& factor, int status);
-  // A fresh factor for a signed-in caller (disable; changing the email when
-  // there is such an endpoint): checked, used and audited as `action`.
-  void require_fresh_factor(const ApiRequest& request, const Factor& factor);
+  // Runs `then` in the transaction that checks and uses a fresh factor of
+  // the signed-in caller (disabling; changing the email, when there is such
+  // an endpoint); a wrong or used factor is refused (422) and audited.
+  void require_fresh_factor(const ApiRequest& request, const Factor& factor,
+                            const std::function<void(soci::session&)>& then);
 
   TwoFactorSettings settings_;
   Database& database_;

@@ -240,6 +240,18 @@ TEST_F(ApiTwoFactorTest, ARecoveryCodeWorksExactlyOnce) {
   const auto status =
       client_.get(api_->base() + "/api/v1/auth/two-factor", {e.signed_in.authorization()});
   EXPECT_NE(status.body.find("\"recovery_codes_left\":9"), std::string::npos) << status.body;
+  // Disabling takes a recovery code too, but not a used one.
+  const auto auth = e.signed_in.authorization();
+  EXPECT_EQ(
+      post("/api/v1/auth/two-factor/disable", code_body("recovery_code", e.recovery_codes[3]), auth)
+          .status,
+      422);
+  EXPECT_EQ(
+      post("/api/v1/auth/two-factor/disable", code_body("recovery_code", e.recovery_codes[4]), auth)
+          .status,
+      204);
+  EXPECT_EQ(audited("authn_mfa_recovery_code_used"), 2);
+  EXPECT_EQ(audited("authn_mfa_disable"), 1);
 }
 
 TEST_F(ApiTwoFactorTest, DisablingNeedsAFreshFactor) {
