@@ -1,5 +1,7 @@
 #include "api/api_server.hpp"
 
+#include "api/auth/two_factor_store.hpp"
+
 #include "api/analytics.hpp"
 #include "api/conditional.hpp"
 #include "api/dashboard_files.hpp"
@@ -74,7 +76,7 @@ ApiServer::ApiServer(const ApiSettings& settings, Database& database, metrics::R
       tokens_(secrets, settings_.github.default_token),
       oauth_(settings_.github, secrets, github, database, audit_),
       hooks_(settings_.github, github),
-      auth_(settings.auth, database, registry, audit_),
+      auth_(settings.auth, database, registry, audit_, secrets),
       idempotency_(database, registry),
       run_totals_(settings.total_cache),
       analytics_changes_(
@@ -299,12 +301,14 @@ void ApiServer::clean_up_periodically() {
         const auto keys = idempotency_.remove_expired();
         const auto windows = database_.with_session(&auth::RateLimiter::remove_expired);
         const auto states = database_.with_session(&OAuthConnections::remove_expired_states);
+        const auto challenges = database_.with_session(&auth::remove_expired_challenges);
         const auto audit_rows = prune_audit_log();
-        if (keys > 0 || windows > 0 || states > 0 || audit_rows > 0)
+        if (keys > 0 || windows > 0 || states > 0 || challenges > 0 || audit_rows > 0)
           log::info("expired rows removed",
                     {{"idempotency_keys", static_cast<std::int64_t>(keys)},
                      {"rate_limit_windows", static_cast<std::int64_t>(windows)},
                      {"oauth_states", static_cast<std::int64_t>(states)},
+                     {"two_factor_challenges", static_cast<std::int64_t>(challenges)},
                      {"audit_rows", audit_rows}});
       },
       "cleanup failed; retrying later", FirstPass::kAfterInterval);

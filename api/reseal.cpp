@@ -19,6 +19,8 @@ constexpr Table kTables[] = {
     {"SELECT token_ciphertext FROM oauth_connections FOR UPDATE",
      "UPDATE oauth_connections SET token_ciphertext = :new, updated_at = now()"
      " WHERE token_ciphertext = :old"},
+    {"SELECT secret_ciphertext FROM two_factor FOR UPDATE",
+     "UPDATE two_factor SET secret_ciphertext = :new WHERE secret_ciphertext = :old"},
 };
 
 }  // namespace

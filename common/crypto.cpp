@@ -8,16 +8,29 @@
 #include <stdexcept>
 
 namespace faultline::crypto {
+namespace {
 
-Sha256Digest hmac_sha256(std::string_view key, std::string_view message) {
-  Sha256Digest digest{};
+template <std::size_t N>
+std::array<unsigned char, N> hmac(const EVP_MD* md, const char* name, std::string_view key,
+                                  std::string_view message) {
+  std::array<unsigned char, N> digest{};
   unsigned int length = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  if (!HMAC(md, key.data(), static_cast<int>(key.size()),
             reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data(),
             &length) ||
       length != digest.size())
-    throw std::runtime_error("HMAC-SHA256 failed");
+    throw std::runtime_error(std::string(name) + " failed");
   return digest;
+}
+
+}  // namespace
+
+Sha256Digest hmac_sha256(std::string_view key, std::string_view message) {
+  return hmac<32>(EVP_sha256(), "HMAC-SHA256", key, message);
+}
+
+Sha1Digest hmac_sha1(std::string_view key, std::string_view message) {
+  return hmac<20>(EVP_sha1(), "HMAC-SHA1", key, message);
 }
 
 Sha256Digest sha256(std::string_view message) {

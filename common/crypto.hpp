@@ -10,8 +10,11 @@
 namespace faultline::crypto {
 
 using Sha256Digest = std::array<unsigned char, 32>;
+using Sha1Digest = std::array<unsigned char, 20>;
 
 Sha256Digest hmac_sha256(std::string_view key, std::string_view message);
+// Only where a standard names it: TOTP (RFC 6238) is HMAC-SHA1.
+Sha1Digest hmac_sha1(std::string_view key, std::string_view message);
 Sha256Digest sha256(std::string_view message);
 
 std::string to_hex(const unsigned char* data, std::size_t size);

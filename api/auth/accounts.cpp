@@ -98,15 +98,31 @@ User create_user(soci::session& sql, const PasswordHasher& hasher, const std::st
   return user;
 }
 
-std::optional<User> find_user_by_email(soci::session& sql, const std::string& email) {
+namespace {
+
+// One user by a column the caller names (a constant, never input).
+template <typename Key>
+std::optional<User> find_user_where(soci::session& sql, const char* condition, const Key& key) {
   User user;
   long long id = 0;
-  sql << "SELECT id, email, role, password_hash FROM users WHERE email = :email", soci::use(email),
-      soci::into(id), soci::into(user.email), soci::into(user.role), soci::into(user.password_hash);
+  sql << std::string("SELECT id, email, role, password_hash FROM users WHERE ") + condition,
+      soci::use(key), soci::into(id), soci::into(user.email), soci::into(user.role),
+      soci::into(user.password_hash);
   if (!sql.got_data())
     return std::nullopt;
   user.id = id;
   return user;
+}
+
+}  // namespace
+
+std::optional<User> find_user_by_email(soci::session& sql, const std::string& email) {
+  return find_user_where(sql, "email = :email", email);
+}
+
+std::optional<User> find_user_by_id(soci::session& sql, std::int64_t id) {
+  const long long key = id;
+  return find_user_where(sql, "id = :id", key);
 }
 
 void write_user_fields(json::Writer& out, const User& user) {

@@ -47,6 +47,7 @@ User create_user(soci::session& sql, const PasswordHasher& hasher, const std::st
                  std::string_view password, const std::string& role);
 
 std::optional<User> find_user_by_email(soci::session& sql, const std::string& email);
+std::optional<User> find_user_by_id(soci::session& sql, std::int64_t id);
 
 // The members "id", "email" and "role", into an object the caller opened:
 // who a token or a new account belongs to.

@@ -76,11 +76,15 @@ AuthSettings AuthSettings::from(const Environment& env) {
   s.login_failures =
       RatePolicy::from(env, "FAULTLINE_AUTH_LOGIN_FAILURE_LIMIT", "login-failures", "5/15m");
   s.csp_reports = RatePolicy::from(env, "FAULTLINE_API_CSP_REPORT_LIMIT", "csp-report", "120/1m");
+  s.two_factor_requests =
+      RatePolicy::from(env, "FAULTLINE_AUTH_TWO_FACTOR_LIMIT", "two-factor", "20/1m");
+  s.two_factor = TwoFactorSettings::from(env);
   return s;
 }
 
 AuthService::AuthService(const AuthSettings& settings, Database& database,
-                         metrics::Registry& registry, const audit::AuditLog& audit)
+                         metrics::Registry& registry, const audit::AuditLog& audit,
+                         const SecretBox& secrets)
     : settings_(settings),
       database_(database),
       registry_(registry),
@@ -88,7 +92,8 @@ AuthService::AuthService(const AuthSettings& settings, Database& database,
       hasher_(settings.argon2),
       tokens_(settings.jwt_secret),
       sessions_(settings.sessions),
-      authenticator_(tokens_, sessions_, database, registry, settings.session_cache) {}
+      authenticator_(tokens_, sessions_, database, registry, settings.session_cache),
+      two_factor_(settings.two_factor, database, limiter_, audit, secrets) {}
 
 http::Reply AuthService::limited(const RatePolicy& policy, const ApiRequest& request,
                                  const std::function<http::Reply()>& handle) {
@@ -147,8 +152,44 @@ std::string AuthService::token_response(const User& user, const IssuedSession& s
   });
 }
 
-std::string AuthService::sign_in(const std::string& email, const std::string& password,
-                                 const ApiRequest& request) {
+std::string AuthService::open_session(soci::session& sql, const User& user,
+                                      const ApiRequest& request, audit::Context& context) {
+  auto opened = sessions_.open(sql, user.id, client_of(request));
+  context.actor = std::to_string(user.id);
+  context.session_hash = audit::session_hash(opened.session_id);
+  registry_.counter("faultline_api_logins_total", "Logins, by outcome", {{"outcome", "accepted"}})
+      .increment();
+  log::info("login", {{"user_id", user.id}, {"session_id", opened.session_id}});
+  return token_response(user, opened);
+}
+
+// 401 so that a client that knows only one step shows the detail rather
+// than taking the answer for tokens; the challenge rides along.
+http::Reply AuthService::second_factor_required(const std::string& challenge) const {
+  auto reply = http::json_reply(401, json::object([&](json::Writer& out) {
+                                  out.Key("type");
+                                  json::write(out, "urn:faultline:problem:two-factor-required");
+                                  out.Key("title");
+                                  json::write(out, "Unauthorized");
+                                  out.Key("status");
+                                  out.Int(401);
+                                  out.Key("detail");
+                                  json::write(out,
+                                              "This account signs in with a second factor: enter "
+                                              "the code from your authenticator app.");
+                                  out.Key("two_factor_required");
+                                  out.Bool(true);
+                                  out.Key("challenge");
+                                  json::write(out, challenge);
+                                  out.Key("expires_in");
+                                  out.Int64(two_factor_.settings().challenge_lifetime.count());
+                                }));
+  reply.content_type = kProblemContentType;
+  return reply;
+}
+
+AuthService::SignIn AuthService::sign_in(const std::string& email, const std::string& password,
+                                         const ApiRequest& request) {
   // An address that cannot exist is still counted and still costs a hash, so
   // nothing about the answer tells it apart from a wrong password.
   const auto normalized = normalize_email(email);
@@ -166,19 +207,10 @@ std::string AuthService::sign_in(const std::string& email, const std::string& pa
   auto context = audit::context_of(request);
   if (!locked.allowed) {
     count_refusal(settings_.login_failures);
-    audit_.record(
-        database_, context,
-        audit::Event{audit::Action::kAuthnLoginLock, target, audit::Outcome::kFailure,
-                     std::to_string(settings_.login_failures.limit) + " failed logins within " +
-                         std::to_string(settings_.login_failures.window.count()) +
-                         " s; locked for " + std::to_string(locked.reset_after) + " s"});
-    throw ClientError(Problem{429,
-                              "Too Many Requests",
-                              "Too many failed logins for this account; retry after " +
-                                  std::to_string(locked.reset_after) + " seconds.",
-                              "rate-limited",
-                              {}},
-                      rate_limit_headers(settings_.login_failures, locked));
+    audit_.record(database_, context,
+                  audit::Event{audit::Action::kAuthnLoginLock, target, audit::Outcome::kFailure,
+                               lock_reason(settings_.login_failures, locked, "failed logins")});
+    throw account_locked(settings_.login_failures, locked, "failed logins");
   }
   const auto started = std::chrono::steady_clock::now();
   const bool verified = hasher_.verify(user ? user->password_hash : hasher_.decoy(), password);
@@ -202,23 +234,22 @@ std::string AuthService::sign_in(const std::string& email, const std::string& pa
   }
   const std::string rehashed =
       hasher_.needs_rehash(user->password_hash) ? hasher_.hash(password) : std::string();
-  const auto session = database_.with_session([&](soci::session& sql) {
+  return database_.with_session([&](soci::session& sql) {
     soci::transaction tx(sql);
     if (!rehashed.empty())
       replace_password_hash(sql, user->id, rehashed);
-    auto opened = sessions_.open(sql, user->id, client_of(request));
-    context.actor = std::to_string(user->id);
-    context.session_hash = audit::session_hash(opened.session_id);
-    audit_.append(sql, context,
-                  audit::Event{audit::Action::kAuthnLoginSuccess, target, audit::Outcome::kSuccess,
-                               rehashed.empty() ? "" : "password rehashed"});
+    SignIn answer;
+    answer.challenge = two_factor_.challenge(sql, *user, context);
+    if (!answer.challenge) {
+      answer.document = open_session(sql, *user, request, context);
+      audit_.append(
+          sql, context,
+          audit::Event{audit::Action::kAuthnLoginSuccess, target, audit::Outcome::kSuccess,
+                       rehashed.empty() ? "" : "password rehashed"});
+    }
     tx.commit();
-    return opened;
+    return answer;
   });
-  registry_.counter("faultline_api_logins_total", "Logins, by outcome", {{"outcome", "accepted"}})
-      .increment();
-  log::info("login", {{"user_id", user->id}, {"session_id", session.session_id}});
-  return token_response(*user, session);
 }
 
 std::string AuthService::rotate(const std::string& refresh_token, const ApiRequest& request) {
@@ -300,7 +331,10 @@ http::Reply AuthService::login(const ApiRequest& request) {
     const auto body = json_body(request);
     const auto email = required_string(body, "email", 1024);
     const auto password = required_string(body, "password", 4 * kMaxPasswordLength);
-    return http::json_reply(200, sign_in(email, password, request));
+    auto answer = sign_in(email, password, request);
+    if (answer.challenge)
+      return second_factor_required(*answer.challenge);
+    return http::json_reply(200, std::move(answer.document));
   });
 }
 
@@ -335,7 +369,12 @@ http::Reply AuthService::token_endpoint(const ApiRequest& request) {
         const auto username = field("username"), password = field("password");
         if (!username || !password)
           return oauth_error("invalid_request", "username and password are required.");
-        document = sign_in(*username, *password, request);
+        auto answer = sign_in(*username, *password, request);
+        if (answer.challenge)
+          return oauth_error("invalid_grant",
+                             "This account signs in with a second factor; use POST "
+                             "/api/v1/auth/login and /api/v1/auth/login/two-factor.");
+        document = std::move(answer.document);
       } else if (*grant == "refresh_token") {
         const auto token = field("refresh_token");
         if (!token)
@@ -361,6 +400,25 @@ void AuthService::declare_routes(RouteTable& routes) {
               [this](const ApiRequest& r) { return register_account(r); });
   routes.post("/api/v1/auth/login", Access::kPublic,
               [this](const ApiRequest& r) { return login(r); });
+  routes.post("/api/v1/auth/login/two-factor", Access::kPublic, [this](const ApiRequest& r) {
+    return limited(settings_.two_factor_requests, r, [&] {
+      return two_factor_.complete(
+          r, [&](soci::session& sql, const User& user, audit::Context& context) {
+            return open_session(sql, user, r, context);
+          });
+    });
+  });
+  routes.get("/api/v1/auth/two-factor", Access::kUser,
+             [this](const ApiRequest& r) { return two_factor_.status(r); });
+  routes.post("/api/v1/auth/two-factor/enrolment", Access::kUser,
+              [this](const ApiRequest& r) { return two_factor_.enrol(r); });
+  routes.post(
+      "/api/v1/auth/two-factor/enrolment/confirm", Access::kUser, [this](const ApiRequest& r) {
+        return limited(settings_.two_factor_requests, r, [&] { return two_factor_.confirm(r); });
+      });
+  routes.post("/api/v1/auth/two-factor/disable", Access::kUser, [this](const ApiRequest& r) {
+    return limited(settings_.two_factor_requests, r, [&] { return two_factor_.disable(r); });
+  });
   routes.post("/api/v1/auth/refresh", Access::kPublic,
               [this](const ApiRequest& r) { return refresh(r); });
   routes.post("/api/v1/auth/token", Access::kPublic,

@@ -15,9 +15,11 @@
 #include "api/auth/password_hasher.hpp"
 #include "api/auth/rate_limiter.hpp"
 #include "api/auth/sessions.hpp"
+#include "api/auth/two_factor.hpp"
 #include "api/route_table.hpp"
 #include "common/config.hpp"
 #include "common/database.hpp"
+#include "common/secret_box.hpp"
 
 namespace faultline::api::auth {
 
@@ -36,6 +38,10 @@ struct AuthSettings {
   // CSP reports per client address (anyone may send them):
   // FAULTLINE_API_CSP_REPORT_LIMIT.
   RatePolicy csp_reports{"csp-report", 120, std::chrono::seconds(60)};
+  // The second step of a login, and confirming or disabling two-factor, per
+  // client address: FAULTLINE_AUTH_TWO_FACTOR_LIMIT.
+  RatePolicy two_factor_requests{"two-factor", 20, std::chrono::seconds(60)};
+  TwoFactorSettings two_factor;
 
   static AuthSettings from(const Environment& env);
 };
@@ -43,7 +49,7 @@ struct AuthSettings {
 class AuthService {
  public:
   AuthService(const AuthSettings& settings, Database& database, metrics::Registry& registry,
-              const audit::AuditLog& audit);
+              const audit::AuditLog& audit, const SecretBox& secrets);
 
   Authenticator& authenticator() { return authenticator_; }
   const PasswordHasher& hasher() const { return hasher_; }
@@ -62,10 +68,19 @@ class AuthService {
   http::Reply token_endpoint(const ApiRequest& request);
   http::Reply register_account(const ApiRequest& request);
 
-  // Checks a password login and opens a session: the token response, or a
+  // A password login's answer: the token response, or (for an account with
+  // two-factor on) the challenge the second step must present.
+  struct SignIn {
+    std::string document;
+    std::optional<std::string> challenge;
+  };
+  // Checks a password login and opens a session or a challenge; or a
   // ClientError (401 with one body for every wrong email or password, 429).
-  std::string sign_in(const std::string& email, const std::string& password,
-                      const ApiRequest& request);
+  SignIn sign_in(const std::string& email, const std::string& password, const ApiRequest& request);
+  http::Reply second_factor_required(const std::string& challenge) const;
+  // Opens a session and writes its login row context (a second factor's).
+  std::string open_session(soci::session& sql, const User& user, const ApiRequest& request,
+                           audit::Context& context);
   // Rotates a refresh token: the token response, or a ClientError 401.
   std::string rotate(const std::string& refresh_token, const ApiRequest& request);
   std::string token_response(const User& user, const IssuedSession& session) const;
@@ -80,6 +95,7 @@ class AuthService {
   Sessions sessions_;
   RateLimiter limiter_;
   Authenticator authenticator_;
+  TwoFactor two_factor_;
 };
 
 }  // namespace faultline::api::auth

@@ -95,6 +95,24 @@ long long RateLimiter::remove_expired(soci::session& sql) {
   return st.get_affected_rows();
 }
 
+std::string lock_reason(const RatePolicy& policy, const RateDecision& decision,
+                        const std::string& what) {
+  return std::to_string(policy.limit) + " " + what + " within " +
+         std::to_string(policy.window.count()) + " s; locked for " +
+         std::to_string(decision.reset_after) + " s";
+}
+
+ClientError account_locked(const RatePolicy& policy, const RateDecision& decision,
+                           const std::string& what) {
+  return ClientError(Problem{429,
+                             "Too Many Requests",
+                             "Too many " + what + " for this account; retry after " +
+                                 std::to_string(decision.reset_after) + " seconds.",
+                             "rate-limited",
+                             {}},
+                     rate_limit_headers(policy, decision));
+}
+
 http::Headers rate_limit_headers(const RatePolicy& policy, const RateDecision& decision) {
   const auto limit = std::to_string(decision.limit);
   const auto remaining = std::to_string(decision.remaining);

@@ -47,6 +47,13 @@ class RateLimiter {
 // RateLimit/RateLimit-Policy fields; with Retry-After when refused.
 http::Headers rate_limit_headers(const RatePolicy& policy, const RateDecision& decision);
 
+// An account locked by a per-account `policy` after too many `what` ("failed
+// logins"): the audit row's reason, and the 429 to throw (with the headers).
+std::string lock_reason(const RatePolicy& policy, const RateDecision& decision,
+                        const std::string& what);
+ClientError account_locked(const RatePolicy& policy, const RateDecision& decision,
+                           const std::string& what);
+
 // 429 problem+json carrying the headers above.
 http::Reply too_many_requests(const RatePolicy& policy, const RateDecision& decision);
 
