@@ -151,6 +151,9 @@ TEST_F(IncidentsProcessorTest, AnIncidentEventCarriesTheTraceOfTheRunThatMadeIt)
   failing.headers.push_back({"traceparent", "00-" + trace_id + "-00f067aa0ba902b7-01"});
   failing.headers.push_back({"tracestate", "congo=t61rcWkgMzE"});
   ASSERT_EQ(producer_->produce_and_wait(std::move(failing)), RD_KAFKA_RESP_ERR_NO_ERROR);
+  // Runs travel in different partitions: the success waits for the failure (README, limits).
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents WHERE state = 'open'", 1), 1)
+      << processors->log();
   publish(completed(31, "success", "2026-11-23T10:05:00Z"));  // no trace of its own
 
   ASSERT_EQ(
@@ -219,14 +222,28 @@ TEST_F(IncidentsProcessorTest, TheLagAndTheOutboxBacklogShowOnMetrics) {
   }
   EXPECT_EQ(wait_for(lag, [](double v) { return v == 0; }), 0) << processors->log();
 
-  // An event the relay cannot take (another transaction holds its row) stays in the backlog.
-  database_.execute(
-      "INSERT INTO outbox (topic, message_key, event_type, payload, created_at)"
-      " VALUES ('ci.incident.v1', '999', 'opened', '{}', now() - interval '1 hour')");
+  // An event the relay cannot take (another transaction holds its row) stays
+  // in the backlog. The relay may publish a row between its insert and our
+  // lock: then another row is tried.
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM outbox WHERE published_at IS NULL", 0),
+            0);
   {
+    soci::session writer(soci::postgresql, with_utc_sessions(database_.url()));  // autocommit
     soci::session holder(soci::postgresql, with_utc_sessions(database_.url()));
     soci::transaction hold(holder);
-    holder << "SELECT id FROM outbox WHERE message_key = '999' FOR UPDATE";
+    bool held = false;
+    for (int i = 0; i < 10 && !held; ++i) {
+      long long id = 0;
+      writer << "INSERT INTO outbox (topic, message_key, event_type, payload, created_at)"
+                " VALUES ('ci.incident.v1', '999', 'opened', '{}', now() - interval '1 hour')"
+                " RETURNING id",
+          soci::into(id);
+      int unpublished = 0;
+      holder << "SELECT (published_at IS NULL)::int FROM outbox WHERE id = :id FOR UPDATE",
+          soci::use(id, "id"), soci::into(unpublished);
+      held = unpublished == 1;
+    }
+    ASSERT_TRUE(held);
     EXPECT_EQ(wait_for("faultline_outbox_backlog", [](double v) { return v == 1; }), 1);
     EXPECT_GE(sample(processor_metrics(*processors), "faultline_outbox_oldest_seconds"), 3600);
     hold.rollback();
