@@ -104,7 +104,7 @@ void remove_enrolment(soci::session& sql, std::int64_t user_id) {
 
 std::string open_challenge(soci::session& sql, std::int64_t user_id,
                            std::chrono::seconds lifetime) {
-  const auto challenge = "flc_" + base64url_encode(crypto::random_bytes(32));
+  std::string challenge = "flc_" + base64url_encode(crypto::random_bytes(32));
   const auto hash = challenge_hash(challenge);
   const long long user = user_id, seconds = lifetime.count();
   sql << "INSERT INTO two_factor_challenges (challenge_hash, user_id, expires_at)"
