@@ -87,11 +87,10 @@ Context continue_from(const kafka::Message& message) {
   return continue_from(message.header("traceparent"), message.header("tracestate"));
 }
 
-std::vector<kafka::Header> to_headers(const Context& context) {
-  std::vector<kafka::Header> headers{{"traceparent", context.traceparent()}};
+void add_headers(const Context& context, std::vector<kafka::Header>& headers) {
+  headers.push_back({"traceparent", context.traceparent()});
   if (!context.tracestate.empty())
     headers.push_back({"tracestate", context.tracestate});
-  return headers;
 }
 
 Scope::Scope(Context context) : previous_(std::exchange(current_context, std::move(context))) {}

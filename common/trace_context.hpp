@@ -44,8 +44,8 @@ Context continue_from(std::optional<std::string_view> traceparent,
 // The same, from a consumed message's headers.
 Context continue_from(const kafka::Message& message);
 
-// The headers that carry `context` to the next hop.
-std::vector<kafka::Header> to_headers(const Context& context);
+// The headers that carry `context` to the next hop, added to `headers`.
+void add_headers(const Context& context, std::vector<kafka::Header>& headers);
 
 // The trace the calling thread is working for while the scope lives (log
 // lines and GitHub calls name it); the one before comes back when it ends.

@@ -211,8 +211,7 @@ class IngestHandler : public http::Handler {
       return finish(response, *reply);
     }
     auto& message = std::get<kafka::OutgoingMessage>(outcome);
-    for (auto& header : trace::to_headers(*trace::current()))
-      message.headers.push_back(std::move(header));
+    trace::add_headers(*trace::current(), message.headers);
     publish(std::move(message), *delivery, response);
   }
 

@@ -182,8 +182,7 @@ void Reconciler::reconcile_runs(const Repository& repo, const std::string& token
       // A run found here is a delivery of its own: its trace starts here.
       const trace::Scope traced(trace::start());
       auto headers = to_headers(cloud_event);
-      for (auto& header : trace::to_headers(*trace::current()))
-        headers.push_back(std::move(header));
+      trace::add_headers(*trace::current(), headers);
       const auto err = producer_.produce_and_wait({topics::kWorkflowRun,
                                                    events::partition_key(repo.id, event.run.id),
                                                    events::to_json(event), std::move(headers)});

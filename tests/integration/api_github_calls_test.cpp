@@ -56,6 +56,16 @@ class ApiGitHubCallsTest : public ::testing::Test {
     admin_ = new_account(database_, client_, base_, "admin@example.com", "admin").authorization();
   }
 
+  // octo/app (4321) with a token of its own and failed run 98765, to rerun.
+  void failed_run_with_token() {
+    database_.execute("INSERT INTO repositories (id, full_name) VALUES (4321, 'octo/app')");
+    database_.execute(
+        "INSERT INTO workflow_runs (repository_id, run_id, run_attempt, status, conclusion)"
+        " VALUES (4321, 98765, 1, 'completed', 'failure')");
+    ASSERT_EQ(send("PATCH", "/api/v1/repositories/4321", R"({"token":"ghp_repo-token"})").status,
+              200);
+  }
+
   HttpResponse send(const std::string& method, const std::string& path,
                     const std::string& body = "") {
     return client_.request(method, base_ + path, {"Content-Type: application/json", admin_}, body);
@@ -105,12 +115,7 @@ TEST_F(ApiGitHubCallsTest, MoreConnectsThanWorkersAllFinishWhileGitHubIsSlow) {
 TEST_F(ApiGitHubCallsTest, ACallIsNotRecordedUnderTheWorkersPreviousRequest) {
   github_.add_user("octocat", 583231, repos_json(1));
   start_api(1, 2);  // one worker serves both requests
-  database_.execute("INSERT INTO repositories (id, full_name) VALUES (4321, 'octo/app')");
-  database_.execute(
-      "INSERT INTO workflow_runs (repository_id, run_id, run_attempt, status, conclusion)"
-      " VALUES (4321, 98765, 1, 'completed', 'failure')");
-  ASSERT_EQ(send("PATCH", "/api/v1/repositories/4321", R"({"token":"ghp_repo-token"})").status,
-            200);
+  ASSERT_NO_FATAL_FAILURE(failed_run_with_token());
 
   ASSERT_EQ(send("POST", "/api/v1/workflow-runs/98765/rerun").status, 202);
   ASSERT_EQ(send("POST", "/api/v1/repositories", connect_body(1)).status, 201);
@@ -125,12 +130,7 @@ TEST_F(ApiGitHubCallsTest, ACallIsNotRecordedUnderTheWorkersPreviousRequest) {
 
 TEST_F(ApiGitHubCallsTest, ARequestContinuesTheCallersTraceToGitHubAndAnswersWithIt) {
   start_api(1, 2);
-  database_.execute("INSERT INTO repositories (id, full_name) VALUES (4321, 'octo/app')");
-  database_.execute(
-      "INSERT INTO workflow_runs (repository_id, run_id, run_attempt, status, conclusion)"
-      " VALUES (4321, 98765, 1, 'completed', 'failure')");
-  ASSERT_EQ(send("PATCH", "/api/v1/repositories/4321", R"({"token":"ghp_repo-token"})").status,
-            200);
+  ASSERT_NO_FATAL_FAILURE(failed_run_with_token());
   const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
   const auto rerun =
       client_.request("POST", base_ + "/api/v1/workflow-runs/98765/rerun",

@@ -91,10 +91,11 @@ TEST(TraceContextTest, AnOversizedOrUnprintableTracestateIsDropped) {
 }
 
 TEST(TraceContextTest, HeadersCarryTracestateOnlyWhenThereIsOne) {
-  const auto bare = trace::to_headers(trace::continue_from(kTraceparent, std::nullopt));
+  std::vector<kafka::Header> bare, full;
+  trace::add_headers(trace::continue_from(kTraceparent, std::nullopt), bare);
   ASSERT_EQ(bare.size(), 1U);
   EXPECT_EQ(bare[0].name, "traceparent");
-  const auto full = trace::to_headers(trace::continue_from(kTraceparent, "v=1"));
+  trace::add_headers(trace::continue_from(kTraceparent, "v=1"), full);
   ASSERT_EQ(full.size(), 2U);
   EXPECT_EQ(full[1].name, "tracestate");
   EXPECT_EQ(full[1].value, "v=1");
