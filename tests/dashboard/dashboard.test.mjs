@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import {createRequire} from 'node:module';
 import {System, poll, systemTest} from '../e2e/harness.mjs';
 import {launch, watchedPage, seriousViolations, screenshot, sizes} from './browser.mjs';
+import {base32Decode, totp} from './totp.mjs';
 
 const require = createRequire(import.meta.url);
 const index = JSON.parse(fs.readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8'));
@@ -172,7 +173,7 @@ systemCase('the public status page shows the repository degraded, without signin
 });
 
 const pages = ['/', '/runs', `/runs/${runId}`, '/incidents', '/incidents/1', '/analytics', '/repositories', '/status',
-  '/sessions'];
+  '/sessions', '/two-factor'];
 
 systemCase('every page at both sizes: a screenshot, no serious axe finding, no horizontal scroll', async () => {
   const findings = [];
@@ -191,6 +192,72 @@ systemCase('every page at both sizes: a screenshot, no serious axe finding, no h
   await page.setViewportSize(sizes.desktop);
   assert.deepEqual(findings, []);
   noProblems();
+});
+
+test('the test authenticator computes RFC 6238\'s own vector', () => {
+  // Appendix B, SHA-1, T = 59 s: 94287082 in eight digits.
+  assert.equal(totp(Buffer.from('12345678901234567890'), 59, 8), '94287082');
+  assert.equal(base32Decode('GEZDGNBVGY3TQOJQ').toString(), '1234567890');
+});
+
+async function signInWithPassword() {
+  await page.getByLabel('Email').fill(system.adminEmail);
+  await page.getByLabel('Password').fill(system.adminPassword);
+  await page.getByRole('button', {name: 'Sign in'}).click();
+}
+
+systemCase('turns on two-factor sign-in, which then asks for a code that works once, and turns it off', async () => {
+  await page.goto(url('/two-factor'));
+  await page.getByText('Two-factor sign-in is off').waitFor();
+  await page.getByRole('button', {name: 'Turn on two-factor sign-in'}).click();
+  const secret = base32Decode(await page.getByTestId('two-factor-secret').textContent());
+  const recovery = await page.getByTestId('recovery-codes').locator('li').allTextContents();
+  assert.equal(recovery.length, 10);
+  await page.getByRole('img', {name: 'QR code of the two-factor secret'}).waitFor();
+  await screenshot(page, 'two-factor-enrolment-desktop');
+  findingsOrFail(await seriousViolations(page));
+  const used = totp(secret);
+  await page.getByLabel('Enter the code the app shows now').fill(used);
+  await page.getByRole('button', {name: 'Turn on', exact: true}).click();
+  await page.getByText('Two-factor sign-in is on. 10 of 10 recovery codes are left.').waitFor();
+
+  // Signing in now stops at the second step; the code that confirmed the enrolment is spent.
+  await page.getByRole('button', {name: 'Sign out'}).click();
+  await page.waitForURL(/\/sign-in/);
+  await signInWithPassword();
+  await page.getByRole('heading', {name: 'Two-factor sign-in', level: 1}).waitFor();
+  assert.equal(await page.getByRole('button', {name: 'Sign out'}).count(), 0, 'not signed in by the password alone');
+  await screenshot(page, 'sign-in-second-factor-desktop');
+  findingsOrFail(await seriousViolations(page));
+  await page.getByLabel('Authentication code').fill(used);
+  await page.getByRole('button', {name: 'Verify'}).click();
+  assert.match(await page.getByRole('alert').textContent(), /already used|wrong/);
+  assert.equal(await page.getByRole('button', {name: 'Sign out'}).count(), 0, 'a spent code does not sign in');
+
+  await page.getByRole('button', {name: 'Use a recovery code instead'}).click();
+  await page.getByLabel('Recovery code').fill(recovery[0]);
+  await page.getByRole('button', {name: 'Verify'}).click();
+  await page.getByRole('button', {name: 'Sign out'}).waitFor();
+
+  // Turning it off needs a fresh factor: the recovery code just used is refused, another is not.
+  await page.goto(url('/two-factor'));
+  await page.getByText('9 of 10 recovery codes are left').waitFor();
+  await page.getByLabel('or a recovery code').fill(recovery[0]);
+  await page.getByRole('button', {name: 'Turn two-factor sign-in off'}).click();
+  assert.match(await page.getByRole('alert').textContent(), /recovery code is wrong or was used/);
+  await page.getByLabel('or a recovery code').fill(recovery[1]);
+  await page.getByRole('button', {name: 'Turn two-factor sign-in off'}).click();
+  await page.getByText('Two-factor sign-in is off').waitFor();
+
+  await page.getByRole('button', {name: 'Sign out'}).click();
+  await page.waitForURL(/\/sign-in/);
+  await signInWithPassword();
+  await page.getByRole('button', {name: 'Sign out'}).waitFor();
+  // Chromium logs each refusal this test asked for; those three, and nothing else.
+  const refusals = /Failed to load resource: the server responded with a status of (401|422)/;
+  assert.deepEqual(page.problems.map((p) => p.match(refusals)?.[1] ?? p), ['401', '401', '422'],
+    'the password step, the spent code and the spent recovery code');
+  page.problems.length = 0;
 });
 
 systemCase('signs out: back to sign-in, and a reload stays signed out', async () => {

@@ -141,22 +141,55 @@ export async function resume(): Promise<void> {
   }
 }
 
-/** Signs in; answers the problem's detail on failure. */
-export async function signIn(email: string, password: string): Promise<string | null> {
-  let result;
+export type SignInOutcome =
+  | { status: 'signed-in' }
+  /** `problem` is the answer's problem type, when it had one. */
+  | { status: 'refused'; message: string; problem?: string }
+  /** The password was right; the account asks for a code within `expiresIn` seconds. */
+  | { status: 'second-factor'; challenge: string; expiresIn: number };
+
+const UNREACHABLE = 'Cannot reach the Faultline API. Check your connection and try again.';
+const TWO_FACTOR_REQUIRED = 'urn:faultline:problem:two-factor-required';
+export const CHALLENGE_ENDED = 'urn:faultline:problem:invalid-challenge';
+
+type Problem = { type?: string; detail?: string; challenge?: string; expires_in?: number } | undefined;
+
+async function opened(result: { data?: Tokens; error?: unknown; response: Response }): Promise<SignInOutcome> {
+  const { data, response } = result;
+  const error = result.error as Problem;
+  if (data) {
+    adopt(data);
+    await loadUser(data);
+    return { status: 'signed-in' };
+  }
+  if (error?.type === TWO_FACTOR_REQUIRED && error.challenge)
+    return { status: 'second-factor', challenge: error.challenge, expiresIn: error.expires_in ?? 300 };
+  return {
+    status: 'refused',
+    message: error?.detail ?? `Sign-in failed (HTTP ${response.status}).`,
+    ...(error?.type ? { problem: error.type } : {}),
+  };
+}
+
+/** The first step of signing in: email and password. */
+export async function signIn(email: string, password: string): Promise<SignInOutcome> {
   try {
-    result = await authClient.POST('/api/v1/auth/login', { body: { email, password } });
+    return await opened(await authClient.POST('/api/v1/auth/login', { body: { email, password } }));
   } catch {
-    return 'Cannot reach the Faultline API. Check your connection and try again.';
+    return { status: 'refused', message: UNREACHABLE };
   }
-  const { data, error, response } = result;
-  if (!data) {
-    const detail = (error as { detail?: string } | undefined)?.detail;
-    return detail ?? `Sign-in failed (HTTP ${response.status}).`;
+}
+
+/** The second step, for an account with two-factor sign-in on: a code or a recovery code. */
+export async function signInWithSecondFactor(
+  challenge: string,
+  proof: { code: string } | { recovery_code: string },
+): Promise<SignInOutcome> {
+  try {
+    return await opened(await authClient.POST('/api/v1/auth/login/two-factor', { body: { challenge, ...proof } }));
+  } catch {
+    return { status: 'refused', message: UNREACHABLE };
   }
-  adopt(data);
-  await loadUser(data);
-  return null;
 }
 
 export async function signOut(): Promise<void> {

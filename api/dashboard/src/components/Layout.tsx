@@ -10,6 +10,7 @@ const sections = [
   { href: '/repositories', label: 'Repositories' },
   { href: '/status', label: 'Status' },
   { href: '/sessions', label: 'Sessions' },
+  { href: '/two-factor', label: 'Two-factor' },
 ];
 
 function isCurrent(href: string, path: string): boolean {
