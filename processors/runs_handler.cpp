@@ -32,8 +32,8 @@ WHERE r.id = x.id AND (r.full_name <> x.full_name OR r.last_seen < now() - inter
 // Metadata fills in whatever is known; status, conclusion and updated_at move
 // only forward: higher status rank, or the same rank and a later updated_at.
 // A row stored completed for the first time is marked counted by this
-// transaction (counted_in), and what the rollups need of it is the answer:
-// one JSON array, for faultline_count_completions.
+// transaction (counted_in), and what the rollups need of it goes into
+// counted_runs, for faultline_count_completions.
 constexpr const char* kUpsertRuns = R"sql(
 WITH stored AS (
 INSERT INTO workflow_runs AS w (repository_id, run_id, run_attempt, workflow_id, name,
@@ -69,8 +69,8 @@ ON CONFLICT (repository_id, run_id, run_attempt) DO UPDATE SET
   counted_in = COALESCE(w.counted_in, EXCLUDED.counted_in,
                         CASE WHEN w.status = 'completed' THEN pg_current_xact_id() END)
 RETURNING w)
-SELECT COALESCE(jsonb_agg(faultline_run_fact(s.w)), '[]')::text
-FROM stored s WHERE (s.w).counted_in = pg_current_xact_id()
+INSERT INTO counted_runs
+SELECT (faultline_run_fact(s.w)).* FROM stored s WHERE (s.w).counted_in = pg_current_xact_id()
 )sql";
 
 // A job proves its run exists and has at least been queued (or is running):
@@ -91,7 +91,7 @@ ON CONFLICT (repository_id, run_id, run_attempt) DO UPDATE SET
            THEN EXCLUDED.status ELSE w.status END
 )sql";
 
-// Jobs as runs: what is first stored completed is counted by the answer.
+// Jobs as runs: what is first stored completed goes into counted_jobs.
 constexpr const char* kUpsertJobs = R"sql(
 WITH stored AS (
 INSERT INTO workflow_jobs AS j (repository_id, job_id, run_id, run_attempt, name, workflow_name,
@@ -125,13 +125,13 @@ ON CONFLICT (repository_id, job_id) DO UPDATE SET
   counted_in = COALESCE(j.counted_in, EXCLUDED.counted_in,
                         CASE WHEN j.status = 'completed' THEN pg_current_xact_id() END)
 RETURNING j)
-SELECT COALESCE(jsonb_agg(faultline_job_fact(s.j)), '[]')::text
-FROM stored s WHERE (s.j).counted_in = pg_current_xact_id()
+INSERT INTO counted_jobs
+SELECT (faultline_job_fact(s.j)).* FROM stored s WHERE (s.j).counted_in = pg_current_xact_id()
 )sql";
 
 // The analytics rollups, in the same transaction (functions/analytics_rules.sql).
-constexpr const char* kCountCompletions =
-    "SELECT faultline_count_completions(:runs::jsonb, :jobs::jsonb)";
+constexpr const char* kCountingTables = "SELECT faultline_counting_tables()";
+constexpr const char* kCountCompletions = "SELECT faultline_count_completions()";
 
 constexpr const char* kRecordApplied = R"sql(
 INSERT INTO applied_events (group_id, topic, partition, "offset", delivery_id, hook_id,
@@ -143,6 +143,13 @@ FROM jsonb_to_recordset(:rows::jsonb) AS x(topic text, partition int, "offset" b
 )sql";
 
 using Rows = pg::RecordSet;
+
+// Runs `statement` with `rows` bound; answers how many rows it changed.
+long long execute(soci::session& sql, const char* statement, const std::string& rows) {
+  soci::statement st = (sql.prepare << statement, soci::use(rows, "rows"));
+  st.execute(true);
+  return st.get_affected_rows();
+}
 
 void add_repository(Rows& rows, const events::Repository& repository) {
   rows.add([&](Rows::Row& row) {
@@ -248,20 +255,22 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
     sql << kInsertRepositories, soci::use(json, "rows");
     sql << kTouchRepositories, soci::use(json, "rows");
   }
-  // What the upserts stored completed for the first time, to be counted.
-  std::string counted_runs = "[]", counted_jobs = "[]";
+  // How many rows the upserts stored completed for the first time, to be counted.
+  long long counted = 0;
+  if (!runs.empty() || !jobs.empty())
+    sql << kCountingTables;
   if (!runs.empty()) {
     const std::string json = runs.finish();
-    sql << kUpsertRuns, soci::use(json, "rows"), soci::into(counted_runs);
+    counted += execute(sql, kUpsertRuns, json);
   }
   if (!jobs.empty()) {
     // The same rows serve both statements; each reads the columns it needs.
     const std::string json = jobs.finish();
     sql << kUpsertRunsFromJobs, soci::use(json, "rows");
-    sql << kUpsertJobs, soci::use(json, "rows"), soci::into(counted_jobs);
+    counted += execute(sql, kUpsertJobs, json);
   }
-  if (counted_runs != "[]" || counted_jobs != "[]")
-    sql << kCountCompletions, soci::use(counted_runs, "runs"), soci::use(counted_jobs, "jobs");
+  if (counted > 0)
+    sql << kCountCompletions;
   if (!applied.empty()) {
     const std::string json = applied.finish();
     sql << kRecordApplied, soci::use(group_id_, "group"), soci::use(json, "rows");
