@@ -269,12 +269,14 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
     sql << kUpsertRunsFromJobs, soci::use(json, "rows");
     counted += execute(sql, kUpsertJobs, json);
   }
-  if (counted > 0)
-    sql << kCountCompletions;
   if (!applied.empty()) {
     const std::string json = applied.finish();
     sql << kRecordApplied, soci::use(group_id_, "group"), soci::use(json, "rows");
   }
+  // Last, because consumers side by side count into the same hourly rows and
+  // each holds them until it commits.
+  if (counted > 0)
+    sql << kCountCompletions;
   return rejections;
 }
 
