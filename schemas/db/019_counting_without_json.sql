@@ -29,6 +29,8 @@ CREATE TYPE faultline_counted_job AS (
 DROP FUNCTION IF EXISTS faultline_count_completions(jsonb, jsonb);
 DROP FUNCTION IF EXISTS faultline_run_fact(workflow_runs);
 DROP FUNCTION IF EXISTS faultline_job_fact(workflow_jobs);
+-- Unused since the analytics sum histograms bucket by bucket in SQL.
+DROP AGGREGATE IF EXISTS faultline_histogram_sum(int[]);
 
 -- A change notifies once per statement, not once per row: a batch changes
 -- hundreds of hourly rows, and a PL/pgSQL trigger per row cost the runs role

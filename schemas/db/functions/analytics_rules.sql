@@ -37,11 +37,6 @@ BEGIN
 END
 $$;
 
--- Histograms summed over rows: faultline_histogram_sum(durations).
-CREATE OR REPLACE AGGREGATE faultline_histogram_sum(int[]) (
-  SFUNC = faultline_histogram_add, STYPE = int[],
-  INITCOND = '{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0}');
-
 -- The q-quantile (0..1) of a histogram, in seconds: the middle of the bucket
 -- it falls in (geometric, so within 15 %); NULL for an empty histogram.
 CREATE OR REPLACE FUNCTION faultline_histogram_quantile(h int[], q double precision)
