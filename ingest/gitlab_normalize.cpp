@@ -16,11 +16,20 @@ events::GitLabEnvelope envelope(const GitLabDelivery& delivery) {
   return e;
 }
 
+// An http(s) URL of printable ASCII (ce_source is a header and a URI).
+bool header_url(std::string_view url) {
+  if (url.size() > 2048 || (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0))
+    return false;
+  for (const char c : url)
+    if (c < 0x21 || c > 0x7e)
+      return false;
+  return true;
+}
+
 // The project's page when GitLab named one, else a URN that still names it.
 std::string source_of(const events::GitLabProject& project) {
-  if (const auto& url = project.web_url;
-      url && (url->rfind("https://", 0) == 0 || url->rfind("http://", 0) == 0))
-    return *url;
+  if (project.web_url && header_url(*project.web_url))
+    return *project.web_url;
   return "urn:gitlab:project:" + std::to_string(project.id);
 }
 

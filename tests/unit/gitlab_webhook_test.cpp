@@ -220,6 +220,20 @@ TEST(GitLabWebhook, ANewerJobHooksProjectObjectIsRead) {
             std::string::npos);
 }
 
+TEST(GitLabWebhook, ASourceIsThePagesUrlOnlyWhenItIsAPrintableHttpUrl) {
+  const auto source = [](const char* web_url) {
+    const auto body = edited(pipeline_example(), [&](json::Document& d) {
+      d["project"]["web_url"].SetString(web_url, d.GetAllocator());
+    });
+    return header(message_of(Sent::of(body).handle()), "ce_source");
+  };
+  EXPECT_EQ(source("https://gitlab.com/group/project"), "https://gitlab.com/group/project");
+  // Found by gitlab_webhook_fuzz: the page's URL is the body's to choose.
+  for (const char* odd : {"https://gitlab.com/gr\xc5\xbaoup", "https://gitlab.com/a b",
+                          "https://gitlab.com/a\r\nce_id: forged", "javascript:alert(1)", ""})
+    EXPECT_EQ(source(odd), "urn:gitlab:project:1") << odd;
+}
+
 TEST(GitLabWebhook, TheTokenIsRequiredAndMustMatch) {
   const auto missing = reply_of(Sent::of(pipeline_example()).with("X-Gitlab-Token", {}).handle());
   EXPECT_NE(problem_detail(missing, 401).find("X-Gitlab-Token"), std::string::npos);
