@@ -58,28 +58,57 @@ GitLabPipeline read_pipeline(const json::Value& object, const char* path) {
   return p;
 }
 
-// Our own event's job object.
-GitLabJob read_job(const json::Value& object) {
-  const Fields f(&object, "job");
+// Where a job's fields are: the hook's build_* names, or our event's plain ones.
+struct JobKeys {
+  const char* id;
+  const char* name;
+  const char* stage;
+  const char* status;
+  const char* failure_reason;
+  const char* allow_failure;
+  const char* created_at;
+  const char* started_at;
+  const char* finished_at;
+  const char* duration;
+  const char* queued_duration;
+};
+
+constexpr JobKeys kHookKeys{"build_id",         "build_name",           "build_stage",
+                            "build_status",     "build_failure_reason", "build_allow_failure",
+                            "build_created_at", "build_started_at",     "build_finished_at",
+                            "build_duration",   "build_queued_duration"};
+constexpr JobKeys kEventKeys{
+    "id",         "name",       "stage",       "status",   "failure_reason", "allow_failure",
+    "created_at", "started_at", "finished_at", "duration", "queued_duration"};
+
+// Everything but the runner, which the hook nests and our event does not.
+GitLabJob read_job(const Fields& f, const JobKeys& keys) {
   GitLabJob j;
-  j.id = f.positive("id");
+  j.id = f.positive(keys.id);
   j.pipeline_id = f.positive("pipeline_id");
-  j.name = f.optional_text("name");
-  j.stage = f.optional_text("stage");
+  j.name = f.optional_text(keys.name);
+  j.stage = f.optional_text(keys.stage);
   j.ref = f.optional_text("ref");
   j.tag = f.boolean("tag", false);
   j.sha = f.optional_text("sha");
-  j.status = status(f, "status");
-  j.failure_reason = f.optional_text("failure_reason");
-  j.allow_failure = f.boolean("allow_failure", false);
+  j.status = status(f, keys.status);
+  j.failure_reason = f.optional_text(keys.failure_reason);
+  j.allow_failure = f.boolean(keys.allow_failure, false);
   j.retries_count = f.optional_integer("retries_count");
+  j.created_at = time(f, keys.created_at);
+  j.started_at = time(f, keys.started_at);
+  j.finished_at = time(f, keys.finished_at);
+  j.duration = f.optional_real(keys.duration);
+  j.queued_duration = f.optional_real(keys.queued_duration);
+  return j;
+}
+
+// Our own event's job object.
+GitLabJob read_job(const json::Value& object) {
+  const Fields f(&object, "job");
+  auto j = read_job(f, kEventKeys);
   j.runner_description = f.optional_text("runner_description");
   j.runner_tags = f.strings("runner_tags");
-  j.created_at = time(f, "created_at");
-  j.started_at = time(f, "started_at");
-  j.finished_at = time(f, "finished_at");
-  j.duration = f.optional_real("duration");
-  j.queued_duration = f.optional_real("queued_duration");
   return j;
 }
 
@@ -144,28 +173,12 @@ GitLabJobEvent read_job_hook(const json::Value& payload, GitLabEnvelope envelope
   } else if (const auto* repository = json::object_member(payload, "repository")) {
     envelope.project.web_url = Fields(repository, "repository").optional_text("homepage");
   }
-  GitLabJob j;
-  j.id = f.positive("build_id");
-  j.pipeline_id = f.positive("pipeline_id");
-  j.name = f.optional_text("build_name");
-  j.stage = f.optional_text("build_stage");
-  j.ref = f.optional_text("ref");
-  j.tag = f.boolean("tag", false);
-  j.sha = f.optional_text("sha");
-  j.status = status(f, "build_status");
-  j.failure_reason = f.optional_text("build_failure_reason");
-  j.allow_failure = f.boolean("build_allow_failure", false);
-  j.retries_count = f.optional_integer("retries_count");
+  auto j = read_job(f, kHookKeys);
   if (const auto& runner = json::member_or_null(payload, "runner"); !runner.IsNull()) {
     const Fields r(&runner, "runner");
     j.runner_description = r.optional_text("description");
     j.runner_tags = r.strings("tags");
   }
-  j.created_at = time(f, "build_created_at");
-  j.started_at = time(f, "build_started_at");
-  j.finished_at = time(f, "build_finished_at");
-  j.duration = f.optional_real("build_duration");
-  j.queued_duration = f.optional_real("build_queued_duration");
   return GitLabJobEvent{std::move(envelope), std::move(j)};
 }
 

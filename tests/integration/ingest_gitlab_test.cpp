@@ -75,17 +75,10 @@ class IngestGitLabTest : public ::testing::Test {
     return client.request("POST", url_, signed_headers(event, key, body), body);
   }
 
-  static std::string header(const ConsumedMessage& m, const std::string& name) {
-    for (const auto& [k, v] : m.headers)
-      if (k == name)
-        return v;
-    return "";
-  }
-
   static const ConsumedMessage* with_ce_id(const std::vector<ConsumedMessage>& messages,
                                            const std::string& id) {
     const auto found = std::find_if(messages.begin(), messages.end(),
-                                    [&](const auto& m) { return header(m, "ce_id") == id; });
+                                    [&](const auto& m) { return header_of(m, "ce_id") == id; });
     return found == messages.end() ? nullptr : &*found;
   }
 
@@ -125,13 +118,13 @@ TEST_F(IngestGitLabTest, PublishesPipelinesAndJobsWithCloudEventsHeadersOnOnePar
   EXPECT_EQ(j->key, "380/2366");
   // One key, one partition: the pipeline's events and its jobs' stay in order.
   EXPECT_EQ(p->partition, j->partition);
-  EXPECT_EQ(header(*p, "ce_specversion"), "1.0");
-  EXPECT_EQ(header(*p, "ce_type"), "com.gitlab.pipeline.success");
-  EXPECT_EQ(header(*j, "ce_type"), "com.gitlab.job.created");
-  EXPECT_EQ(header(*p, "ce_source"), "http://192.168.64.1:3005/gitlab-org/gitlab-test");
-  EXPECT_TRUE(is_rfc3339(header(*p, "ce_time"))) << header(*p, "ce_time");
-  EXPECT_EQ(header(*p, "content-type"), "application/json");
-  EXPECT_EQ(header(*p, "traceparent"), first.headers.at("traceparent"));
+  EXPECT_EQ(header_of(*p, "ce_specversion"), "1.0");
+  EXPECT_EQ(header_of(*p, "ce_type"), "com.gitlab.pipeline.success");
+  EXPECT_EQ(header_of(*j, "ce_type"), "com.gitlab.job.created");
+  EXPECT_EQ(header_of(*p, "ce_source"), "http://192.168.64.1:3005/gitlab-org/gitlab-test");
+  EXPECT_TRUE(is_rfc3339(header_of(*p, "ce_time"))) << header_of(*p, "ce_time");
+  EXPECT_EQ(header_of(*p, "content-type"), "application/json");
+  EXPECT_EQ(header_of(*p, "traceparent"), first.headers.at("traceparent"));
 
   const auto pipeline_event = events::parse_gitlab_pipeline_event(p->value);
   EXPECT_EQ(pipeline_event.envelope.delivery_id, "gitlab-pipeline-1");
@@ -144,7 +137,7 @@ TEST_F(IngestGitLabTest, PublishesPipelinesAndJobsWithCloudEventsHeadersOnOnePar
 TEST_F(IngestGitLabTest, RejectedRequestsPublishNothing) {
   HttpClient client;
   const auto body = gitlab_example("pipeline");
-  const auto request = [&](std::vector<std::string> headers, const std::string& payload) {
+  const auto request = [&](const std::vector<std::string>& headers, const std::string& payload) {
     return client.request("POST", url_, headers, payload).status;
   };
   const auto without = [](std::vector<std::string> headers, const std::string& prefix) {
@@ -187,7 +180,7 @@ TEST_F(IngestGitLabTest, RejectedRequestsPublishNothing) {
   for (const char* topic :
        {topics::kGitLabPipeline, topics::kGitLabJob, topics::kWorkflowRun, topics::kWorkflowJob}) {
     for (const auto& m : read_topic(broker_->bootstrap(), topic, 1000, std::chrono::seconds(3))) {
-      const auto id = header(m, "ce_id");
+      const auto id = header_of(m, "ce_id");
       EXPECT_EQ(id.rfind("rejected-", 0), std::string::npos) << id << " was published";
       EXPECT_EQ(id.rfind("msg_rejected-", 0), std::string::npos) << id << " was published";
       seen += id == "gitlab-accepted-marker";

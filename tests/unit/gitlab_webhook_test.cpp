@@ -275,7 +275,7 @@ TEST(GitLabWebhook, WithSigningSecretsASignatureIsRequired) {
 
 TEST(GitLabWebhook, BadSignaturesAreRefused) {
   const std::vector<std::string> keys{kKey};
-  const auto detail = [&](Sent sent) {
+  const auto detail = [&](const Sent& sent) {
     return problem_detail(reply_of(sent.handle({kToken}, keys)), 401);
   };
   EXPECT_NE(detail(Sent::of(pipeline_example()).signed_with("another key")).find("does not match"),
