@@ -21,7 +21,7 @@ std::string signed_content(std::string_view id, std::string_view timestamp, std:
   return content;
 }
 
-std::optional<std::int64_t> epoch_seconds(std::string_view text) {
+std::optional<std::int64_t> parse_epoch_seconds(std::string_view text) {
   if (text.empty() || text.size() > 12)
     return std::nullopt;
   std::int64_t value = 0;
@@ -83,7 +83,7 @@ StandardSignatureCheck StandardWebhookVerifier::check(const StandardSignatureHea
     return StandardSignatureCheck::kAbsent;
   if (present < 3)
     return StandardSignatureCheck::kIncomplete;
-  const auto timestamp = epoch_seconds(*headers.timestamp);
+  const auto timestamp = parse_epoch_seconds(*headers.timestamp);
   const auto presented = v1_signatures(*headers.signature);
   if (!timestamp || !presented || presented->empty())
     return StandardSignatureCheck::kMalformed;
