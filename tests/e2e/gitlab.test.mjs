@@ -4,7 +4,6 @@
 // and come out on ci.gitlab_pipeline.v1 and ci.gitlab_job.v1 valid against
 // their schemas; bad and hostile input is refused with its status and a
 // problem, and publishes nothing. (No processor reads these topics yet.)
-import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -12,7 +11,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import {System, topics, readProblem, systemTest, ingestMaxBodyBytes, gitlabTokens, gitlabExamplesDir,
+import {System, topics, readProblem, systemTest, runSystem, ingestMaxBodyBytes, gitlabTokens, gitlabExamplesDir,
   standardWebhookHeaders} from './harness.mjs';
 
 const example = (name) => fs.readFileSync(path.join(gitlabExamplesDir, `${name}.json`), 'utf8');
@@ -21,15 +20,7 @@ const jobExample = JSON.parse(example('build'));
 
 const system = new System();
 const systemCase = systemTest(system);
-before(async () => {
-  try {
-    await system.start();
-  } catch (e) {
-    e.message += `\n\nservice logs:\n${system.logs()}`;
-    throw e;
-  }
-}, {timeout: 90000});
-after(async () => { await system.stop(); }, {timeout: 60000});
+runSystem(system);
 
 const deliver = (event, body, options) => system.deliverGitLab(event, body, options);
 const tag = crypto.randomBytes(4).toString('hex');

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import net from 'node:net';
-import {test} from 'node:test';
+import {test, before, after} from 'node:test';
 import {sign} from '@octokit/webhooks-methods';
 
 const execFile = promisify(execFileCallback);
@@ -379,6 +379,21 @@ export function parseHeaders(text) {
 }
 
 // A test whose failure message carries the tail of every service's log.
+// Starts `system` (then `then`, if given) before the file's tests and stops it
+// after them; a start that fails says what the services logged.
+export function runSystem(system, then = async () => {}) {
+  before(async () => {
+    try {
+      await system.start();
+      await then();
+    } catch (e) {
+      e.message += `\n\nservice logs:\n${system.logs()}`;
+      throw e;
+    }
+  }, {timeout: 90000});
+  after(async () => { await system.stop(); }, {timeout: 60000});
+}
+
 export function systemTest(system) {
   return (name, options, fn) => test(name, typeof options === 'function' ? {} : options, async (t) => {
     if (typeof options === 'function') fn = options;
