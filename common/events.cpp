@@ -1,95 +1,9 @@
 #include "common/events.hpp"
 
-#include "common/time.hpp"
+#include "common/event_fields.hpp"
 
 namespace faultline::events {
 namespace {
-
-// Reads fields of one JSON object, naming the object in every error.
-class Fields {
- public:
-  Fields(const json::Value* object, std::string path) : object_(object), path_(std::move(path)) {
-    if (!object_ || !object_->IsObject())
-      fail(path_, "missing or not an object");
-  }
-
-  std::int64_t integer(const char* key) const {
-    const auto value = optional_integer(key);
-    if (!value)
-      fail(key, "missing");
-    return *value;
-  }
-
-  OptionalNumber optional_integer(const char* key) const {
-    const json::Value* v = json::member(*object_, key);
-    if (!v || v->IsNull())
-      return std::nullopt;
-    if (!v->IsInt64())
-      fail(key, "not an integer");
-    return v->GetInt64();
-  }
-
-  std::int64_t positive(const char* key) const {
-    const auto value = integer(key);
-    if (value <= 0)
-      fail(key, "must be positive");
-    return value;
-  }
-
-  std::string text(const char* key) const {
-    auto value = optional_text(key);
-    if (!value || value->empty())
-      fail(key, "missing");
-    return *value;
-  }
-
-  OptionalText optional_text(const char* key) const {
-    const json::Value* v = json::member(*object_, key);
-    if (!v || v->IsNull())
-      return std::nullopt;
-    if (!v->IsString())
-      fail(key, "not a string");
-    return std::string(v->GetString(), v->GetStringLength());
-  }
-
-  OptionalText timestamp(const char* key) const {
-    auto value = optional_text(key);
-    if (value && !is_rfc3339(*value))
-      fail(key, "not an RFC 3339 timestamp");
-    return value;
-  }
-
-  std::vector<std::string> strings(const char* key) const {
-    std::vector<std::string> out;
-    const json::Value* v = json::member(*object_, key);
-    if (!v || v->IsNull())
-      return out;
-    if (!v->IsArray())
-      fail(key, "not an array");
-    for (const auto& item : v->GetArray()) {
-      if (!item.IsString())
-        fail(key, "holds a non-string");
-      out.emplace_back(item.GetString(), item.GetStringLength());
-    }
-    return out;
-  }
-
-  [[noreturn]] void fail(const std::string& key, const std::string& why) const {
-    throw EventError((key == path_ ? path_ : path_ + "." + key) + ": " + why);
-  }
-
- private:
-  const json::Value* object_;
-  std::string path_;
-};
-
-void write_text(json::Writer& out, const char* key, const OptionalText& value) {
-  out.Key(key);
-  if (value)
-    json::write(out, *value);
-  else
-    out.Null();
-}
 
 void write_number(json::Writer& out, const char* key, const OptionalNumber& value) {
   out.Key(key);
@@ -127,17 +41,6 @@ Envelope read_envelope(const json::Value& root) {
   e.installation_id = f.optional_integer("installation_id");
   e.repository = read_repository(json::member_or_null(root, "repository"));
   return e;
-}
-
-json::Document parse_object(std::string_view text) {
-  try {
-    auto document = json::parse(text);
-    if (!document.IsObject())
-      throw EventError("event: not a JSON object");
-    return document;
-  } catch (const json::ParseError& e) {
-    throw EventError(std::string("event: ") + e.what());
-  }
 }
 
 }  // namespace

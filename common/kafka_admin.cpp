@@ -74,8 +74,7 @@ std::vector<TopicOutcome> outcomes(const rd_kafka_topic_result_t* const* results
 
 std::vector<TopicSpec> faultline_topic_specs(int partitions, int replication_factor) {
   std::vector<TopicSpec> specs;
-  for (const char* name :
-       {topics::kWorkflowRun, topics::kWorkflowJob, topics::kIncident, topics::kDeadLetter}) {
+  for (const char* name : topics::kAll) {
     TopicSpec spec{name, partitions, replication_factor, {}};
     if (replication_factor >= 3)
       spec.configs.emplace("min.insync.replicas", "2");

@@ -106,4 +106,20 @@ std::optional<std::string> utc_seconds(std::string_view t) {
   return utc_date_time(seconds);
 }
 
+std::optional<std::string> gitlab_time_utc(std::string_view t) {
+  constexpr std::string_view kUtc = " UTC";
+  std::string text(t);
+  // "2016-08-12 15:23:28 UTC" is "2016-08-12 15:23:28Z" in RFC 3339's terms.
+  if (text.size() > kUtc.size() && text.compare(text.size() - kUtc.size(), kUtc.size(), kUtc) == 0)
+    text.replace(text.size() - kUtc.size(), kUtc.size(), "Z");
+  auto seconds = utc_seconds(text);
+  if (!seconds)
+    return std::nullopt;
+  // is_rfc3339 has checked the shape: a fraction, if any, starts at 19.
+  std::string fraction;
+  if (text[19] == '.')
+    fraction = text.substr(19, text.find_first_not_of("0123456789", 20) - 19);
+  return *seconds + fraction + "Z";
+}
+
 }  // namespace faultline

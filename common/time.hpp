@@ -41,4 +41,11 @@ bool is_rfc3339(std::string_view text);
 // with a stamp's first 19 characters.
 std::optional<std::string> utc_seconds(std::string_view text);
 
+// A time in either form GitLab sends — "2016-08-12 15:23:28 UTC" (pipeline
+// and job hooks) or ISO 8601 with an offset, "2016-08-12T17:23:21+02:00" or
+// "2021-02-23T02:41:37.886Z" (newer hooks, the REST API) — as RFC 3339 in
+// UTC: "2016-08-12T15:23:28Z", a fraction kept ("2021-02-23T02:41:37.886Z").
+// nullopt for anything else. Normalized times are returned unchanged.
+std::optional<std::string> gitlab_time_utc(std::string_view text);
+
 }  // namespace faultline

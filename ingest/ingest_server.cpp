@@ -17,6 +17,7 @@
 #include "common/topic_watch.hpp"
 #include "common/topics.hpp"
 #include "common/trace_context.hpp"
+#include "ingest/gitlab_webhook.hpp"
 #include "ingest/webhook.hpp"
 
 namespace faultline::ingest {
@@ -82,9 +83,11 @@ class Deadlines {
 struct IngestState {
   IngestState(const IngestSettings& settings, metrics::Registry& registry)
       : verifier(settings.webhook_secrets),
+        gitlab_tokens(settings.gitlab_webhook_tokens),
+        gitlab_signatures(settings.gitlab_signing_keys, settings.gitlab_signature_tolerance),
         producer(settings.kafka, settings.publish_timeout),
         publish_timeout(settings.publish_timeout),
-        topic_watch(settings.kafka, {topics::kWorkflowRun, topics::kWorkflowJob}),
+        topic_watch(settings.kafka, {std::begin(topics::kIngested), std::end(topics::kIngested)}),
         max_body_bytes(settings.max_body_bytes),
         retry_after(std::to_string(
             std::chrono::duration_cast<std::chrono::seconds>(settings.publish_timeout).count() +
@@ -118,6 +121,8 @@ struct IngestState {
   }
 
   SignatureVerifier verifier;
+  GitLabTokenVerifier gitlab_tokens;
+  StandardWebhookVerifier gitlab_signatures;
   kafka::Producer producer;
   std::chrono::milliseconds publish_timeout;
   // The topics it publishes to; /ready is red while one is missing.
@@ -164,10 +169,10 @@ class IngestHandler : public http::Handler {
   void route(const Http::Request& request, Http::ResponseWriter& response) {
     const auto& path = request.resource();
     const bool get = request.method() == Http::Method::Get;
-    if (path == kWebhookPath) {
+    if (path == kWebhookPath || path == kGitLabWebhookPath) {
       if (request.method() != Http::Method::Post)
         return finish(response, method_not_allowed("POST"));
-      return webhook(request, response);
+      return webhook(request, response, path == kGitLabWebhookPath);
     }
     if (status::serves(path)) {
       if (!get)
@@ -181,38 +186,79 @@ class IngestHandler : public http::Handler {
     finish(response, http::problem_reply(not_found("No such endpoint.")));
   }
 
-  void webhook(const Http::Request& request, Http::ResponseWriter& response) {
+  static std::optional<std::string> header(const Http::Request& request, const char* name) {
+    const auto found = request.headers().tryGetRaw(name);
+    if (!found)
+      return std::nullopt;
+    return found->value();
+  }
+
+  // What an endpoint made of a request: the outcome, and for the log the
+  // delivery and the event the request named.
+  struct Handled {
+    WebhookOutcome outcome;
+    std::string delivery_id;
+    std::string event;
+  };
+
+  // The handlers only copy headers; every rule is in handle_webhook and
+  // handle_gitlab_webhook.
+  Handled github(const Http::Request& request) const {
+    const auto signature = header(request, "X-Hub-Signature-256");
+    const auto event = header(request, "X-GitHub-Event");
+    const auto delivery = header(request, "X-GitHub-Delivery");
+    const auto hook = header(request, "X-GitHub-Hook-ID");
+    const auto target_type = header(request, "X-GitHub-Hook-Installation-Target-Type");
+    const auto target_id = header(request, "X-GitHub-Hook-Installation-Target-ID");
+    const WebhookRequest webhook_request{request.body(), signature,   event,     delivery,
+                                         hook,           target_type, target_id, utc_now_rfc3339()};
+    return {handle_webhook(webhook_request, state_->verifier, state_->max_body_bytes),
+            delivery.value_or(""), event.value_or("")};
+  }
+
+  Handled gitlab(const Http::Request& request) const {
+    const auto token = header(request, "X-Gitlab-Token");
+    const auto event = header(request, "X-Gitlab-Event");
+    const auto idempotency_key = header(request, "Idempotency-Key");
+    const auto event_uuid = header(request, "X-Gitlab-Event-UUID");
+    const auto instance = header(request, "X-Gitlab-Instance");
+    const auto id = header(request, "webhook-id");
+    const auto timestamp = header(request, "webhook-timestamp");
+    const auto signature = header(request, "webhook-signature");
+    const GitLabWebhookRequest webhook_request{request.body(),
+                                               token,
+                                               event,
+                                               idempotency_key,
+                                               event_uuid,
+                                               instance,
+                                               {id, timestamp, signature},
+                                               utc_now_rfc3339(),
+                                               epoch_seconds()};
+    const auto delivery = gitlab_delivery_id(webhook_request);
+    return {
+        handle_gitlab_webhook(webhook_request, {state_->gitlab_tokens, state_->gitlab_signatures},
+                              state_->max_body_bytes),
+        std::string(delivery.value_or("")), event.value_or("")};
+  }
+
+  void webhook(const Http::Request& request, Http::ResponseWriter& response, bool from_gitlab) {
     if (state_->draining)
       return finish(response, unavailable(*state_, "The service is shutting down."));
-    const auto& headers = request.headers();
-    auto raw = [&](const char* name) -> std::optional<std::string> {
-      const auto found = headers.tryGetRaw(name);
-      if (!found)
-        return std::nullopt;
-      return found->value();
-    };
-    const auto signature = raw("X-Hub-Signature-256");
-    const auto event = raw("X-GitHub-Event");
-    const auto delivery = raw("X-GitHub-Delivery");
-    const auto hook = raw("X-GitHub-Hook-ID");
-    const auto target_type = raw("X-GitHub-Hook-Installation-Target-Type");
-    const auto target_id = raw("X-GitHub-Hook-Installation-Target-ID");
-    WebhookRequest webhook_request{request.body(), signature,   event,     delivery,
-                                   hook,           target_type, target_id, utc_now_rfc3339()};
     // The delivery's trace starts here, or continues one a proxy in front began.
-    const trace::Scope traced(trace::continue_from(raw("traceparent"), raw("tracestate")));
+    const trace::Scope traced(
+        trace::continue_from(header(request, "traceparent"), header(request, "tracestate")));
 
-    auto outcome = handle_webhook(webhook_request, state_->verifier, state_->max_body_bytes);
-    if (auto* reply = std::get_if<http::Reply>(&outcome)) {
+    auto handled = from_gitlab ? gitlab(request) : github(request);
+    if (auto* reply = std::get_if<http::Reply>(&handled.outcome)) {
       if (reply->status >= 400)
         log::info("webhook rejected", {{"status", reply->status},
-                                       {"delivery_id", delivery.value_or("")},
-                                       {"event", event.value_or("")}});
+                                       {"delivery_id", handled.delivery_id},
+                                       {"event", handled.event}});
       return finish(response, *reply);
     }
-    auto& message = std::get<kafka::OutgoingMessage>(outcome);
+    auto& message = std::get<kafka::OutgoingMessage>(handled.outcome);
     trace::add_headers(*trace::current(), message.headers);
-    publish(std::move(message), *delivery, response);
+    publish(std::move(message), handled.delivery_id, response);
   }
 
   void publish(kafka::OutgoingMessage message, const std::string& delivery_id,

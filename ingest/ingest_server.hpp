@@ -13,7 +13,8 @@ namespace faultline::ingest {
 
 struct IngestState;
 
-// POST /webhooks/github, /health, /ready and /metrics on one Pistache endpoint.
+// POST /webhooks/github, POST /webhooks/gitlab, /health, /ready and /metrics
+// on one Pistache endpoint.
 class IngestServer {
  public:
   IngestServer(const IngestSettings& settings, metrics::Registry& registry);

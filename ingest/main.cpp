@@ -1,4 +1,4 @@
-// faultline-ingest: verifies GitHub webhooks and publishes them to Kafka.
+// faultline-ingest: verifies GitHub and GitLab webhooks and publishes them to Kafka.
 
 #include <iostream>
 #include <string>
@@ -11,12 +11,16 @@ namespace {
 
 constexpr const char* kUsage = R"(usage: faultline-ingest
 
-Serves POST /webhooks/github (plus /health, /ready, /metrics) until SIGTERM,
-then answers the requests already accepted and exits.
+Serves POST /webhooks/github and POST /webhooks/gitlab (plus /health, /ready,
+/metrics) until SIGTERM, then answers the requests already accepted and exits.
 
 Environment:
   FAULTLINE_INGEST_ADDR             listen address (default 127.0.0.1:8081)
   FAULTLINE_WEBHOOK_SECRETS         comma-separated secrets; any one verifies
+  FAULTLINE_GITLAB_WEBHOOK_TOKENS   comma-separated X-Gitlab-Token values; any one verifies
+  FAULTLINE_GITLAB_SIGNING_SECRETS  comma-separated whsec_ signing secrets; when set,
+                                    every GitLab delivery must be signed
+  FAULTLINE_GITLAB_SIGNATURE_TOLERANCE  largest webhook-timestamp distance (default 5m)
   FAULTLINE_KAFKA_BROKERS           bootstrap servers (default 127.0.0.1:9092)
   FAULTLINE_KAFKA_<PROP>            any librdkafka property
   FAULTLINE_INGEST_MAX_BODY_BYTES   largest accepted body (default 26214400)

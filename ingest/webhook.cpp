@@ -4,22 +4,10 @@
 
 #include "common/events.hpp"
 #include "ingest/normalize.hpp"
+#include "ingest/webhook_rules.hpp"
 
 namespace faultline::ingest {
 namespace {
-
-http::Reply unauthorized(const char* detail) {
-  return http::problem_reply(Problem{401, "Unauthorized", detail, "invalid-signature", {}});
-}
-
-bool valid_delivery_id(std::string_view id) {
-  if (id.empty() || id.size() > 128)
-    return false;
-  for (char c : id)
-    if (c < 0x21 || c > 0x7e)
-      return false;
-  return true;
-}
 
 std::optional<std::int64_t> positive_id(std::optional<std::string_view> raw) {
   if (!raw)
@@ -36,12 +24,7 @@ std::optional<std::int64_t> positive_id(std::optional<std::string_view> raw) {
 WebhookOutcome handle_webhook(const WebhookRequest& request, const SignatureVerifier& verifier,
                               std::size_t max_body_bytes) {
   if (request.body.size() > max_body_bytes)
-    return http::problem_reply(
-        Problem{413,
-                "Payload Too Large",
-                "The body is larger than " + std::to_string(max_body_bytes) + " bytes.",
-                "payload-too-large",
-                {}});
+    return payload_too_large(max_body_bytes);
 
   // Only a repository hook can be signed with a repository's own secret.
   const auto hook_repository = request.hook_target_type == std::string_view("repository")
@@ -60,11 +43,9 @@ WebhookOutcome handle_webhook(const WebhookRequest& request, const SignatureVeri
   }
 
   if (!request.event || request.event->empty())
-    return http::problem_reply(
-        bad_request("The X-GitHub-Event header is missing.", "missing-header"));
+    return missing_header("The X-GitHub-Event header is missing.");
   if (!request.delivery_id || !valid_delivery_id(*request.delivery_id))
-    return http::problem_reply(
-        bad_request("The X-GitHub-Delivery header is missing or malformed.", "missing-header"));
+    return missing_header("The X-GitHub-Delivery header is missing or malformed.");
 
   const std::string event(*request.event);
   if (event == "ping")
@@ -72,13 +53,10 @@ WebhookOutcome handle_webhook(const WebhookRequest& request, const SignatureVeri
   if (event != "workflow_run" && event != "workflow_job")
     return http::json_reply(202, R"({"ignored":true})");
 
-  json::Document payload;
-  try {
-    payload = json::parse(request.body);
-  } catch (const json::ParseError& e) {
-    return http::problem_reply(
-        bad_request(std::string("The body is not JSON: ") + e.what() + ".", "invalid-json"));
-  }
+  auto parsed = parse_body(request.body);
+  if (auto* refused = std::get_if<http::Reply>(&parsed))
+    return std::move(*refused);
+  const auto& payload = std::get<json::Document>(parsed);
   if (signature.repository_id) {
     const auto* repository = json::object_member(payload, "repository");
     if (!repository || json::integer_member(*repository, "id") != signature.repository_id)
@@ -89,9 +67,7 @@ WebhookOutcome handle_webhook(const WebhookRequest& request, const SignatureVeri
                               positive_id(request.hook_id), request.received_at},
                      payload);
   } catch (const events::EventError& e) {
-    return http::problem_reply(bad_request(
-        std::string("The payload is not a valid ") + event + " event: " + e.what() + ".",
-        "invalid-payload"));
+    return invalid_payload(event, e.what());
   }
 }
 

@@ -62,7 +62,7 @@ replay rewinds a consumer group's stored offsets (groups: faultline-runs,
 faultline-incidents) so its consumers apply the topics again from there; the
 state they write is idempotent. Stop the group's consumers first.
 
-topics creates Faultline's four topics that are missing through the Admin API
+topics creates Faultline's topics that are missing through the Admin API
 (min.insync.replicas=2 where the factor is 3 or more) and checks those that
 exist, leaving them as they are: exit 0 when all are as asked, otherwise one
 line per difference and exit 1. Partitions and factor also come from

@@ -37,9 +37,6 @@ With --control-file, lines appended to C inject faults (for the fault suite):
   leaders B     broker B becomes the leader of every partition
 )";
 
-constexpr const char* kTopics[] = {faultline::topics::kWorkflowRun, faultline::topics::kWorkflowJob,
-                                   faultline::topics::kIncident, faultline::topics::kDeadLetter};
-
 // Applies one control line; says what it did.
 void apply_control(rd_kafka_mock_cluster_t* cluster, int partitions, const std::string& line) {
   std::istringstream words(line);
@@ -55,7 +52,7 @@ void apply_control(rd_kafka_mock_cluster_t* cluster, int partitions, const std::
   } else if (verb == "up") {
     err = rd_kafka_mock_broker_set_up(cluster, broker);
   } else if (verb == "leaders") {
-    for (const char* topic : kTopics)
+    for (const char* topic : faultline::topics::kAll)
       for (int p = 0; p < partitions && !err; ++p)
         err = rd_kafka_mock_partition_set_leader(cluster, topic, p, broker);
   } else {
@@ -149,7 +146,7 @@ int main(int argc, char** argv) {
   }
 
   const int replication = brokers < 3 ? brokers : 3;
-  for (const char* topic : kTopics) {
+  for (const char* topic : faultline::topics::kAll) {
     if (const auto err =
             rd_kafka_mock_topic_create(cluster.get(), topic, partitions, replication)) {
       std::cerr << "faultline-devbroker: cannot create " << topic << ": " << rd_kafka_err2str(err)

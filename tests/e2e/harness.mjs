@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import net from 'node:net';
-import {test} from 'node:test';
+import {test, before, after} from 'node:test';
 import {sign} from '@octokit/webhooks-methods';
 
 const execFile = promisify(execFileCallback);
@@ -22,7 +22,22 @@ export const binDir = process.env.FAULTLINE_BIN_DIR ?? '/work/main/build/bin';
 export const secrets = ['e2e-secret-old', 'e2e-secret'];
 export const ingestMaxBodyBytes = 1048576;
 export const hookId = '424242';
-export const topics = {run: 'ci.workflow_run.v1', job: 'ci.workflow_job.v1', incident: 'ci.incident.v1'};
+export const topics = {run: 'ci.workflow_run.v1', job: 'ci.workflow_job.v1', incident: 'ci.incident.v1',
+  gitlabPipeline: 'ci.gitlab_pipeline.v1', gitlabJob: 'ci.gitlab_job.v1'};
+// GitLab: the hooks' tokens, oldest first (any one verifies), and a Standard
+// Webhooks signing secret, so every GitLab delivery must be signed too.
+export const gitlabTokens = ['e2e-gitlab-token-old', 'e2e-gitlab-token'];
+export const gitlabSigningSecret = `whsec_${Buffer.from('e2e GitLab signing key, 32 bytes').toString('base64')}`;
+// GitLab's documented hook payloads, as Debian's golang-github-xanzy-go-gitlab-dev ships them (scripts/setup).
+export const gitlabExamplesDir = '/usr/share/gocode/src/github.com/xanzy/go-gitlab/testdata/webhooks';
+
+// The Standard Webhooks headers for `body`, computed here with Node's crypto
+// (not ingest's code): v1,base64(HMAC-SHA256(key, "<id>.<timestamp>.<body>")).
+export function standardWebhookHeaders(body, {id, timestamp = Math.floor(Date.now() / 1000), secret = gitlabSigningSecret}) {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const signature = crypto.createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return {'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${signature}`};
+}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -167,6 +182,8 @@ export class System {
       FAULTLINE_DATABASE_URL: this.databaseUrl,
       FAULTLINE_KAFKA_BROKERS: this.bootstrap,
       FAULTLINE_WEBHOOK_SECRETS: secrets.join(','),
+      FAULTLINE_GITLAB_WEBHOOK_TOKENS: gitlabTokens.join(','),
+      FAULTLINE_GITLAB_SIGNING_SECRETS: gitlabSigningSecret,
       FAULTLINE_INGEST_ADDR: '127.0.0.1:0',
       FAULTLINE_API_ADDR: '127.0.0.1:0',
       FAULTLINE_PROCESSORS_ADDR: '127.0.0.1:0',
@@ -223,6 +240,25 @@ export class System {
     };
     for (const [name, value] of Object.entries(all)) if (value === undefined) delete all[name];
     return fetch(`${this.ingestUrl}/webhooks/github`, {method: 'POST', headers: all, body});
+  }
+
+  // POSTs a webhook to ingest as GitLab does, with its token, Idempotency-Key
+  // `key` and a Standard Webhooks signature (webhook-id `key` too).
+  // `headers` entries set to undefined are left out.
+  async deliverGitLab(event, body, {token = gitlabTokens[1], key = crypto.randomUUID(), timestamp, secret, headers = {}} = {}) {
+    const all = {
+      'content-type': 'application/json',
+      'x-gitlab-event': event,
+      'x-gitlab-token': token,
+      'idempotency-key': key,
+      'x-gitlab-event-uuid': crypto.randomUUID(),
+      'x-gitlab-instance': 'https://gitlab.example.com',
+      'user-agent': 'GitLab/18.0.0',
+      ...standardWebhookHeaders(body, {id: key, timestamp, secret}),
+      ...headers,
+    };
+    for (const [name, value] of Object.entries(all)) if (value === undefined) delete all[name];
+    return fetch(`${this.ingestUrl}/webhooks/gitlab`, {method: 'POST', headers: all, body});
   }
 
   // Seeds or reads the fake GitHub's state (/_control/WHAT).
@@ -343,6 +379,21 @@ export function parseHeaders(text) {
 }
 
 // A test whose failure message carries the tail of every service's log.
+// Starts `system` (then `then`, if given) before the file's tests and stops it
+// after them; a start that fails says what the services logged.
+export function runSystem(system, then = async () => {}) {
+  before(async () => {
+    try {
+      await system.start();
+      await then();
+    } catch (e) {
+      e.message += `\n\nservice logs:\n${system.logs()}`;
+      throw e;
+    }
+  }, {timeout: 90000});
+  after(async () => { await system.stop(); }, {timeout: 60000});
+}
+
 export function systemTest(system) {
   return (name, options, fn) => test(name, typeof options === 'function' ? {} : options, async (t) => {
     if (typeof options === 'function') fn = options;

@@ -4,7 +4,7 @@
 // nothing. Run through scripts/test (CTest "e2e"), or by hand:
 //   cd tests && FAULTLINE_TEST_DATABASE_URL=postgresql://... FAULTLINE_TEST_SCRATCH=/tmp/x \
 //     FAULTLINE_BIN_DIR=../build/bin node --test e2e/
-import {test, before, after} from 'node:test';
+import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,7 +15,7 @@ import {createRequire} from 'node:module';
 import {sign} from '@octokit/webhooks-methods';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import {System, poll, secrets, topics, readProblem, systemTest, ingestMaxBodyBytes, hookId, jsonLines} from './harness.mjs';
+import {System, poll, secrets, topics, readProblem, systemTest, runSystem, ingestMaxBodyBytes, hookId, jsonLines} from './harness.mjs';
 import {Contract} from './contract.mjs';
 
 const require = createRequire(import.meta.url);
@@ -39,18 +39,11 @@ const system = new System();
 const systemCase = systemTest(system);
 
 let contract;
-before(async () => {
-  try {
-    await system.start();
-    // From here on every API answer is checked against the served document.
-    contract = new Contract(await (await fetch(`${system.apiUrl}/openapi.json`)).json());
-    globalThis.fetch = contract.wrap(globalThis.fetch, system.apiUrl);
-  } catch (e) {
-    e.message += `\n\nservice logs:\n${system.logs()}`;
-    throw e;
-  }
-}, {timeout: 90000});
-after(async () => { await system.stop(); }, {timeout: 60000});
+runSystem(system, async () => {
+  // From here on every API answer is checked against the served document.
+  contract = new Contract(await (await fetch(`${system.apiUrl}/openapi.json`)).json());
+  globalThis.fetch = contract.wrap(globalThis.fetch, system.apiUrl);
+});
 
 const deliver = (event, body, options) => system.deliver(event, body, options);
 

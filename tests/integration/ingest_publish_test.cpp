@@ -53,13 +53,6 @@ class IngestPublishTest : public ::testing::Test {
     return client.request("POST", url, headers, body);
   }
 
-  static std::string header(const ConsumedMessage& m, const std::string& name) {
-    for (const auto& [k, v] : m.headers)
-      if (k == name)
-        return v;
-    return "";
-  }
-
   static inline std::unique_ptr<TestBroker> broker_;
   static inline std::unique_ptr<ChildProcess> ingest_;
   static inline int port_ = 0;
@@ -83,15 +76,15 @@ TEST_F(IngestPublishTest, PublishesTheNormalizedEventWithCloudEventsHeadersAndKe
   auto messages =
       read_topic(broker_->bootstrap(), topics::kWorkflowRun, 1, std::chrono::seconds(10));
   const auto found = std::find_if(messages.begin(), messages.end(), [](const auto& m) {
-    return header(m, "ce_id") == "delivery-run-1";
+    return header_of(m, "ce_id") == "delivery-run-1";
   });
   ASSERT_NE(found, messages.end());
   EXPECT_EQ(found->key, std::to_string(repo_id) + "/" + std::to_string(run_id));
-  EXPECT_EQ(header(*found, "ce_specversion"), "1.0");
-  EXPECT_EQ(header(*found, "ce_type"), "com.github.workflow_run." + action);
-  EXPECT_EQ(header(*found, "ce_source").rfind("https://github.com/", 0), 0u);
-  EXPECT_FALSE(header(*found, "ce_time").empty());
-  EXPECT_EQ(header(*found, "content-type"), "application/json");
+  EXPECT_EQ(header_of(*found, "ce_specversion"), "1.0");
+  EXPECT_EQ(header_of(*found, "ce_type"), "com.github.workflow_run." + action);
+  EXPECT_EQ(header_of(*found, "ce_source").rfind("https://github.com/", 0), 0u);
+  EXPECT_FALSE(header_of(*found, "ce_time").empty());
+  EXPECT_EQ(header_of(*found, "content-type"), "application/json");
 
   const auto event = events::parse_workflow_run_event(found->value);
   EXPECT_EQ(event.envelope.delivery_id, "delivery-run-1");
@@ -128,17 +121,17 @@ TEST_F(IngestPublishTest, ContinuesTheCallersTraceOrStartsOneAndPublishesIt) {
   auto messages =
       read_topic(broker_->bootstrap(), topics::kWorkflowRun, 1000, std::chrono::seconds(3));
   const auto with = std::find_if(messages.begin(), messages.end(), [](const auto& m) {
-    return header(m, "ce_id") == "delivery-traced";
+    return header_of(m, "ce_id") == "delivery-traced";
   });
   const auto without = std::find_if(messages.begin(), messages.end(), [](const auto& m) {
-    return header(m, "ce_id") == "delivery-untraced";
+    return header_of(m, "ce_id") == "delivery-untraced";
   });
   ASSERT_NE(with, messages.end());
   ASSERT_NE(without, messages.end());
-  EXPECT_EQ(header(*with, "traceparent"), answered);
-  EXPECT_EQ(header(*with, "tracestate"), "congo=t61rcWkgMzE");
-  EXPECT_EQ(header(*without, "traceparent"), started);
-  EXPECT_EQ(header(*without, "tracestate"), "");
+  EXPECT_EQ(header_of(*with, "traceparent"), answered);
+  EXPECT_EQ(header_of(*with, "tracestate"), "congo=t61rcWkgMzE");
+  EXPECT_EQ(header_of(*without, "traceparent"), started);
+  EXPECT_EQ(header_of(*without, "tracestate"), "");
 
   // The log line of the delivery names the trace and ingest's span.
   const auto line = ingest_->wait_for_log("\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\"",
@@ -172,7 +165,7 @@ TEST_F(IngestPublishTest, RejectedRequestsPublishNothing) {
   std::size_t seen = 0;
   for (const char* topic : {topics::kWorkflowRun, topics::kWorkflowJob}) {
     for (const auto& m : read_topic(broker_->bootstrap(), topic, 1000, std::chrono::seconds(3))) {
-      const auto id = header(m, "ce_id");
+      const auto id = header_of(m, "ce_id");
       EXPECT_EQ(id.rfind("rejected-", 0), std::string::npos) << id << " was published";
       seen += id == "accepted-marker";
     }

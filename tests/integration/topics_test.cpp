@@ -1,7 +1,7 @@
 // `faultline-processors topics` as a child process against the broker, and
 // the start-up topic check of ingest and the processors (/ready and the log).
 // The real cluster (FAULTLINE_TEST_KAFKA=cluster) can lose and gain topics;
-// the embedded broker always has all four, so what needs a missing topic is
+// the embedded broker always has all six, so what needs a missing topic is
 // skipped there.
 
 #include <gtest/gtest.h>
@@ -232,7 +232,7 @@ TEST_F(TopicsTest, CreatesMissingTopicsAndASecondRunChangesNothing) {
   const auto second = run_topics(broker_.bootstrap());
   EXPECT_EQ(second.exit_code, 0) << second.output;
   EXPECT_TRUE(lines_with(second.output, "created").empty()) << second.output;
-  EXPECT_EQ(lines_with(second.output, "topics: all 4 as expected").size(), 1u) << second.output;
+  EXPECT_EQ(lines_with(second.output, "topics: all 6 as expected").size(), 1u) << second.output;
   for (const auto& name : names) {
     EXPECT_EQ(describe(name).partitions, 6) << name;
     EXPECT_EQ(config_of(name)["min.insync.replicas"], "2") << name;
@@ -271,7 +271,7 @@ TEST_F(TopicsTest, ReportsAMinInsyncReplicasThatDiffers) {
 }
 
 TEST_F(TopicsTest, ChecksTheTopicsTheBrokerHasAgainstTheFlags) {
-  // Both brokers have all four topics with 6 partitions and 3 replicas.
+  // Both brokers have all six topics with 6 partitions and 3 replicas.
   const auto right = run_topics(broker_.bootstrap());
   EXPECT_EQ(right.exit_code, 0) << right.output;
   EXPECT_TRUE(lines_with(right.output, "created").empty()) << right.output;
@@ -281,7 +281,7 @@ TEST_F(TopicsTest, ChecksTheTopicsTheBrokerHasAgainstTheFlags) {
   for (const auto& spec : kafka::faultline_topic_specs(6, 3))
     EXPECT_EQ(lines_with(wrong.output, spec.name + ": 6 partitions, expected 3").size(), 1u)
         << wrong.output;
-  EXPECT_EQ(lines_with(wrong.output, "expected").size(), 4u) << wrong.output;
+  EXPECT_EQ(lines_with(wrong.output, "expected").size(), 6u) << wrong.output;
 
   const auto from_env =
       run_topics(broker_.bootstrap(), {}, {{"FAULTLINE_TOPIC_REPLICATION_FACTOR", "2"}});
@@ -318,7 +318,9 @@ TEST_F(TopicsTest, IngestAndProcessorsAreReadyWhenTheirTopicsExist) {
   // (On the real cluster a broker may not know the topics TestBroker just
   // made for a moment, so a "missing" line before this one is possible.)
   const auto ingest_present = ingest->wait_for_log("Kafka topics present", kDeadline);
-  EXPECT_NE(ingest_present.find("ci.workflow_run.v1,ci.workflow_job.v1"), std::string::npos)
+  EXPECT_NE(ingest_present.find(
+                "ci.workflow_run.v1,ci.workflow_job.v1,ci.gitlab_pipeline.v1,ci.gitlab_job.v1"),
+            std::string::npos)
       << ingest_present;
 
   TestDatabase database;
@@ -326,21 +328,32 @@ TEST_F(TopicsTest, IngestAndProcessorsAreReadyWhenTheirTopicsExist) {
   const auto processors_ready = ready_until(200);
   EXPECT_EQ(processors_ready.status, 200) << processors_ready.body;
   const auto present = processors->wait_for_log("Kafka topics present", kDeadline);
-  for (const auto& spec : kafka::faultline_topic_specs(6, 3))
-    EXPECT_NE(present.find(spec.name), std::string::npos) << present;
+  // What those roles consume and produce; no processor reads GitLab's topics yet.
+  for (const char* name :
+       {topics::kWorkflowRun, topics::kWorkflowJob, topics::kIncident, topics::kDeadLetter})
+    EXPECT_NE(present.find(name), std::string::npos) << present;
+  EXPECT_EQ(present.find("gitlab"), std::string::npos) << present;
 }
 
 TEST_F(TopicsTest, IngestReadyNamesAMissingTopicUntilItIsCreated) {
   if (!broker_.real())
-    GTEST_SKIP() << "the embedded broker always has all four topics and cannot delete one";
+    GTEST_SKIP() << "the embedded broker always has all its topics and cannot delete one";
   delete_topics({topics::kWorkflowJob});
   auto ingest = start_ingest();
   expect_ready_once_created(*ingest, topics::kWorkflowJob);
 }
 
+TEST_F(TopicsTest, IngestReadyNamesAMissingGitLabTopicUntilItIsCreated) {
+  if (!broker_.real())
+    GTEST_SKIP() << "the embedded broker always has all its topics and cannot delete one";
+  delete_topics({topics::kGitLabPipeline});
+  auto ingest = start_ingest();
+  expect_ready_once_created(*ingest, topics::kGitLabPipeline);
+}
+
 TEST_F(TopicsTest, ProcessorsReadyNamesAMissingTopicUntilItIsCreated) {
   if (!broker_.real())
-    GTEST_SKIP() << "the embedded broker always has all four topics and cannot delete one";
+    GTEST_SKIP() << "the embedded broker always has all its topics and cannot delete one";
   delete_topics({topics::kIncident});
   TestDatabase database;
   auto processors = start_processors(database, "issues");

@@ -244,6 +244,13 @@ void TestBroker::reset_topics(const std::vector<std::string>& extra_topics) cons
       "new topics without leaders on every node after 60 s");
 }
 
+std::string header_of(const ConsumedMessage& message, const std::string& name) {
+  for (const auto& [key, value] : message.headers)
+    if (key == name)
+      return value;
+  return "";
+}
+
 std::vector<ConsumedMessage> read_topic(const std::string& bootstrap, const std::string& topic,
                                         std::size_t expected, std::chrono::milliseconds timeout) {
   char error[512];

@@ -88,6 +88,9 @@ struct ConsumedMessage {
   std::vector<std::pair<std::string, std::string>> headers;
   int partition = 0;
 };
+// The value of a message's header `name`, or "" without one.
+std::string header_of(const ConsumedMessage& message, const std::string& name);
+
 std::vector<ConsumedMessage> read_topic(const std::string& bootstrap, const std::string& topic,
                                         std::size_t expected, std::chrono::milliseconds timeout);
 

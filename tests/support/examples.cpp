@@ -45,4 +45,22 @@ std::vector<std::string> webhook_headers(const std::string& event, const std::st
           "X-Hub-Signature-256: " + ingest::SignatureVerifier::sign(secret, body)};
 }
 
+std::string gitlab_example(const std::string& name) {
+  const std::string path =
+      "/usr/share/gocode/src/github.com/xanzy/go-gitlab/testdata/webhooks/" + name + ".json";
+  std::ifstream in(path);
+  if (!in)
+    throw std::runtime_error(path + " is missing: run scripts/setup");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> gitlab_webhook_headers(const std::string& event,
+                                                const std::string& idempotency_key,
+                                                const std::string& token) {
+  return {"Content-Type: application/json", "X-Gitlab-Event: " + event,
+          "Idempotency-Key: " + idempotency_key, "X-Gitlab-Token: " + token};
+}
+
 }  // namespace faultline::testing

@@ -21,4 +21,15 @@ std::string completed_workflow_run_example();
 std::vector<std::string> webhook_headers(const std::string& event, const std::string& delivery,
                                          const std::string& body, const std::string& secret);
 
+// GitLab's documented example of a hook payload, as Debian's
+// golang-github-xanzy-go-gitlab-dev ships it (installed by scripts/setup):
+// "pipeline" (a Pipeline Hook) or "build" (a Job Hook).
+std::string gitlab_example(const std::string& name);
+
+// The headers GitLab sends with a delivery: the hook's token, the event and
+// its Idempotency-Key.
+std::vector<std::string> gitlab_webhook_headers(const std::string& event,
+                                                const std::string& idempotency_key,
+                                                const std::string& token);
+
 }  // namespace faultline::testing

@@ -72,5 +72,59 @@ TEST(IngestSettings, RejectsUnusableValues) {
                ConfigError);
 }
 
+TEST(IngestSettings, GitLabTokensAndSigningSecretsAreLists) {
+  const auto s =
+      IngestSettings::from(env_of({{"FAULTLINE_ENV", "production"},
+                                   {"FAULTLINE_WEBHOOK_SECRETS", "s"},
+                                   {"FAULTLINE_GITLAB_WEBHOOK_TOKENS", "old-token, new-token"},
+                                   {"FAULTLINE_GITLAB_SIGNING_SECRETS",
+                                    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, whsec_c2Vjb25k"},
+                                   {"FAULTLINE_GITLAB_SIGNATURE_TOLERANCE", "90s"}}));
+  EXPECT_EQ(s.gitlab_webhook_tokens, (std::vector<std::string>{"old-token", "new-token"}));
+  ASSERT_EQ(s.gitlab_signing_keys.size(), 2u);
+  EXPECT_EQ(s.gitlab_signing_keys[0].size(), 24u);  // the key, decoded
+  EXPECT_EQ(s.gitlab_signing_keys[1], "second");
+  EXPECT_EQ(s.gitlab_signature_tolerance, std::chrono::seconds(90));
+}
+
+TEST(IngestSettings, GitLabDefaults) {
+  const auto s = IngestSettings::from(env_of({}));
+  EXPECT_EQ(s.gitlab_signature_tolerance, std::chrono::minutes(5));
+  EXPECT_TRUE(s.gitlab_signing_keys.empty());
+  // Development takes GitLab deliveries out of the box, with a token of its own.
+  ASSERT_EQ(s.gitlab_webhook_tokens.size(), 1u);
+  EXPECT_NE(s.gitlab_webhook_tokens[0], s.webhook_secrets[0]);
+  // A signing secret alone configures GitLab: no development token then.
+  EXPECT_TRUE(IngestSettings::from(env_of({{"FAULTLINE_GITLAB_SIGNING_SECRETS", "whsec_c2Vjb25k"}}))
+                  .gitlab_webhook_tokens.empty());
+}
+
+TEST(IngestSettings, ProductionWithoutGitLabStartsAndRefusesGitLab) {
+  const auto s = IngestSettings::from(
+      env_of({{"FAULTLINE_ENV", "production"}, {"FAULTLINE_WEBHOOK_SECRETS", "s"}}));
+  EXPECT_TRUE(s.gitlab_webhook_tokens.empty());
+  EXPECT_TRUE(s.gitlab_signing_keys.empty());
+}
+
+TEST(IngestSettings, RejectsUnusableGitLabValuesWithoutShowingThem) {
+  try {
+    IngestSettings::from(
+        env_of({{"FAULTLINE_GITLAB_SIGNING_SECRETS", "whsec_c2Vjb25k, sekrit-without-prefix"}}));
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("FAULTLINE_GITLAB_SIGNING_SECRETS: item 2"), std::string::npos)
+        << message;
+    EXPECT_EQ(message.find("sekrit"), std::string::npos) << message;
+  }
+  EXPECT_THROW(IngestSettings::from(env_of({{"FAULTLINE_GITLAB_SIGNING_SECRETS", "whsec_!!"}})),
+               ConfigError);
+  for (const char* tolerance : {"0s", "500ms", "25h", "soon"})
+    EXPECT_THROW(
+        IngestSettings::from(env_of({{"FAULTLINE_GITLAB_SIGNATURE_TOLERANCE", tolerance}})),
+        ConfigError)
+        << tolerance;
+}
+
 }  // namespace
 }  // namespace faultline

@@ -89,6 +89,38 @@ TEST(Rfc3339, UtcSecondsMovesOffsetsToUtcAndDropsTheFraction) {
   EXPECT_EQ(utc_seconds(""), std::nullopt);
 }
 
+TEST(GitLabTime, TheHooksFormIsUtc) {
+  // What Pipeline Hooks send (GitLab's documented example).
+  EXPECT_EQ(gitlab_time_utc("2016-08-12 15:23:28 UTC"), "2016-08-12T15:23:28Z");
+  EXPECT_EQ(gitlab_time_utc("2024-02-29 00:00:00 UTC"), "2024-02-29T00:00:00Z");
+  EXPECT_EQ(gitlab_time_utc("2016-08-12 15:23:28.5 UTC"), "2016-08-12T15:23:28.5Z");
+}
+
+TEST(GitLabTime, Iso8601WithAnOffsetIsMovedToUtc) {
+  // A commit's timestamp in GitLab's example, and what Job Hooks send.
+  EXPECT_EQ(gitlab_time_utc("2016-08-12T17:23:21+02:00"), "2016-08-12T15:23:21Z");
+  EXPECT_EQ(gitlab_time_utc("2021-02-23T02:41:37.886Z"), "2021-02-23T02:41:37.886Z");
+  EXPECT_EQ(gitlab_time_utc("2020-01-01T01:30:00.25+02:00"), "2019-12-31T23:30:00.25Z");
+  EXPECT_EQ(gitlab_time_utc("2024-02-28T23:00:00-01:00"), "2024-02-29T00:00:00Z");
+  EXPECT_EQ(gitlab_time_utc("2021-08-05t10:33:58z"), "2021-08-05T10:33:58Z");
+}
+
+TEST(GitLabTime, BothFormsOfOneMomentAgreeAndNormalizingTwiceChangesNothing) {
+  const auto hook = gitlab_time_utc("2016-08-12 15:23:28 UTC");
+  EXPECT_EQ(hook, gitlab_time_utc("2016-08-12T17:23:28+02:00"));
+  EXPECT_EQ(gitlab_time_utc(*hook), hook);
+  EXPECT_TRUE(is_rfc3339(*hook));
+}
+
+TEST(GitLabTime, AnythingElseIsRefused) {
+  for (const char* bad :
+       {"", "UTC", " UTC", "2016-08-12 15:23:28", "2016-08-12 15:23:28 utc",
+        "2016-08-12 15:23:28  UTC", "2016-08-12 15:23:28 CEST", "2016-08-12 15:23:28 +0200",
+        "2016-02-30 15:23:28 UTC", "2016-08-12 25:23:28 UTC", "2016-08-12T15:23:28", "1471015408",
+        "12/08/2016 15:23:28 UTC", "2016-08-12 15:23:28 UTCZ"})
+    EXPECT_EQ(gitlab_time_utc(bad), std::nullopt) << bad;
+}
+
 TEST(SqlTimeFormat, RendersAnExpressionAsRfc3339InUtc) {
   EXPECT_STREQ(FAULTLINE_SQL_RFC3339("r.last_seen"),
                "to_char((r.last_seen) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')");

@@ -10,6 +10,7 @@
 #include "common/problem.hpp"
 #include "common/webhook_secrets.hpp"
 #include "tests/support/examples.hpp"
+#include "tests/support/webhook_replies.hpp"
 
 namespace faultline {
 namespace {
@@ -23,6 +24,8 @@ const std::vector<testing::ExamplePayload>& examples() {
 using ingest::SignatureVerifier;
 using ingest::WebhookOutcome;
 using ingest::WebhookRequest;
+using testing::problem_detail;
+using testing::reply_of;
 
 constexpr const char* kSecret = "webhook-test-secret";
 constexpr std::size_t kLimit = 25 * 1024 * 1024;
@@ -68,37 +71,6 @@ struct Sent {
     return ingest::handle_webhook(request, verifier, limit);
   }
 };
-
-http::Reply reply_of(const WebhookOutcome& outcome) {
-  if (const auto* reply = std::get_if<http::Reply>(&outcome))
-    return *reply;
-  ADD_FAILURE() << "expected a reply, got a message to publish";
-  return http::Reply{-1, "", "", {}};
-}
-
-// Checks the reply is a problem+json with `status`; returns its detail.
-std::string problem_detail(const http::Reply& reply, int status) {
-  EXPECT_EQ(reply.status, status);
-  EXPECT_EQ(reply.content_type, kProblemContentType);
-  EXPECT_EQ(reply.content_type, "application/problem+json");
-  json::Document body;
-  try {
-    body = json::parse(reply.body);
-  } catch (const json::ParseError& e) {
-    ADD_FAILURE() << "problem body is not JSON: " << reply.body;
-    return {};
-  }
-  EXPECT_TRUE(body.IsObject());
-  EXPECT_EQ(json::integer_member(body, "status"), status) << reply.body;
-  EXPECT_TRUE(json::string_member(body, "title").has_value()) << reply.body;
-  EXPECT_TRUE(json::string_member(body, "type").has_value()) << reply.body;
-  const auto detail = json::string_member(body, "detail");
-  EXPECT_TRUE(detail.has_value()) << reply.body;
-  std::string text(detail.value_or(""));
-  for (const char* leak : {"std::", "what()", "basic_string", "exception", "terminate", "0x"})
-    EXPECT_EQ(text.find(leak), std::string::npos) << "detail leaks '" << leak << "': " << text;
-  return text;
-}
 
 TEST(Webhook, SignedWorkflowRunIsPublished) {
   const auto body = example_body("workflow_run");
