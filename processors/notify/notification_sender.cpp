@@ -123,8 +123,11 @@ SenderSettings SenderSettings::from(const Environment& env) {
       url->pop_back();
   s.slack_spacing = env.duration("FAULTLINE_NOTIFY_SLACK_SPACING", s.slack_spacing);
   s.timeout = env.duration("FAULTLINE_NOTIFY_TIMEOUT", s.timeout);
+  s.lease = env.duration("FAULTLINE_NOTIFY_LEASE", s.lease);
   if (s.timeout.count() <= 0 || s.timeout >= s.lease)
-    throw ConfigError("FAULTLINE_NOTIFY_TIMEOUT: expected more than 0 and under 2m");
+    throw ConfigError(
+        "FAULTLINE_NOTIFY_TIMEOUT and FAULTLINE_NOTIFY_LEASE: expected a timeout above 0 and "
+        "shorter than the lease");
   return s;
 }
 

@@ -216,7 +216,7 @@ TEST(OutboundPolicy, ChecksUrls) {
   EXPECT_TRUE(strict.refuse_url("https://example.com/" + std::string(2100, 'a')));
   const OutboundPolicy tests{true, true};
   EXPECT_FALSE(tests.refuse_url("http://127.0.0.1:4000/slack"));
-  EXPECT_THROW(OutboundPolicy::from(Environment(
-                   {{"FAULTLINE_ENV", "production"}, {"FAULTLINE_NOTIFY_ALLOW_HTTP", "1"}})),
+  EXPECT_THROW(OutboundPolicy::from(Environment(std::map<std::string, std::string>{
+                   {"FAULTLINE_ENV", "production"}, {"FAULTLINE_NOTIFY_ALLOW_HTTP", "1"}})),
                ConfigError);
 }
