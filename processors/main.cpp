@@ -311,7 +311,7 @@ int main(int argc, char** argv) {
          "faultline-notifier",
          {topics::kIncident},
          max_batch,
-         [] { return std::make_unique<processors::notify::NotifierHandler>(); },
+         [] { return std::make_unique<processors::NotifierHandler>(); },
          1},
     };
 
@@ -338,9 +338,9 @@ int main(int argc, char** argv) {
     }
 
     processors::OutboxRelay relay(database, producer, registry);
-    std::optional<processors::notify::NotificationSender> sender;
+    std::optional<processors::NotificationSender> sender;
     if (roles.count("notifier"))
-      sender.emplace(database, secrets, processors::notify::SenderSettings::from(env), registry);
+      sender.emplace(database, secrets, processors::SenderSettings::from(env), registry);
     processors::Reconciler reconciler(database, github, github_calls, producer, tokens);
     const auto reconcile_every =
         env.duration("FAULTLINE_RECONCILE_INTERVAL", std::chrono::minutes(10));

@@ -7,11 +7,13 @@
 
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/notify/channel_delivery.hpp"
 #include "common/time.hpp"
-#include "processors/notify/standard_webhooks.hpp"
 
-namespace faultline::processors::notify {
+namespace faultline::processors {
 namespace {
+
+using namespace notify;
 
 using Clock = std::chrono::steady_clock;
 
@@ -84,17 +86,6 @@ double seconds_of(std::chrono::milliseconds duration) {
   return static_cast<double>(duration.count()) / 1000.0;
 }
 
-// What may be kept of a receiver's answer: short, printable, one line.
-std::string excerpt(const std::string& body) {
-  std::string out;
-  for (const char c : body) {
-    if (out.size() >= 200)
-      break;
-    out += (c >= ' ' && c < 0x7f) ? c : ' ';
-  }
-  return out;
-}
-
 }  // namespace
 
 struct NotificationSender::Claimed {
@@ -104,13 +95,6 @@ struct NotificationSender::Claimed {
   int attempts = 0, failures = 0;
   long long incident_id = 0;
   std::string created_at, issue_url, failure_json;
-};
-
-struct NotificationSender::Sent {
-  Judgement judgement;
-  long status = 0;
-  std::string error;
-  double seconds = 0;
 };
 
 SenderSettings SenderSettings::from(const Environment& env) {
@@ -221,9 +205,9 @@ std::size_t NotificationSender::send_due() {
   return attempted;
 }
 
-NotificationSender::Sent NotificationSender::send(const Claimed& delivery,
-                                                  const std::vector<const Claimed*>& held_with_it) {
-  Sent sent;
+Delivery NotificationSender::send(const Claimed& delivery,
+                                  const std::vector<const Claimed*>& held_with_it) {
+  Delivery sent;
   const auto secret = secrets_.open(delivery.sealed_secret);
   if (!secret) {
     sent.judgement = {Verdict::kRetry, std::nullopt};
@@ -241,65 +225,31 @@ NotificationSender::Sent NotificationSender::send(const Claimed& delivery,
   Links links = settings_.links;
   links.issue_url = delivery.issue_url;
 
-  http_exchange::Request request;
-  request.method = "POST";
-  request.timeout = settings_.timeout;
-  request.headers = {"Content-Type: application/json", "User-Agent: faultline"};
   const auto change = IncidentChange::parse(delivery.event);
+  std::string body;
   switch (delivery.kind) {
-    case ChannelKind::kSlack: {
-      request.url = *secret;
+    case ChannelKind::kSlack:
       if (held_with_it.empty() && delivery.status != "held") {
-        request.body = slack_message(change, failure, links);
+        body = slack_message(change, failure, links);
       } else {
         std::vector<IncidentChange> changes{change};
         for (const auto* other : held_with_it)
           changes.push_back(IncidentChange::parse(other->event));
-        request.body = slack_summary(changes, links);
+        body = slack_summary(changes, links);
       }
       break;
-    }
-    case ChannelKind::kWebhook: {
-      request.url = delivery.url;
-      std::vector<std::string> keys;
-      for (std::size_t at = 0; at <= secret->size();) {
-        const auto comma = std::min(secret->find(',', at), secret->size());
-        if (auto key = webhook_key(std::string_view(*secret).substr(at, comma - at)))
-          keys.push_back(std::move(*key));
-        at = comma + 1;
-      }
-      request.body = webhook_body(change, delivery.created_at);
-      const auto now = static_cast<std::int64_t>(std::time(nullptr));
-      const std::string id =
-          "msg_" + delivery.change_id + "_" + std::to_string(delivery.channel_id);
-      request.headers.push_back("webhook-id: " + id);
-      request.headers.push_back("webhook-timestamp: " + std::to_string(now));
-      request.headers.push_back("webhook-signature: " +
-                                webhook_signature(keys, id, now, request.body));
+    case ChannelKind::kWebhook:
+      body = webhook_body(change, delivery.created_at);
       break;
-    }
     case ChannelKind::kPagerDuty:
-      request.url = delivery.url;
-      request.body = pagerduty_event(change, *secret, failure, links);
+      body = pagerduty_event(change, *secret, failure, links);
       break;
   }
-  if (const auto refused = settings_.policy.refuse_url(request.url)) {
-    sent.judgement = {Verdict::kBlocked, std::nullopt};
-    sent.error = *refused;
-    return sent;
-  }
-  const auto policy = settings_.policy;
-  request.allow_address = [policy](const sockaddr& address) { return policy.allows(address); };
-
-  const auto started = Clock::now();
-  const auto response = http_exchange::perform(request);
-  sent.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  sent.status = response.status;
-  sent.judgement = judge(delivery.kind, response);
-  if (!response.error.empty())
-    sent.error = response.error;
-  else if (sent.judgement.verdict != Verdict::kSent)
-    sent.error = "HTTP " + std::to_string(response.status) + ": " + excerpt(response.body);
+  // Stable across retries and duplicates: what a receiver de-duplicates on.
+  const std::string webhook_id =
+      "msg_" + delivery.change_id + "_" + std::to_string(delivery.channel_id);
+  sent = deliver(Channel{delivery.kind, delivery.url, *secret}, body, webhook_id, settings_.policy,
+                 settings_.timeout);
   registry_
       .histogram("faultline_notify_send_seconds", "Time one notification took to send",
                  metrics::latency_buckets(), {{"kind", to_string(delivery.kind)}})
@@ -307,7 +257,7 @@ NotificationSender::Sent NotificationSender::send(const Claimed& delivery,
   return sent;
 }
 
-void NotificationSender::record(const Claimed& delivery, const Sent& sent) {
+void NotificationSender::record(const Claimed& delivery, const Delivery& sent) {
   const Verdict verdict = sent.judgement.verdict;
   std::string status = "pending";
   int failed = 0;
@@ -430,4 +380,4 @@ void NotificationSender::run(const StopSignal& stop, std::chrono::milliseconds i
   }
 }
 
-}  // namespace faultline::processors::notify
+}  // namespace faultline::processors

@@ -9,17 +9,17 @@
 #include "common/config.hpp"
 #include "common/database.hpp"
 #include "common/metrics.hpp"
+#include "common/notify/channel_delivery.hpp"
+#include "common/notify/messages.hpp"
 #include "common/outbound_policy.hpp"
 #include "common/secret_box.hpp"
 #include "common/stop_signal.hpp"
-#include "processors/notify/delivery_policy.hpp"
-#include "processors/notify/messages.hpp"
 
-namespace faultline::processors::notify {
+namespace faultline::processors {
 
 struct SenderSettings {
   OutboundPolicy policy;
-  Links links;  // github_web_url and dashboard_url; issue_url per delivery
+  notify::Links links;  // github_web_url and dashboard_url; issue_url per delivery
   // Slack takes about one message a second per incoming webhook.
   std::chrono::milliseconds slack_spacing{1000};
   // How long a claimed delivery is not claimed again: longer than one send
@@ -58,9 +58,8 @@ class NotificationSender {
 
  private:
   struct Claimed;
-  struct Sent;
-  Sent send(const Claimed& delivery, const std::vector<const Claimed*>& held_with_it);
-  void record(const Claimed& delivery, const Sent& sent);
+  notify::Delivery send(const Claimed& delivery, const std::vector<const Claimed*>& held_with_it);
+  void record(const Claimed& delivery, const notify::Delivery& sent);
 
   Database& database_;
   const SecretBox& secrets_;
@@ -74,4 +73,4 @@ class NotificationSender {
   metrics::Gauge& disabled_channels_;
 };
 
-}  // namespace faultline::processors::notify
+}  // namespace faultline::processors

@@ -3,10 +3,12 @@
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
-#include "processors/notify/messages.hpp"
+#include "common/notify/messages.hpp"
 
-namespace faultline::processors::notify {
+namespace faultline::processors {
 namespace {
+
+using namespace notify;
 
 // Every rule that matches a change names its channel once per change
 // (DISTINCT ON); a rule in its quiet hours holds the change until they end,
@@ -81,4 +83,4 @@ std::vector<Rejection> NotifierHandler::apply(soci::session& sql,
   return rejections;
 }
 
-}  // namespace faultline::processors::notify
+}  // namespace faultline::processors

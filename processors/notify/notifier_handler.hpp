@@ -2,7 +2,7 @@
 
 #include "processors/transactional_consumer.hpp"
 
-namespace faultline::processors::notify {
+namespace faultline::processors {
 
 // Role `notifier`, the consuming half: reads ci.incident.v1 through its
 // documented schema and turns each change into one delivery row per channel
@@ -20,4 +20,4 @@ class NotifierHandler : public BatchHandler {
 // SHA-256 of its value.
 std::string change_id(const kafka::Message& message);
 
-}  // namespace faultline::processors::notify
+}  // namespace faultline::processors

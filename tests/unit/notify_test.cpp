@@ -5,13 +5,13 @@
 #include <set>
 
 #include "common/json.hpp"
+#include "common/notify/delivery_policy.hpp"
+#include "common/notify/messages.hpp"
+#include "common/notify/standard_webhooks.hpp"
 #include "common/outbound_policy.hpp"
-#include "processors/notify/delivery_policy.hpp"
-#include "processors/notify/messages.hpp"
-#include "processors/notify/standard_webhooks.hpp"
 
 using namespace faultline;
-using namespace faultline::processors::notify;
+using namespace faultline::notify;
 
 namespace {
 

@@ -1,10 +1,10 @@
-#include "processors/notify/delivery_policy.hpp"
+#include "common/notify/delivery_policy.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 
-namespace faultline::processors::notify {
+namespace faultline::notify {
 namespace {
 
 using std::chrono::milliseconds;
@@ -86,4 +86,4 @@ milliseconds rate_limit_delay(const Judgement& judgement) {
   return std::clamp(asked, milliseconds(seconds(1)), kDay);
 }
 
-}  // namespace faultline::processors::notify
+}  // namespace faultline::notify

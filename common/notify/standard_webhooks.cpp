@@ -1,9 +1,9 @@
-#include "processors/notify/standard_webhooks.hpp"
+#include "common/notify/standard_webhooks.hpp"
 
 #include "common/base64.hpp"
 #include "common/crypto.hpp"
 
-namespace faultline::processors::notify {
+namespace faultline::notify {
 
 std::optional<std::string> webhook_key(std::string_view secret) {
   constexpr std::string_view kPrefix = "whsec_";
@@ -36,4 +36,4 @@ std::string new_webhook_secret() {
   return "whsec_" + base64_encode(crypto::random_bytes(32));
 }
 
-}  // namespace faultline::processors::notify
+}  // namespace faultline::notify

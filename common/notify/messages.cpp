@@ -1,8 +1,8 @@
-#include "processors/notify/messages.hpp"
+#include "common/notify/messages.hpp"
 
 #include "common/json.hpp"
 
-namespace faultline::processors::notify {
+namespace faultline::notify {
 namespace {
 
 // Slack mrkdwn treats &, < and > as markup; everything else is text.
@@ -289,4 +289,4 @@ std::string webhook_test_body(std::string_view timestamp) {
   });
 }
 
-}  // namespace faultline::processors::notify
+}  // namespace faultline::notify

@@ -8,9 +8,9 @@
 #include <random>
 
 #include "common/http_exchange.hpp"
-#include "processors/notify/messages.hpp"
+#include "common/notify/messages.hpp"
 
-namespace faultline::processors::notify {
+namespace faultline::notify {
 
 enum class Verdict {
   kSent,         // 2xx
@@ -47,4 +47,4 @@ std::optional<std::chrono::milliseconds> retry_delay(int failures, std::mt19937_
 // The wait a rate limit asks for: Retry-After, at least a second, at most a day.
 std::chrono::milliseconds rate_limit_delay(const Judgement& judgement);
 
-}  // namespace faultline::processors::notify
+}  // namespace faultline::notify

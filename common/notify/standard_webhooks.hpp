@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace faultline::processors::notify {
+namespace faultline::notify {
 
 // The key of a "whsec_<base64>" secret (24 to 64 bytes), or nothing.
 std::optional<std::string> webhook_key(std::string_view secret);
@@ -23,4 +23,4 @@ std::string webhook_signature(const std::vector<std::string>& keys, std::string_
 // A new secret: "whsec_" and base64 of 32 random bytes.
 std::string new_webhook_secret();
 
-}  // namespace faultline::processors::notify
+}  // namespace faultline::notify

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace faultline::processors::notify {
+namespace faultline::notify {
 
 enum class ChannelKind { kSlack, kWebhook, kPagerDuty };
 
@@ -68,4 +68,4 @@ std::string pagerduty_event(const IncidentChange& change, std::string_view routi
 std::string slack_test_message(std::string_view channel_name);
 std::string webhook_test_body(std::string_view timestamp);
 
-}  // namespace faultline::processors::notify
+}  // namespace faultline::notify
