@@ -1,6 +1,14 @@
 #include "api/content/listing.hpp"
 
+#include "api/conditional.hpp"
+
 namespace faultline::api {
+
+http::Reply created_reply(const std::string& collection, const Created& created) {
+  auto reply = tagged_reply(201, created.document);
+  reply.headers.emplace_back("Location", collection + "/" + std::to_string(created.id));
+  return reply;
+}
 
 std::string visible_to(const auth::Principal& caller, const std::string& alias) {
   return caller.admin() ? " WHERE true" : " WHERE " + alias + ".owner_id = :owner";

@@ -13,6 +13,7 @@
 
 #include "api/auth/principal.hpp"
 #include "api/pagination.hpp"
+#include "common/http.hpp"
 #include "common/soci.hpp"
 
 namespace faultline::api {
@@ -22,6 +23,9 @@ struct Created {
   std::int64_t id = 0;
   std::string document;
 };
+
+// The 201 for it: its document with its ETag and Location `collection`/id.
+http::Reply created_reply(const std::string& collection, const Created& created);
 
 // " WHERE <alias>.owner_id = :owner" for a user, " WHERE true" for an
 // administrator. Chosen here, never from input, so each shape has its own plan.

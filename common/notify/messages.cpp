@@ -289,4 +289,15 @@ std::string webhook_test_body(std::string_view timestamp) {
   });
 }
 
+std::string pagerduty_test_event(std::string_view routing_key, std::int64_t channel_id) {
+  return json::object([&](json::Writer& out) {
+    out.Key("routing_key");
+    json::write(out, routing_key);
+    out.Key("event_action");
+    out.String("resolve");
+    out.Key("dedup_key");
+    json::write(out, "faultline-test-" + std::to_string(channel_id));
+  });
+}
+
 }  // namespace faultline::notify

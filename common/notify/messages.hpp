@@ -67,5 +67,8 @@ std::string pagerduty_event(const IncidentChange& change, std::string_view routi
 // A message that says only that the channel works (POST .../test).
 std::string slack_test_message(std::string_view channel_name);
 std::string webhook_test_body(std::string_view timestamp);
+// A resolve of a dedup key no incident has: PagerDuty checks the routing key
+// and answers, and nobody is paged.
+std::string pagerduty_test_event(std::string_view routing_key, std::int64_t channel_id);
 
 }  // namespace faultline::notify
