@@ -26,4 +26,15 @@ std::optional<std::string> owned_document(soci::session& sql, const auth::Princi
       [&](auto&& st) -> auto& { return st, soci::use(owner, "owner"), soci::use(row, "id"); });
 }
 
+std::optional<std::string> document_by_id(soci::session& sql, const std::string& document,
+                                          const std::string& table, const std::string& alias,
+                                          std::int64_t id, bool for_update) {
+  const long long row = id;
+  return one_document(
+      sql,
+      "SELECT " + document + " FROM " + table + " " + alias + " WHERE " + alias + ".id = :id" +
+          (for_update ? " FOR UPDATE" : ""),
+      [&](auto&& st) -> auto& { return st, soci::use(row, "id"); });
+}
+
 }  // namespace faultline::api

@@ -38,6 +38,12 @@ std::optional<std::string> owned_document(soci::session& sql, const auth::Princi
                                           const std::string& alias, std::int64_t id,
                                           bool for_update);
 
+// A row of `table alias` by id as `document`, whoever asks (the caller
+// checked the access); locked for a change when `for_update`.
+std::optional<std::string> document_by_id(soci::session& sql, const std::string& document,
+                                          const std::string& table, const std::string& alias,
+                                          std::int64_t id, bool for_update);
+
 // Binds nothing.
 inline constexpr auto kNoParameters = [](auto&& statement) -> auto& {
   return statement;

@@ -166,29 +166,13 @@ Fields read_fields(const json::Value& body, ChannelKind kind, const OutboundPoli
 }
 
 std::optional<std::string> document_of(soci::session& sql, std::int64_t id, bool for_update) {
-  const long long channel = id;
-  std::string document;
-  sql << std::string("SELECT ") + kDocument + " FROM notification_channels c WHERE c.id = :id" +
-             (for_update ? " FOR UPDATE" : ""),
-      soci::use(channel, "id"), soci::into(document);
-  if (!sql.got_data())
-    return std::nullopt;
-  return document;
+  return document_by_id(sql, kDocument, "notification_channels", "c", id, for_update);
 }
 
 }  // namespace
 
 std::string NotificationChannels::list(soci::session& sql, const Page& page) const {
-  long long total = 0;
-  sql << "SELECT count(*) FROM notification_channels", soci::into(total);
-  const long long limit = page.size, offset = page.offset();
-  std::string items;
-  sql << std::string("SELECT COALESCE(json_agg(doc::json ORDER BY id), '[]')::text FROM (SELECT ") +
-             kDocument +
-             " AS doc, c.id FROM notification_channels c ORDER BY c.id"
-             " LIMIT :limit OFFSET :offset) AS page",
-      soci::use(limit, "limit"), soci::use(offset, "offset"), soci::into(items);
-  return page_document(items, total, page);
+  return newest_first(sql, kDocument, "c", "FROM notification_channels c", page, kNoParameters);
 }
 
 std::optional<std::string> NotificationChannels::get(soci::session& sql, std::int64_t id) const {

@@ -172,37 +172,42 @@ Fields read_fields(soci::session& sql, const json::Value& body, bool creating) {
 }
 
 std::optional<std::string> document_of(soci::session& sql, std::int64_t id, bool for_update) {
-  const long long rule = id;
-  std::string document;
-  sql << std::string("SELECT ") + kDocument + " FROM notification_rules r WHERE r.id = :id" +
-             (for_update ? " FOR UPDATE" : ""),
-      soci::use(rule, "id"), soci::into(document);
-  if (!sql.got_data())
-    return std::nullopt;
-  return document;
+  return document_by_id(sql, kDocument, "notification_rules", "r", id, for_update);
 }
 
-soci::indicator indicator_of(const std::optional<std::string>& value) {
-  return value ? soci::i_ok : soci::i_null;
+// An optional text as SOCI binds it: the text, or NULL.
+struct Parameter {
+  std::string value;
+  soci::indicator indicator = soci::i_null;
+};
+
+Parameter bound(const std::optional<std::string>& value) {
+  return value ? Parameter{*value, soci::i_ok} : Parameter{};
 }
+
+// What create and update bind alike.
+struct Bound {
+  Parameter repository, branch, category, quiet_start, quiet_end, quiet_zone;
+  explicit Bound(const Fields& f)
+      : repository(bound(f.repository.value)),
+        branch(bound(f.branch.value)),
+        category(bound(f.category.value)),
+        quiet_start(bound(f.quiet.start)),
+        quiet_end(bound(f.quiet.end)),
+        quiet_zone(bound(f.quiet.zone)) {}
+};
 
 }  // namespace
 
 std::string NotificationRules::list(soci::session& sql, std::int64_t channel_id,
                                     const Page& page) const {
+  // Chosen here, never from input: each shape its own plan.
+  if (channel_id == 0)
+    return newest_first(sql, kDocument, "r", "FROM notification_rules r", page, kNoParameters);
   const long long channel = channel_id;
-  long long total = 0;
-  sql << "SELECT count(*) FROM notification_rules WHERE :channel = 0 OR channel_id = :channel2",
-      soci::use(channel, "channel"), soci::use(channel, "channel2"), soci::into(total);
-  const long long limit = page.size, offset = page.offset();
-  std::string items;
-  sql << std::string("SELECT COALESCE(json_agg(doc::json ORDER BY id), '[]')::text FROM (SELECT ") +
-             kDocument +
-             " AS doc, r.id FROM notification_rules r WHERE :channel = 0 OR r.channel_id ="
-             " :channel2 ORDER BY r.id LIMIT :limit OFFSET :offset) AS page",
-      soci::use(channel, "channel"), soci::use(channel, "channel2"), soci::use(limit, "limit"),
-      soci::use(offset, "offset"), soci::into(items);
-  return page_document(items, total, page);
+  return newest_first(
+      sql, kDocument, "r", "FROM notification_rules r WHERE r.channel_id = :channel",
+      page, [&](auto&& st) -> auto& { return st, soci::use(channel, "channel"); });
 }
 
 std::optional<std::string> NotificationRules::get(soci::session& sql, std::int64_t id) const {
@@ -214,18 +219,7 @@ Created NotificationRules::create(soci::session& sql, const json::Value& body,
   soci::transaction tx(sql);
   const auto fields = read_fields(sql, body, true);
   const int recurred_after = fields.recurred_after.value_or(1);
-  const std::string repository = fields.repository.value.value_or(""),
-                    branch = fields.branch.value.value_or(""),
-                    category = fields.category.value.value_or(""),
-                    quiet_start = fields.quiet.start.value_or(""),
-                    quiet_end = fields.quiet.end.value_or(""),
-                    quiet_zone = fields.quiet.zone.value_or("");
-  auto repository_ind = indicator_of(fields.repository.value);
-  auto branch_ind = indicator_of(fields.branch.value);
-  auto category_ind = indicator_of(fields.category.value);
-  auto start_ind = indicator_of(fields.quiet.start);
-  auto end_ind = indicator_of(fields.quiet.end);
-  auto zone_ind = indicator_of(fields.quiet.zone);
+  Bound b(fields);
   Created created;
   long long id = 0;
   sql << std::string(
@@ -236,10 +230,14 @@ Created NotificationRules::create(soci::session& sql, const json::Value& body,
              " :quiet_zone) RETURNING r.id, ") +
              kDocument,
       soci::use(*fields.channel_id, "channel"), soci::use(*fields.changes, "changes"),
-      soci::use(repository, repository_ind, "repository"), soci::use(branch, branch_ind, "branch"),
-      soci::use(category, category_ind, "category"), soci::use(recurred_after, "recurred_after"),
-      soci::use(quiet_start, start_ind, "quiet_start"), soci::use(quiet_end, end_ind, "quiet_end"),
-      soci::use(quiet_zone, zone_ind, "quiet_zone"), soci::into(id), soci::into(created.document);
+      soci::use(b.repository.value, b.repository.indicator, "repository"),
+      soci::use(b.branch.value, b.branch.indicator, "branch"),
+      soci::use(b.category.value, b.category.indicator, "category"),
+      soci::use(recurred_after, "recurred_after"),
+      soci::use(b.quiet_start.value, b.quiet_start.indicator, "quiet_start"),
+      soci::use(b.quiet_end.value, b.quiet_end.indicator, "quiet_end"),
+      soci::use(b.quiet_zone.value, b.quiet_zone.indicator, "quiet_zone"), soci::into(id),
+      soci::into(created.document);
   created.id = id;
   audit_.append(
       sql, who,
@@ -261,32 +259,22 @@ std::optional<std::string> NotificationRules::update(soci::session& sql, const A
   const auto fields = read_fields(sql, body, false);
   if (fields.described.empty())
     throw ClientError(unprocessable("Name at least one member to change."));
-  const std::string repository = fields.repository.value.value_or(""),
-                    branch = fields.branch.value.value_or(""),
-                    category = fields.category.value.value_or(""),
-                    quiet_start = fields.quiet.start.value_or(""),
-                    quiet_end = fields.quiet.end.value_or(""),
-                    quiet_zone = fields.quiet.zone.value_or("");
-  const std::string changes = fields.changes.value_or("");
-  auto changes_ind = indicator_of(fields.changes);
-  auto repository_ind = indicator_of(fields.repository.value);
-  auto branch_ind = indicator_of(fields.branch.value);
-  auto category_ind = indicator_of(fields.category.value);
-  auto start_ind = indicator_of(fields.quiet.start);
-  auto end_ind = indicator_of(fields.quiet.end);
-  auto zone_ind = indicator_of(fields.quiet.zone);
+  Bound b(fields);
+  auto changes = bound(fields.changes);
   soci::indicator after_ind = fields.recurred_after ? soci::i_ok : soci::i_null;
   const int recurred_after = fields.recurred_after.value_or(1);
   const int repository_given = fields.repository.given, branch_given = fields.branch.given,
             category_given = fields.category.given, quiet_given = fields.quiet.given;
   const long long rule = id;
   std::string document;
-  sql << std::string(kUpdate) + kDocument, soci::use(changes, changes_ind, "changes"),
-      soci::use(repository, repository_ind, "repository"), soci::use(branch, branch_ind, "branch"),
-      soci::use(category, category_ind, "category"),
+  sql << std::string(kUpdate) + kDocument, soci::use(changes.value, changes.indicator, "changes"),
+      soci::use(b.repository.value, b.repository.indicator, "repository"),
+      soci::use(b.branch.value, b.branch.indicator, "branch"),
+      soci::use(b.category.value, b.category.indicator, "category"),
       soci::use(recurred_after, after_ind, "recurred_after"),
-      soci::use(quiet_start, start_ind, "quiet_start"), soci::use(quiet_end, end_ind, "quiet_end"),
-      soci::use(quiet_zone, zone_ind, "quiet_zone"),
+      soci::use(b.quiet_start.value, b.quiet_start.indicator, "quiet_start"),
+      soci::use(b.quiet_end.value, b.quiet_end.indicator, "quiet_end"),
+      soci::use(b.quiet_zone.value, b.quiet_zone.indicator, "quiet_zone"),
       soci::use(repository_given, "repository_given"), soci::use(branch_given, "branch_given"),
       soci::use(category_given, "category_given"), soci::use(quiet_given, "quiet_given"),
       soci::use(rule, "id"), soci::into(document);

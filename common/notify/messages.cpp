@@ -74,6 +74,20 @@ std::string wrapped(std::string_view before, std::string_view text, std::string_
   return out;
 }
 
+// {text, blocks}: the line in bold, then a section for each of `sections` (mrkdwn).
+std::string slack_document(const std::string& text, const std::vector<std::string>& sections) {
+  return json::object([&](json::Writer& out) {
+    out.Key("text");
+    json::write(out, text);
+    out.Key("blocks");
+    out.StartArray();
+    write_text_block(out, wrapped("*", slack_escape(text), "*"));
+    for (const auto& section : sections)
+      write_text_block(out, section);
+    out.EndArray();
+  });
+}
+
 std::string slack_link(const std::string& url, const std::string& label) {
   return wrapped("<", slack_escape(url) + "|" + label, ">");
 }
@@ -156,19 +170,12 @@ std::string slack_message(const IncidentChange& change,
   add_link(incident_url(change, links), "Incident " + std::to_string(change.incident_id));
   add_link(links.issue_url, "GitHub issue");
 
-  return json::object([&](json::Writer& out) {
-    out.Key("text");
-    json::write(out, text);
-    out.Key("blocks");
-    out.StartArray();
-    write_text_block(out, wrapped("*", slack_escape(text), "*"));
-    write_text_block(out, facts);
-    if (failure && !failure->first_line.empty())
-      write_text_block(out, wrapped("```", slack_escape(failure->first_line), "```"));
-    if (!related.empty())
-      write_text_block(out, related);
-    out.EndArray();
-  });
+  std::vector<std::string> sections{facts};
+  if (failure && !failure->first_line.empty())
+    sections.push_back(wrapped("```", slack_escape(failure->first_line), "```"));
+  if (!related.empty())
+    sections.push_back(related);
+  return slack_document(text, sections);
 }
 
 std::string slack_summary(const std::vector<IncidentChange>& changes, const Links& links) {
@@ -180,15 +187,7 @@ std::string slack_summary(const std::vector<IncidentChange>& changes, const Link
     const auto line = slack_escape(headline(change));
     lines += "• " + (url.empty() ? line : slack_link(url, line)) + "\n";
   }
-  return json::object([&](json::Writer& out) {
-    out.Key("text");
-    json::write(out, text);
-    out.Key("blocks");
-    out.StartArray();
-    write_text_block(out, wrapped("*", slack_escape(text), "*"));
-    write_text_block(out, lines);
-    out.EndArray();
-  });
+  return slack_document(text, {lines});
 }
 
 std::string webhook_body(const IncidentChange& change, std::string_view timestamp) {
