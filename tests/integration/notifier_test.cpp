@@ -49,8 +49,12 @@ class NotifierTest : public ::testing::Test {
         scratch_path(log_name + ".log"));
   }
 
-  // A channel and a rule for every change; its id.
-  long long channel(const std::string& kind, const std::string& url, const std::string& secret) {
+  // A channel and a rule for every change (`rule` adds to or replaces its
+  // columns: "changes, branch_pattern) VALUES (:id, ARRAY['opened'], 'main'"); its id.
+  long long channel(const std::string& kind, const std::string& url, const std::string& secret,
+                    const std::string& rule =
+                        "changes) VALUES"
+                        " (:id, ARRAY['opened','recurred','acknowledged','resolved']") {
     Database db(DatabaseSettings{database_.url(), 1});
     return db.with_session([&](soci::session& sql) {
       const SecretBox secrets = SecretBox::from(
@@ -62,9 +66,7 @@ class NotifierTest : public ::testing::Test {
              " VALUES (:kind, :name, :url, :sealed) RETURNING id",
           soci::use(kind, "kind"), soci::use(kind, "name"), soci::use(url, url_ind, "url"),
           soci::use(sealed, "sealed"), soci::into(id);
-      sql << "INSERT INTO notification_rules (channel_id, changes) VALUES"
-             " (:id, ARRAY['opened','recurred','acknowledged','resolved'])",
-          soci::use(id, "id");
+      sql << "INSERT INTO notification_rules (channel_id, " + rule + ")", soci::use(id, "id");
       return id;
     });
   }
@@ -267,6 +269,70 @@ TEST_F(NotifierTest, AKillBetweenSendAndRecordSendsAtMostOnceMoreWithTheSameWebh
             json::string_member(hooks[1]["headers"], "webhook-id"));
   EXPECT_TRUE(hooks[1]["verified"].IsTrue());
   EXPECT_EQ(database_.count("SELECT count(*) FROM notification_deliveries"), 1);
+}
+
+TEST_F(NotifierTest, RulesFilterByRepositoryBranchAndConsecutiveFailures) {
+  // Only main-ish branches of octo/widgets, recurrences from the third failure on.
+  channel("webhook", receivers_.url() + "/webhook/ops", kWebhookSecret,
+          "changes, repository, branch_pattern, recurred_after) VALUES (:id,"
+          " ARRAY['opened','recurred'], 'OCTO/Widgets', 'ma?n*', 3");
+  // Another repository's rule never matches.
+  channel("slack", "", receivers_.url() + "/slack/T1/B1/x",
+          "changes, repository) VALUES (:id, ARRAY['opened'], 'octo/other'");
+  auto processors = start();
+  publish(1, "failure", "2026-11-23T10:00:00Z");  // opened
+  ASSERT_EQ(wait_for_received("/webhook/", 1), 1u) << processors->log();
+  publish(2, "failure", "2026-11-23T10:10:00Z");  // recurred, 2 in a row: not yet
+  ASSERT_EQ(database_.wait_for_count("SELECT occurrences FROM incidents", 2), 2);
+  publish(3, "failure", "2026-11-23T10:20:00Z");  // recurred, 3 in a row
+  ASSERT_EQ(wait_for_received("/webhook/", 2), 2u) << processors->log();
+  publish(4, "success", "2026-11-23T10:30:00Z");  // resolved: not asked for
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents WHERE state = 'resolved'", 1),
+            1);
+  // Every change read (the notifier is where the outbox is), and no more sent.
+  ASSERT_EQ(
+      database_.wait_for_count(
+          "SELECT sum(next_offset) FROM consumer_offsets WHERE group_id = 'faultline-notifier'",
+          database_.count("SELECT count(*) FROM outbox")),
+      database_.count("SELECT count(*) FROM outbox"));
+  const auto hooks = received("/webhook/");
+  ASSERT_EQ(hooks.size(), 2u);
+  const auto second = body_of(hooks[1]);
+  EXPECT_EQ(json::string_member(second, "type"), "incident.recurred");
+  EXPECT_EQ(json::integer_member(*json::object_member(second["data"], "incident"), "occurrences"),
+            3);
+  EXPECT_EQ(received("/slack/").size(), 0u);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM notification_deliveries"), 2);
+}
+
+TEST_F(NotifierTest, QuietHoursHoldChangesAndSlackGetsOneSummaryWhenTheyEnd) {
+  // Quiet from an hour ago until a few seconds from now, in UTC wall-clock time.
+  channel("slack", "", receivers_.url() + "/slack/T1/B1/x",
+          "changes, quiet_start, quiet_end, quiet_time_zone) VALUES (:id,"
+          " ARRAY['opened','resolved'], (now() AT TIME ZONE 'UTC' - interval '1 hour')::time,"
+          " (now() AT TIME ZONE 'UTC' + interval '15 seconds')::time, 'UTC'");
+  auto processors = start();
+  publish(1, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents", 1), 1) << processors->log();
+  publish(2, "success", "2026-11-23T10:10:00Z");
+  ASSERT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM notification_deliveries WHERE status = 'held'", 2, 12s),
+            2)
+      << processors->log();
+  EXPECT_EQ(received("/slack/").size(), 0u);  // held, not sent
+
+  ASSERT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM notification_deliveries WHERE status = 'sent'", 2, 40s),
+            2)
+      << processors->log();
+  const auto slack = received("/slack/");
+  ASSERT_EQ(slack.size(), 1u);  // one summary for both
+  const auto summary = body_of(slack[0]);
+  EXPECT_EQ(json::string_member(summary, "text"),
+            "While notifications were quiet: 2 incident changes");
+  const auto body = std::string(json::string_member(slack[0], "body").value_or(""));
+  EXPECT_NE(body.find("CI failing: CI on main in octo/widgets"), std::string::npos) << body;
+  EXPECT_NE(body.find("CI recovered: CI on main in octo/widgets"), std::string::npos) << body;
 }
 
 }  // namespace
