@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <map>
 #include <thread>
 
 #include "common/database.hpp"
@@ -71,8 +72,10 @@ class NotifierTest : public ::testing::Test {
     });
   }
 
-  void publish(std::int64_t run_id, const char* conclusion, const char* created_at) {
+  void publish(std::int64_t run_id, const char* conclusion, const char* created_at,
+               const std::string& branch = "main") {
     RunSpec spec;
+    spec.branch = branch;
     spec.run_id = run_id;
     spec.conclusion = conclusion;
     spec.created_at = created_at;
@@ -269,6 +272,38 @@ TEST_F(NotifierTest, AKillBetweenSendAndRecordSendsAtMostOnceMoreWithTheSameWebh
             json::string_member(hooks[1]["headers"], "webhook-id"));
   EXPECT_TRUE(hooks[1]["verified"].IsTrue());
   EXPECT_EQ(database_.count("SELECT count(*) FROM notification_deliveries"), 1);
+}
+
+TEST_F(NotifierTest, AKillInTheMiddleOfABurstLosesNothingAndRepeatsAtMostOneMessage) {
+  channel("webhook", receivers_.url() + "/webhook/ops", kWebhookSecret);
+  // Each answer takes a moment, so the kill lands among the sends.
+  receivers_.fail("/webhook/ops", "[]", R"({"status":204,"delay_ms":300})");
+  constexpr int kIncidents = 8;
+  auto processors = start("processors-burst");
+  for (int i = 1; i <= kIncidents; ++i)
+    publish(i, "failure", "2026-11-23T10:00:00Z", "branch-" + std::to_string(i));
+  ASSERT_GE(wait_for_received("/webhook/", 2), 2u) << processors->log();
+  processors->signal(SIGKILL);
+  processors->wait(5s);
+
+  auto again = start("processors-after-burst");
+  ASSERT_EQ(
+      database_.wait_for_count("SELECT count(*) FROM notification_deliveries WHERE status = 'sent'",
+                               kIncidents, 60s),
+      kIncidents)
+      << again->log();
+  EXPECT_EQ(database_.count("SELECT count(*) FROM notification_deliveries"), kIncidents);
+  const auto hooks = received("/webhook/");
+  std::map<std::string, int> by_id;
+  for (const auto& hook : hooks) {
+    EXPECT_TRUE(hook["verified"].IsTrue());
+    ++by_id[std::string(json::string_member(hook["headers"], "webhook-id").value_or(""))];
+  }
+  EXPECT_EQ(by_id.size(), static_cast<std::size_t>(kIncidents));  // nothing lost
+  int repeated = 0;
+  for (const auto& [id, times] : by_id)
+    repeated += times - 1;
+  EXPECT_LE(repeated, 1) << "at most the one in flight when the process died";
 }
 
 TEST_F(NotifierTest, RulesFilterByRepositoryBranchAndConsecutiveFailures) {
