@@ -135,7 +135,11 @@ std::size_t NotificationSender::send_due() {
   std::vector<Claimed> claimed = database_.with_session([&](soci::session& sql) {
     std::vector<Claimed> rows;
     soci::transaction tx(sql);
-    const long long limit = static_cast<long long>(settings_.batch);
+    // Claimed rows are sent one after another: claim no more than can be sent
+    // within half the lease, so none is taken over while it waits its turn.
+    const auto fits = static_cast<std::size_t>(settings_.lease / (2 * settings_.timeout));
+    const long long limit =
+        static_cast<long long>(std::clamp<std::size_t>(fits, 1, settings_.batch));
     const double lease = seconds_of(settings_.lease);
     soci::rowset<soci::row> result =
         (sql.prepare << kClaim, soci::use(limit, "limit"), soci::use(lease, "lease"));
@@ -205,16 +209,9 @@ std::size_t NotificationSender::send_due() {
   return attempted;
 }
 
-Delivery NotificationSender::send(const Claimed& delivery,
-                                  const std::vector<const Claimed*>& held_with_it) {
-  Delivery sent;
-  const auto secret = secrets_.open(delivery.sealed_secret);
-  if (!secret) {
-    sent.judgement = {Verdict::kRetry, std::nullopt};
-    sent.error = "the channel's secret cannot be opened (sealed under key " +
-                 SecretBox::key_id_of(delivery.sealed_secret) + ")";
-    return sent;
-  }
+std::string NotificationSender::message_for(const Claimed& delivery,
+                                            const std::vector<const Claimed*>& held_with_it,
+                                            const std::string& secret) const {
   std::optional<FailureDetails> failure;
   if (!delivery.failure_json.empty()) {
     const auto details = json::parse(delivery.failure_json);
@@ -242,8 +239,30 @@ Delivery NotificationSender::send(const Claimed& delivery,
       body = webhook_body(change, delivery.created_at);
       break;
     case ChannelKind::kPagerDuty:
-      body = pagerduty_event(change, *secret, failure, links);
+      body = pagerduty_event(change, secret, failure, links);
       break;
+  }
+  return body;
+}
+
+Delivery NotificationSender::send(const Claimed& delivery,
+                                  const std::vector<const Claimed*>& held_with_it) {
+  Delivery sent;
+  const auto secret = secrets_.open(delivery.sealed_secret);
+  if (!secret) {
+    sent.judgement = {Verdict::kRetry, std::nullopt};
+    sent.error = "the channel's secret cannot be opened (sealed under key " +
+                 SecretBox::key_id_of(delivery.sealed_secret) + ")";
+    return sent;
+  }
+  std::string body;
+  try {
+    body = message_for(delivery, held_with_it, *secret);
+  } catch (const json::ParseError& e) {
+    // Parsed when it was queued, so never expected: given up, not retried forever.
+    sent.judgement = {Verdict::kRefused, std::nullopt};
+    sent.error = std::string("the stored incident event cannot be read: ") + e.what();
+    return sent;
   }
   // Stable across retries and duplicates: what a receiver de-duplicates on.
   const std::string webhook_id =

@@ -22,9 +22,10 @@ struct SenderSettings {
   notify::Links links;  // github_web_url and dashboard_url; issue_url per delivery
   // Slack takes about one message a second per incoming webhook.
   std::chrono::milliseconds slack_spacing{1000};
-  // How long a claimed delivery is not claimed again: longer than one send
-  // (timeout), so a sender that died mid-send is taken over after it.
-  std::chrono::milliseconds lease{std::chrono::minutes(2)};
+  // How long a claimed delivery is not claimed again, so a sender that died
+  // mid-send is taken over after it. A pass claims at most as many rows as
+  // can be sent (one timeout each) in half of it, at most `batch`.
+  std::chrono::milliseconds lease{std::chrono::minutes(10)};
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
   std::size_t batch = 20;
 
@@ -58,6 +59,9 @@ class NotificationSender {
 
  private:
   struct Claimed;
+  // What the channel is sent; throws json::ParseError for a stored event it cannot read.
+  std::string message_for(const Claimed& delivery, const std::vector<const Claimed*>& held_with_it,
+                          const std::string& secret) const;
   notify::Delivery send(const Claimed& delivery, const std::vector<const Claimed*>& held_with_it);
   void record(const Claimed& delivery, const notify::Delivery& sent);
 

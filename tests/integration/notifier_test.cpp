@@ -44,7 +44,7 @@ class NotifierTest : public ::testing::Test {
             {"FAULTLINE_NOTIFY_ALLOW_HTTP", "1"},
             {"FAULTLINE_NOTIFY_ALLOW_PRIVATE", "1"},
             {"FAULTLINE_NOTIFY_SLACK_SPACING", "200ms"},
-            {"FAULTLINE_NOTIFY_TIMEOUT", "5s"},
+            {"FAULTLINE_NOTIFY_TIMEOUT", "2s"},
             {"FAULTLINE_NOTIFY_LEASE", "8s"},
             {"FAULTLINE_DASHBOARD_URL", "https://faultline.example"}},
         scratch_path(log_name + ".log"));
