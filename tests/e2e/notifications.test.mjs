@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {createRequire} from 'node:module';
 import {System, poll, systemTest} from './harness.mjs';
+import {Contract} from './contract.mjs';
 import {sign, verify} from '../fakes/standard-webhooks.mjs';
 
 const require = createRequire(import.meta.url);
@@ -44,9 +45,13 @@ test('the fake webhook receiver verifies the Standard Webhooks test vector and n
 const system = new System({notify: true});
 const systemCase = systemTest(system);
 
+let contract;
 before(async () => {
   try {
     await system.start();
+    // Every API answer here is checked against the served document too.
+    contract = new Contract(await (await fetch(`${system.apiUrl}/openapi.json`)).json());
+    globalThis.fetch = contract.wrap(globalThis.fetch, system.apiUrl);
   } catch (e) {
     e.message += `\n\nservice logs:\n${system.logs()}`;
     throw e;
@@ -134,4 +139,13 @@ systemCase('a failing run posts one Slack message and one signed webhook and tri
   const metrics = await (await fetch(`${system.processorsUrl}/metrics`)).text();
   for (const kind of ['slack', 'webhook', 'pagerduty'])
     assert.match(metrics, new RegExp(`faultline_notify_sends_total\\{kind="${kind}",outcome="sent"\\} 2`), metrics);
+
+  // The channels as the API shows them, each answer held to the document.
+  const channels = await api('GET', '/api/v1/notification-channels');
+  assert.equal(channels.body.total, 3);
+  assert.ok(!channels.text.includes('whsec_') && !channels.text.includes('/slack/T0/B0/e2e'), 'no secret shown');
+  assert.deepEqual(contract.violations, []);
+  for (const operation of ['POST /api/v1/notification-channels 201', 'POST /api/v1/notification-rules 201',
+    'GET /api/v1/incidents/{id}/notifications 200', 'GET /api/v1/notification-channels 200'])
+    assert.ok(contract.checked.has(operation), `${operation} among ${[...contract.checked]}`);
 });
