@@ -1,4 +1,4 @@
--- The notification rules in force (schemas/db/019_notifications.sql holds the
+-- The notification rules in force (schemas/db/020_notifications.sql holds the
 -- tables). Applied with CREATE OR REPLACE on every start.
 
 -- A branch glob (* any run of characters, ? one) as a LIKE pattern, LIKE's
