@@ -62,6 +62,7 @@ ApiSettings ApiSettings::from(const Environment& env) {
       env.integer("FAULTLINE_AUDIT_RETENTION_DAYS", s.audit_retention_days, 1, 36500);
   s.analytics_cache = env.integer("FAULTLINE_API_ANALYTICS_CACHE", 1, 0, 1) == 1;
   s.analytics_refresh = env.duration("FAULTLINE_API_ANALYTICS_REFRESH", s.analytics_refresh);
+  s.notify_policy = OutboundPolicy::from(env);
   return s;
 }
 
@@ -72,6 +73,8 @@ ApiServer::ApiServer(const ApiSettings& settings, Database& database, metrics::R
       registry_(registry),
       audit_(&registry),
       repositories_(secrets, !settings_.github.default_token.empty(), audit_),
+      notification_channels_(secrets, settings_.notify_policy, audit_),
+      notification_rules_(audit_),
       github_(github),
       tokens_(secrets, settings_.github.default_token),
       oauth_(settings_.github, secrets, github, database, audit_),
@@ -133,6 +136,7 @@ void ApiServer::declare_routes() {
   declare_ci_routes();
   declare_content_routes();
   declare_github_routes();
+  declare_notification_routes();
 
   // What no route takes: the dashboard's pages and assets, or a 404.
   router_.addNotFoundHandler(

@@ -20,6 +20,8 @@
 #include "api/github/oauth_connections.hpp"
 #include "api/github/repository_hooks.hpp"
 #include "api/idempotency.hpp"
+#include "api/notifications/notification_channels.hpp"
+#include "api/notifications/notification_rules.hpp"
 #include "api/repositories.hpp"
 #include "api/route_table.hpp"
 #include "api/total_cache.hpp"
@@ -56,6 +58,9 @@ struct ApiSettings {
   // FAULTLINE_API_ANALYTICS_REFRESH.
   bool analytics_cache = true;
   std::chrono::milliseconds analytics_refresh{std::chrono::seconds(1)};
+  // Where notification channels may point: FAULTLINE_NOTIFY_ALLOW_HTTP and
+  // FAULTLINE_NOTIFY_ALLOW_PRIVATE (tests), as the notifier reads them.
+  OutboundPolicy notify_policy;
 
   static ApiSettings from(const Environment& env);
 };
@@ -78,6 +83,7 @@ class ApiServer {
   void declare_ci_routes();
   void declare_content_routes();
   void declare_github_routes();
+  void declare_notification_routes();
   // Removes expired Idempotency-Keys, rate-limit windows and audit rows past
   // their retention every cleanup_interval until stop(), off the request path.
   void clean_up_periodically();
@@ -91,6 +97,8 @@ class ApiServer {
   metrics::Registry& registry_;
   audit::AuditLog audit_;
   Repositories repositories_;
+  NotificationChannels notification_channels_;
+  NotificationRules notification_rules_;
   github::Client& github_;
   RepositoryTokens tokens_;
   OAuthConnections oauth_;

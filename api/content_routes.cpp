@@ -15,12 +15,6 @@
 namespace faultline::api {
 namespace {
 
-http::Reply created_reply(const std::string& collection, const Created& created) {
-  auto reply = tagged_reply(201, created.document);
-  reply.headers.emplace_back("Location", collection + "/" + std::to_string(created.id));
-  return reply;
-}
-
 std::int64_t id_param(const ApiRequest& request) {
   return positive_integer("id", request.params.at("id"));
 }

@@ -59,6 +59,8 @@ Environment:
   FAULTLINE_GITHUB_TOKEN        the token for repositories without their own
   FAULTLINE_AUDIT_RETENTION_DAYS
                                 audit rows are kept this many days (default 365)
+  FAULTLINE_NOTIFY_ALLOW_HTTP, FAULTLINE_NOTIFY_ALLOW_PRIVATE
+                                1: notification channels may use http:// and private addresses (tests)
   FAULTLINE_LOG_LEVEL           debug, info, warn, error
 )";
 

@@ -21,6 +21,8 @@ constexpr Table kTables[] = {
      " WHERE token_ciphertext = :old"},
     {"SELECT secret_ciphertext FROM two_factor FOR UPDATE",
      "UPDATE two_factor SET secret_ciphertext = :new WHERE secret_ciphertext = :old"},
+    {"SELECT secret_ciphertext FROM notification_channels FOR UPDATE",
+     "UPDATE notification_channels SET secret_ciphertext = :new WHERE secret_ciphertext = :old"},
 };
 
 }  // namespace

@@ -1,9 +1,5 @@
 #include "common/github_client.hpp"
 
-#include <curl/curl.h>
-
-#include "common/curl_callbacks.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <ctime>
@@ -11,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "common/http_exchange.hpp"
 #include "common/log.hpp"
 #include "common/trace_context.hpp"
 
@@ -18,13 +15,6 @@ namespace faultline::github {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct CurlDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
 
 bool mutating(const std::string& method) {
   return method != "GET" && method != "HEAD";
@@ -77,61 +67,31 @@ ClientSettings ClientSettings::from(const Environment& env) {
 }
 
 Client::Client(ClientSettings settings, CallRecorder* recorder)
-    : settings_(std::move(settings)), recorder_(recorder) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+    : settings_(std::move(settings)), recorder_(recorder) {}
 
 Response Client::send_once(const Request& request, const std::string& url, std::string& error) {
-  const std::string& method = request.method;
-  const std::string& body = request.body;
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl)
-    throw GitHubError("curl_easy_init failed", 0);
-  curl_slist* raw = nullptr;
-  raw = curl_slist_append(raw, ("Accept: " + request.accept).c_str());
-  raw = curl_slist_append(raw, "X-GitHub-Api-Version: 2022-11-28");
-  raw = curl_slist_append(raw, ("User-Agent: " + settings_.user_agent).c_str());
+  http_exchange::Request exchange;
+  exchange.method = request.method;
+  exchange.url = url;
+  exchange.body = request.body;
+  exchange.follow_redirects = request.follow_redirects;
+  exchange.headers = {"Accept: " + request.accept, "X-GitHub-Api-Version: 2022-11-28",
+                      "User-Agent: " + settings_.user_agent};
   if (!request.authorization.empty())
-    raw = curl_slist_append(raw, ("Authorization: " + request.authorization).c_str());
-  if (!body.empty())
-    raw = curl_slist_append(raw, ("Content-Type: " + request.content_type).c_str());
+    exchange.headers.push_back("Authorization: " + request.authorization);
+  if (!request.body.empty())
+    exchange.headers.push_back("Content-Type: " + request.content_type);
   if (const auto* trace = trace::current()) {
-    raw = curl_slist_append(raw, ("traceparent: " + trace->traceparent()).c_str());
+    exchange.headers.push_back("traceparent: " + trace->traceparent());
     if (!trace->tracestate.empty())
-      raw = curl_slist_append(raw, ("tracestate: " + trace->tracestate).c_str());
+      exchange.headers.push_back("tracestate: " + trace->tracestate);
   }
-  raw = curl_slist_append(raw, "Expect:");
-  std::unique_ptr<curl_slist, SlistDeleter> headers(raw);
-
-  Response response;
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  if (request.follow_redirects) {
-    // libcurl keeps a custom Authorization header from other hosts.
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  }
-  if (!body.empty() || mutating(method)) {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  }
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &curl::append_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &curl::collect_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
-  const CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) {
-    error = curl_easy_strerror(rc);
+  auto answer = http_exchange::perform(exchange);
+  if (!answer.error.empty()) {
+    error = std::move(answer.error);
     return Response{};
   }
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
-  return response;
+  return Response{answer.status, std::move(answer.body), std::move(answer.headers)};
 }
 
 Response Client::request(const std::string& token, const std::string& method,

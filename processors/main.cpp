@@ -29,6 +29,8 @@
 #include "processors/failure_rules.hpp"
 #include "processors/incidents_handler.hpp"
 #include "processors/issues_handler.hpp"
+#include "processors/notify/notification_sender.hpp"
+#include "processors/notify/notifier_handler.hpp"
 #include "processors/outbox_relay.hpp"
 #include "processors/reconciler.hpp"
 #include "processors/replay.hpp"
@@ -40,7 +42,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    R"(usage: faultline-processors [--roles runs,incidents,issues,reconciler]
+    R"(usage: faultline-processors [--roles runs,incidents,issues,reconciler,notifier]
        faultline-processors reconcile [--since 24h] [--repository owner/name]
        faultline-processors replay --group G (--to-beginning | --to-timestamp ISO8601)
        faultline-processors topics [--partitions 6] [--replication-factor 3]
@@ -51,6 +53,8 @@ Consumes Faultline's topics and keeps PostgreSQL up to date. Roles (default: all
   issues     ci.incident.v1 -> one GitHub issue per incident (opened, commented, closed)
   reconciler every FAULTLINE_RECONCILE_INTERVAL (10m): runs GitHub has and the state lacks are
              published to ci.workflow_run.v1; failed deliveries are redelivered once
+  notifier   ci.incident.v1 -> notification_deliveries, sent to Slack, signed webhooks and
+             PagerDuty as the notification rules say (at least once, retried)
 
 reconcile runs one reconciliation pass and exits (exit 1 if it recorded errors).
 
@@ -78,6 +82,9 @@ Environment:
   FAULTLINE_GITHUB_API_URL      default https://api.github.com
   FAULTLINE_GITHUB_TOKEN        used for repositories without a token of their own
   FAULTLINE_ENCRYPTION_KEY      decrypts repositories' stored tokens (32 bytes, hex or base64)
+  FAULTLINE_NOTIFY_ALLOW_HTTP   1: notifications may go to http:// URLs (tests only)
+  FAULTLINE_NOTIFY_ALLOW_PRIVATE  1: and to loopback, link-local and private addresses (tests only)
+  FAULTLINE_DASHBOARD_URL       the dashboard's address, for links to incidents in notifications
   FAULTLINE_TOPIC_PARTITIONS    topics: partitions per topic (default 6)
   FAULTLINE_TOPIC_REPLICATION_FACTOR  topics: replicas per partition (default 3)
   FAULTLINE_LOG_LEVEL           debug, info, warn, error
@@ -87,9 +94,10 @@ std::set<std::string> parse_roles(const std::string& list) {
   std::set<std::string> roles;
   std::stringstream in(list);
   for (std::string role; std::getline(in, role, ',');) {
-    if (role != "runs" && role != "incidents" && role != "issues" && role != "reconciler")
+    if (role != "runs" && role != "incidents" && role != "issues" && role != "reconciler" &&
+        role != "notifier")
       throw faultline::ConfigError("--roles: unknown role '" + role +
-                                   "' (known: runs, incidents, issues, reconciler)");
+                                   "' (known: runs, incidents, issues, reconciler, notifier)");
     roles.insert(role);
   }
   if (roles.empty())
@@ -215,7 +223,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::string roles_arg = "runs,incidents,issues,reconciler";
+  std::string roles_arg = "runs,incidents,issues,reconciler,notifier";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -235,7 +243,7 @@ int main(int argc, char** argv) {
     const auto kafka_settings = kafka::Settings::from(env);
     const auto consumers = static_cast<int>(env.integer("FAULTLINE_PROCESSORS_CONSUMERS", 2, 1, 6));
     const auto database_settings =
-        DatabaseSettings::from(env, 2 * static_cast<std::size_t>(consumers) + 5);
+        DatabaseSettings::from(env, 2 * static_cast<std::size_t>(consumers) + 7);
     const auto status_address = env.address("FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:8082");
     const auto max_batch =
         static_cast<std::size_t>(env.integer("FAULTLINE_PROCESSORS_BATCH", 2000, 1, 10000));
@@ -299,6 +307,12 @@ int main(int argc, char** argv) {
          10,
          [&] { return std::make_unique<processors::IssuesHandler>(github, github_calls, tokens); },
          1},
+        {"notifier",
+         "faultline-notifier",
+         {topics::kIncident},
+         max_batch,
+         [] { return std::make_unique<processors::NotifierHandler>(); },
+         1},
     };
 
     // Each consumer on its own thread, with its own handler.
@@ -324,6 +338,9 @@ int main(int argc, char** argv) {
     }
 
     processors::OutboxRelay relay(database, producer, registry);
+    std::optional<processors::NotificationSender> sender;
+    if (roles.count("notifier"))
+      sender.emplace(database, secrets, processors::SenderSettings::from(env), registry);
     processors::Reconciler reconciler(database, github, github_calls, producer, tokens);
     const auto reconcile_every =
         env.duration("FAULTLINE_RECONCILE_INTERVAL", std::chrono::minutes(10));
@@ -366,6 +383,9 @@ int main(int argc, char** argv) {
     if (roles.count("incidents"))
       threads.emplace_back(
           guarded([&stop, &relay] { relay.run(stop, std::chrono::milliseconds(200)); }));
+    if (sender)
+      threads.emplace_back(
+          guarded([&stop, &sender] { sender->run(stop, std::chrono::milliseconds(200)); }));
     if (roles.count("reconciler"))
       threads.emplace_back(guarded(
           [&stop, &reconciler, reconcile_every] { reconciler.run(stop, reconcile_every); }));

@@ -13,6 +13,7 @@
 
 #include "api/auth/principal.hpp"
 #include "api/pagination.hpp"
+#include "common/http.hpp"
 #include "common/soci.hpp"
 
 namespace faultline::api {
@@ -22,6 +23,9 @@ struct Created {
   std::int64_t id = 0;
   std::string document;
 };
+
+// The 201 for it: its document with its ETag and Location `collection`/id.
+http::Reply created_reply(const std::string& collection, const Created& created);
 
 // " WHERE <alias>.owner_id = :owner" for a user, " WHERE true" for an
 // administrator. Chosen here, never from input, so each shape has its own plan.
@@ -33,6 +37,12 @@ std::optional<std::string> owned_document(soci::session& sql, const auth::Princi
                                           const std::string& document, const std::string& table,
                                           const std::string& alias, std::int64_t id,
                                           bool for_update);
+
+// A row of `table alias` by id as `document`, whoever asks (the caller
+// checked the access); locked for a change when `for_update`.
+std::optional<std::string> document_by_id(soci::session& sql, const std::string& document,
+                                          const std::string& table, const std::string& alias,
+                                          std::int64_t id, bool for_update);
 
 // Binds nothing.
 inline constexpr auto kNoParameters = [](auto&& statement) -> auto& {

@@ -156,8 +156,12 @@ export class System {
   // With `github`, the fake GitHub (tests/fakes/fake-github.mjs) plays GitHub
   // and its OAuth app, redirecting back to the API's /repositories (the
   // dashboard's page), and the API and ingest listen on ports chosen first.
-  constructor({github = false} = {}) {
+  // With `notify`, the fake Slack, webhook and PagerDuty receivers
+  // (tests/fakes/fake-notify.mjs) listen on 127.0.0.1, which the services
+  // are allowed to reach over plain http for the test.
+  constructor({github = false, notify = false} = {}) {
     this.withGitHub = github;
+    this.withNotify = notify;
   }
 
   async start() {
@@ -195,6 +199,7 @@ export class System {
       FAULTLINE_JWT_SECRET: crypto.randomBytes(32).toString('hex'),
     };
     if (this.withGitHub) await this.startGitHub();
+    if (this.withNotify) await this.startReceivers();
     this.ingest = new Service('faultline-ingest', [], this.env, this.scratch);
     this.processors = new Service('faultline-processors', [], this.env, this.scratch);
     // Processors apply the migrations before they say they started; the API starts after them.
@@ -223,6 +228,26 @@ export class System {
       FAULTLINE_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex'),
       FAULTLINE_GITHUB_MUTATION_SPACING: '10ms',
     });
+  }
+
+  async startReceivers() {
+    const fake = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fakes', 'fake-notify.mjs');
+    this.receivers = new Service('fake-notify', [fake, '--port', '0'], {}, this.scratch, process.execPath);
+    this.receiversUrl = `http://127.0.0.1:${await this.receivers.port()}`;
+    Object.assign(this.env, {
+      FAULTLINE_NOTIFY_ALLOW_HTTP: '1',
+      FAULTLINE_NOTIFY_ALLOW_PRIVATE: '1',
+      FAULTLINE_NOTIFY_SLACK_SPACING: '100ms',
+      FAULTLINE_ENCRYPTION_KEY: this.env.FAULTLINE_ENCRYPTION_KEY ?? crypto.randomBytes(32).toString('hex'),
+    });
+  }
+
+  // Sets or reads the fake receivers' state (/_control/WHAT).
+  async receiversControl(what, body) {
+    const response = await fetch(`${this.receiversUrl}/_control/${what}`, body === undefined ? {} : {
+      method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)});
+    if (response.status !== 200) throw new Error(`fake receivers ${what}: ${response.status}`);
+    return response.json();
   }
 
   // POSTs a webhook to ingest as GitHub does. `headers` entries set to undefined are left out.
@@ -315,7 +340,7 @@ export class System {
   }
 
   logs() {
-    return [this.broker, this.github, ...this.services].filter(Boolean).map((s) => s.tail()).join('\n');
+    return [this.broker, this.github, this.receivers, ...this.services].filter(Boolean).map((s) => s.tail()).join('\n');
   }
 
   // Every message of a topic from the beginning, read with kcat: {key, headers, value}.
@@ -361,6 +386,7 @@ export class System {
     await this.stopServices().catch((e) => errors.push(e));
     if (this.broker) await this.broker.stop(5000).catch((e) => errors.push(e));
     if (this.github) await this.github.stop(5000).catch((e) => errors.push(e));
+    if (this.receivers) await this.receivers.stop(5000).catch((e) => errors.push(e));
     if (this.dbCreated) {
       await execFile('psql', [this.admin, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`])
         .catch((e) => errors.push(e));

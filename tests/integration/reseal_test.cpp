@@ -1,5 +1,5 @@
 // `faultline-api reseal` after a key rotation: every stored token moves to
-// the new key and still opens to the same value.
+// the new key and still opens to the same value (notification channels' secrets too).
 
 #include <gtest/gtest.h>
 
@@ -33,6 +33,9 @@ TEST(Reseal, MovesEveryStoredTokenToTheNewKey) {
       "INSERT INTO oauth_connections (user_id, provider, account_id, account_login,"
       " token_ciphertext) VALUES (1, 'github', 9, 'octocat', '" +
       old_box.seal("gho_connection") + "')");
+  database.execute(
+      "INSERT INTO notification_channels (kind, name, secret_ciphertext) VALUES ('slack', 's', '" +
+      old_box.seal("https://hooks.slack.com/services/T/B/secret") + "')");
 
   auto reseal = [&](const std::string& keys) {
     ChildProcess process(
@@ -53,6 +56,8 @@ TEST(Reseal, MovesEveryStoredTokenToTheNewKey) {
   EXPECT_EQ(new_box.open(repository), "ghp_repository");
   EXPECT_EQ(new_box.open(connection), "gho_connection");
   EXPECT_FALSE(old_box.open(connection));
+  const auto channel = database.scalar("SELECT secret_ciphertext FROM notification_channels");
+  EXPECT_EQ(new_box.open(channel), "https://hooks.slack.com/services/T/B/secret");
 }
 
 }  // namespace

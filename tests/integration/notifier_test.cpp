@@ -1,0 +1,374 @@
+// Role `notifier` against the fake receivers (Slack, Standard Webhooks,
+// PagerDuty), real PostgreSQL and the embedded broker: incidents come from
+// the incidents role, as they would in production.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+#include <thread>
+
+#include "common/database.hpp"
+#include "common/json.hpp"
+#include "common/secret_box.hpp"
+#include "common/soci.hpp"
+#include "tests/support/environment.hpp"
+#include "tests/support/fake_notify.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/run_events.hpp"
+
+namespace faultline::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kKey = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+constexpr const char* kWebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+constexpr const char* kRoutingKey = "R0UT1NGKEY0123456789abcdefABCDEF";
+
+class NotifierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    producer_ = std::make_unique<kafka::Producer>(kafka::Settings{broker_.bootstrap(), {}}, 10s);
+    receivers_.set_webhook_secrets("ops", std::string("[\"") + kWebhookSecret + "\"]");
+  }
+
+  std::unique_ptr<ChildProcess> start(const std::string& log_name = "processors") {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{binary("faultline-processors"), "--roles", "incidents,notifier"},
+        std::map<std::string, std::string>{
+            {"FAULTLINE_DATABASE_URL", database_.url()},
+            {"FAULTLINE_KAFKA_BROKERS", broker_.bootstrap()},
+            {"FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:0"},
+            {"FAULTLINE_ENCRYPTION_KEY", kKey},
+            {"FAULTLINE_NOTIFY_ALLOW_HTTP", "1"},
+            {"FAULTLINE_NOTIFY_ALLOW_PRIVATE", "1"},
+            {"FAULTLINE_NOTIFY_SLACK_SPACING", "200ms"},
+            {"FAULTLINE_NOTIFY_TIMEOUT", "2s"},
+            {"FAULTLINE_NOTIFY_LEASE", "8s"},
+            {"FAULTLINE_DASHBOARD_URL", "https://faultline.example"}},
+        scratch_path(log_name + ".log"));
+  }
+
+  // A channel and a rule for every change (`rule` adds to or replaces its
+  // columns: "changes, branch_pattern) VALUES (:id, ARRAY['opened'], 'main'"); its id.
+  long long channel(const std::string& kind, const std::string& url, const std::string& secret,
+                    const std::string& rule =
+                        "changes) VALUES"
+                        " (:id, ARRAY['opened','recurred','acknowledged','resolved']") {
+    Database db(DatabaseSettings{database_.url(), 1});
+    return db.with_session([&](soci::session& sql) {
+      const SecretBox secrets = SecretBox::from(
+          Environment(std::map<std::string, std::string>{{"FAULTLINE_ENCRYPTION_KEY", kKey}}));
+      const std::string sealed = secrets.seal(secret);
+      soci::indicator url_ind = url.empty() ? soci::i_null : soci::i_ok;
+      long long id = 0;
+      sql << "INSERT INTO notification_channels (kind, name, url, secret_ciphertext)"
+             " VALUES (:kind, :name, :url, :sealed) RETURNING id",
+          soci::use(kind, "kind"), soci::use(kind, "name"), soci::use(url, url_ind, "url"),
+          soci::use(sealed, "sealed"), soci::into(id);
+      sql << "INSERT INTO notification_rules (channel_id, " + rule + ")", soci::use(id, "id");
+      return id;
+    });
+  }
+
+  void publish(std::int64_t run_id, const char* conclusion, const char* created_at,
+               const std::string& branch = "main") {
+    RunSpec spec;
+    spec.branch = branch;
+    spec.run_id = run_id;
+    spec.conclusion = conclusion;
+    spec.created_at = created_at;
+    spec.delivery_id = "d-" + std::to_string(run_id);
+    ASSERT_EQ(producer_->produce_and_wait(run_message(run_event(spec))),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+
+  // What the fake received at receivers whose path starts with `prefix`.
+  std::vector<json::Document> received(const std::string& prefix) const {
+    const auto all = json::parse(receivers_.received());
+    std::vector<json::Document> out;
+    for (const auto& r : all.GetArray()) {
+      if (std::string(json::string_member(r, "path").value_or("")).rfind(prefix, 0) != 0)
+        continue;
+      json::Document copy;
+      copy.CopyFrom(r, copy.GetAllocator());
+      out.push_back(std::move(copy));
+    }
+    return out;
+  }
+
+  std::size_t wait_for_received(const std::string& prefix, std::size_t at_least,
+                                std::chrono::milliseconds timeout = 40s) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::size_t n = 0;
+    while ((n = received(prefix).size()) < at_least && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(100ms);
+    return n;
+  }
+
+  static json::Document body_of(const json::Document& received) {
+    return json::parse(json::string_member(received, "body").value_or(""));
+  }
+
+  TestDatabase database_;
+  TestBroker broker_;
+  FakeNotify receivers_;
+  std::unique_ptr<kafka::Producer> producer_;
+};
+
+TEST_F(NotifierTest, EachChangeReachesEachChannelOnceAndAReplayChangesNothing) {
+  channel("slack", "", receivers_.url() + "/slack/T1/B1/x");
+  channel("webhook", receivers_.url() + "/webhook/ops", kWebhookSecret);
+  channel("pagerduty", receivers_.url() + "/pagerduty/v2/enqueue", kRoutingKey);
+  auto processors = start();
+  publish(1, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM notification_deliveries WHERE status = 'sent'", 3),
+            3)
+      << processors->log();
+  publish(2, "success", "2026-11-23T10:10:00Z");
+  ASSERT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM notification_deliveries WHERE status = 'sent'", 6),
+            6)
+      << processors->log();
+
+  const auto slack_messages = received("/slack/");
+  ASSERT_EQ(slack_messages.size(), 2u);
+  EXPECT_EQ(json::string_member(body_of(slack_messages[0]), "text").value_or(""),
+            "CI failing: CI on main in octo/widgets");
+  EXPECT_EQ(json::string_member(body_of(slack_messages[1]), "text").value_or(""),
+            "CI recovered: CI on main in octo/widgets");
+  EXPECT_NE(json::string_member(slack_messages[0], "body")
+                ->find("https://faultline.example/incidents/1|Incident 1"),
+            std::string::npos);
+
+  const auto webhooks = received("/webhook/");
+  ASSERT_EQ(webhooks.size(), 2u);
+  for (const auto& hook : webhooks)
+    EXPECT_TRUE(hook["verified"].IsTrue()) << json::string_member(hook, "why").value_or("");
+  EXPECT_EQ(json::string_member(body_of(webhooks[0]), "type").value_or(""), "incident.opened");
+  EXPECT_EQ(json::string_member(body_of(webhooks[1]), "type").value_or(""), "incident.resolved");
+  EXPECT_NE(json::string_member(webhooks[0]["headers"], "webhook-id"),
+            json::string_member(webhooks[1]["headers"], "webhook-id"));
+
+  const auto pagerduty = json::parse(receivers_.pagerduty());
+  ASSERT_TRUE(pagerduty.IsObject());
+  ASSERT_EQ(pagerduty.MemberCount(), 1u);  // one dedup key
+  EXPECT_EQ(json::string_member(pagerduty["1"], "state").value_or(""), "resolved");
+
+  // Every attempt is recorded, with its latency.
+  EXPECT_EQ(database_.count("SELECT count(*) FROM notification_attempts WHERE outcome = 'sent'"
+                            " AND latency_seconds >= 0"),
+            6);
+
+  // The outbox publishes every change again (as after a relay crash): the
+  // notifier reads them all a second time and sends nothing more.
+  const auto events = database_.count("SELECT count(*) FROM outbox");
+  database_.execute("UPDATE outbox SET published_at = NULL");
+  ASSERT_EQ(
+      database_.wait_for_count(
+          "SELECT sum(next_offset) FROM consumer_offsets WHERE group_id = 'faultline-notifier'",
+          2 * events),
+      2 * events)
+      << processors->log();
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM notification_deliveries"), 6);
+  EXPECT_EQ(received("/slack/").size(), 2u);
+  EXPECT_EQ(received("/webhook/").size(), 2u);
+  EXPECT_EQ(received("/pagerduty/").size(), 2u);
+}
+
+TEST_F(NotifierTest, AStormOf429sIsWaitedOutAndGivesNothingUp) {
+  receivers_.fail(
+      "/slack/",
+      R"([{"status":429,"headers":{"retry-after":"1"}},{"status":429,"headers":{"retry-after":"1"}},
+                      {"status":429,"headers":{"retry-after":"1"}},{"status":429,"headers":{"retry-after":"1"}},
+                      {"status":429,"headers":{"retry-after":"1"}}])");
+  channel("slack", "", receivers_.url() + "/slack/T1/B1/x");
+  auto processors = start();
+  publish(1, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM notification_deliveries WHERE status = 'sent'", 1, 60s),
+            1)
+      << processors->log();
+  EXPECT_EQ(database_.count("SELECT attempts FROM notification_deliveries"), 6);
+  EXPECT_EQ(database_.count("SELECT failures FROM notification_deliveries"), 0);
+  EXPECT_EQ(
+      database_.count("SELECT count(*) FROM notification_attempts WHERE outcome = 'rate_limited'"),
+      5);
+  // Each retry waited at least the second Retry-After asked for.
+  EXPECT_EQ(database_.count("SELECT count(*) FROM (SELECT at - lag(at) OVER (ORDER BY id) AS gap"
+                            " FROM notification_attempts) g WHERE gap < interval '1 second'"),
+            0);
+  const auto slack = received("/slack/");
+  ASSERT_EQ(slack.size(), 6u);
+  EXPECT_EQ(slack.back()["answered"].GetInt(), 200);
+}
+
+TEST_F(NotifierTest, AReceiverThatIsGoneDisablesItsChannelAndNoOther) {
+  receivers_.fail("/webhook/ops", "[]", R"({"status":410})");
+  const auto webhook = channel("webhook", receivers_.url() + "/webhook/ops", kWebhookSecret);
+  channel("slack", "", receivers_.url() + "/slack/T1/B1/x");
+  auto processors = start();
+  publish(1, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(
+      database_.wait_for_count("SELECT count(*) FROM notification_channels WHERE NOT enabled", 1),
+      1)
+      << processors->log();
+  EXPECT_EQ(database_.scalar("SELECT disabled_reason FROM notification_channels WHERE id = " +
+                             std::to_string(webhook)),
+            "the receiver answered 410: it is gone");
+  ASSERT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM notification_deliveries WHERE status = 'sent'", 1),
+            1);
+  // The change it missed stays pending, for when it is enabled again.
+  EXPECT_EQ(database_.count("SELECT count(*) FROM notification_deliveries WHERE channel_id = " +
+                            std::to_string(webhook) + " AND status = 'pending'"),
+            1);
+  // A later change is not queued for it, and nothing more is sent to it.
+  publish(2, "success", "2026-11-23T10:10:00Z");
+  ASSERT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM notification_deliveries WHERE status = 'sent'", 2),
+            2);
+  EXPECT_EQ(received("/webhook/").size(), 1u);
+
+  const auto port =
+      log_field_int(processors->wait_for_log("\"msg\":\"started\"", 20s), "status_port");
+  HttpClient client;
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  std::string metrics;
+  do {
+    metrics = client.get("http://127.0.0.1:" + std::to_string(port) + "/metrics").body;
+    if (metrics.find("faultline_notify_channels_disabled 1") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(200ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  for (const char* series : {"faultline_notify_channels_disabled 1",
+                             R"(faultline_notify_sends_total{kind="webhook",outcome="gone"} 1)",
+                             R"(faultline_notify_sends_total{kind="slack",outcome="sent"} 2)"})
+    EXPECT_NE(metrics.find(series), std::string::npos) << series << "\n" << metrics;
+}
+
+TEST_F(NotifierTest, AKillBetweenSendAndRecordSendsAtMostOnceMoreWithTheSameWebhookId) {
+  // The receiver takes the message and answers only after the sender is dead.
+  receivers_.fail("/webhook/ops", R"([{"status":204,"delay_ms":4000}])");
+  channel("webhook", receivers_.url() + "/webhook/ops", kWebhookSecret);
+  auto processors = start("processors-killed");
+  publish(1, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(wait_for_received("/webhook/", 1), 1u) << processors->log();
+  processors->signal(SIGKILL);
+  processors->wait(5s);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM notification_attempts"), 0);
+
+  auto again = start("processors-again");
+  ASSERT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM notification_deliveries WHERE status = 'sent'", 1, 40s),
+            1)
+      << again->log();
+  const auto hooks = received("/webhook/");
+  ASSERT_EQ(hooks.size(), 2u);  // the one the kill hid, and once more
+  EXPECT_EQ(json::string_member(hooks[0]["headers"], "webhook-id"),
+            json::string_member(hooks[1]["headers"], "webhook-id"));
+  EXPECT_TRUE(hooks[1]["verified"].IsTrue());
+  EXPECT_EQ(database_.count("SELECT count(*) FROM notification_deliveries"), 1);
+}
+
+TEST_F(NotifierTest, AKillInTheMiddleOfABurstLosesNothingAndRepeatsAtMostOneMessage) {
+  channel("webhook", receivers_.url() + "/webhook/ops", kWebhookSecret);
+  // Each answer takes a moment, so the kill lands among the sends.
+  receivers_.fail("/webhook/ops", "[]", R"({"status":204,"delay_ms":300})");
+  constexpr int kIncidents = 8;
+  auto processors = start("processors-burst");
+  for (int i = 1; i <= kIncidents; ++i)
+    publish(i, "failure", "2026-11-23T10:00:00Z", "branch-" + std::to_string(i));
+  ASSERT_GE(wait_for_received("/webhook/", 2), 2u) << processors->log();
+  processors->signal(SIGKILL);
+  processors->wait(5s);
+
+  auto again = start("processors-after-burst");
+  ASSERT_EQ(
+      database_.wait_for_count("SELECT count(*) FROM notification_deliveries WHERE status = 'sent'",
+                               kIncidents, 60s),
+      kIncidents)
+      << again->log();
+  EXPECT_EQ(database_.count("SELECT count(*) FROM notification_deliveries"), kIncidents);
+  const auto hooks = received("/webhook/");
+  std::map<std::string, int> by_id;
+  for (const auto& hook : hooks) {
+    EXPECT_TRUE(hook["verified"].IsTrue());
+    ++by_id[std::string(json::string_member(hook["headers"], "webhook-id").value_or(""))];
+  }
+  EXPECT_EQ(by_id.size(), static_cast<std::size_t>(kIncidents));  // nothing lost
+  int repeated = 0;
+  for (const auto& [id, times] : by_id)
+    repeated += times - 1;
+  EXPECT_LE(repeated, 1) << "at most the one in flight when the process died";
+}
+
+TEST_F(NotifierTest, RulesFilterByRepositoryBranchAndConsecutiveFailures) {
+  // Only main-ish branches of octo/widgets, recurrences from the third failure on.
+  channel("webhook", receivers_.url() + "/webhook/ops", kWebhookSecret,
+          "changes, repository, branch_pattern, recurred_after) VALUES (:id,"
+          " ARRAY['opened','recurred'], 'OCTO/Widgets', 'ma?n*', 3");
+  // Another repository's rule never matches.
+  channel("slack", "", receivers_.url() + "/slack/T1/B1/x",
+          "changes, repository) VALUES (:id, ARRAY['opened'], 'octo/other'");
+  auto processors = start();
+  publish(1, "failure", "2026-11-23T10:00:00Z");  // opened
+  ASSERT_EQ(wait_for_received("/webhook/", 1), 1u) << processors->log();
+  publish(2, "failure", "2026-11-23T10:10:00Z");  // recurred, 2 in a row: not yet
+  ASSERT_EQ(database_.wait_for_count("SELECT occurrences FROM incidents", 2), 2);
+  publish(3, "failure", "2026-11-23T10:20:00Z");  // recurred, 3 in a row
+  ASSERT_EQ(wait_for_received("/webhook/", 2), 2u) << processors->log();
+  publish(4, "success", "2026-11-23T10:30:00Z");  // resolved: not asked for
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents WHERE state = 'resolved'", 1),
+            1);
+  // Every change read (the notifier is where the outbox is), and no more sent.
+  ASSERT_EQ(
+      database_.wait_for_count(
+          "SELECT sum(next_offset) FROM consumer_offsets WHERE group_id = 'faultline-notifier'",
+          database_.count("SELECT count(*) FROM outbox")),
+      database_.count("SELECT count(*) FROM outbox"));
+  const auto hooks = received("/webhook/");
+  ASSERT_EQ(hooks.size(), 2u);
+  const auto second = body_of(hooks[1]);
+  EXPECT_EQ(json::string_member(second, "type"), "incident.recurred");
+  EXPECT_EQ(json::integer_member(*json::object_member(second["data"], "incident"), "occurrences"),
+            3);
+  EXPECT_EQ(received("/slack/").size(), 0u);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM notification_deliveries"), 2);
+}
+
+TEST_F(NotifierTest, QuietHoursHoldChangesAndSlackGetsOneSummaryWhenTheyEnd) {
+  // Quiet from an hour ago until a few seconds from now, in UTC wall-clock time.
+  channel("slack", "", receivers_.url() + "/slack/T1/B1/x",
+          "changes, quiet_start, quiet_end, quiet_time_zone) VALUES (:id,"
+          " ARRAY['opened','resolved'], (now() AT TIME ZONE 'UTC' - interval '1 hour')::time,"
+          " (now() AT TIME ZONE 'UTC' + interval '15 seconds')::time, 'UTC'");
+  auto processors = start();
+  publish(1, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents", 1), 1) << processors->log();
+  publish(2, "success", "2026-11-23T10:10:00Z");
+  ASSERT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM notification_deliveries WHERE status = 'held'", 2, 12s),
+            2)
+      << processors->log();
+  EXPECT_EQ(received("/slack/").size(), 0u);  // held, not sent
+
+  ASSERT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM notification_deliveries WHERE status = 'sent'", 2, 40s),
+            2)
+      << processors->log();
+  const auto slack = received("/slack/");
+  ASSERT_EQ(slack.size(), 1u);  // one summary for both
+  const auto summary = body_of(slack[0]);
+  EXPECT_EQ(json::string_member(summary, "text"),
+            "While notifications were quiet: 2 incident changes");
+  const auto body = std::string(json::string_member(slack[0], "body").value_or(""));
+  EXPECT_NE(body.find("CI failing: CI on main in octo/widgets"), std::string::npos) << body;
+  EXPECT_NE(body.find("CI recovered: CI on main in octo/widgets"), std::string::npos) << body;
+}
+
+}  // namespace
+}  // namespace faultline::testing
