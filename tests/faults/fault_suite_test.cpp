@@ -274,27 +274,9 @@ class FaultSuite : public ::testing::Test {
                                             "\"processors\",\"group\":\"") +
                                     group + "\"",
                                 60s);
-    // A role's consumers join one after the other, so the first assignment is
-    // followed by a rebalance (on the real cluster a second later: 12
-    // partitions to one consumer, then 6 and 6): the groups are settled once
-    // no partitions have been assigned or revoked for a while.
-    std::size_t changes = 0;
-    auto quiet_since = Clock::now();
-    ASSERT_TRUE(eventually(
-        [&] {
-          const auto log = processors_->log();
-          std::size_t now = 0;
-          for (const char* what :
-               {"\"msg\":\"partitions assigned\"", "\"msg\":\"partitions revoked\""})
-            for (auto at = log.find(what); at != std::string::npos; at = log.find(what, at + 1))
-              ++now;
-          if (now != changes) {
-            changes = now;
-            quiet_since = Clock::now();
-          }
-          return Clock::now() - quiet_since >= 2s;
-        },
-        90s))
+    // Then the rebalances that follow (on the real cluster a second later: 12
+    // partitions to one consumer, then 6 and 6) end.
+    ASSERT_TRUE(wait_for_settled_groups(*processors_, 2s, 90s))
         << "the consumer groups kept rebalancing";
   }
 

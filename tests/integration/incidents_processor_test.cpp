@@ -201,6 +201,10 @@ double sample(const std::string& metrics, const std::string& series) {
 
 TEST_F(IncidentsProcessorTest, TheLagAndTheOutboxBacklogShowOnMetrics) {
   auto processors = start_processors();
+  // Both consumers own their partitions before the lag is measured: during a
+  // rebalance a partition is nobody's and its messages count nowhere.
+  processors->wait_for_log("\"msg\":\"partitions assigned\"", 60s);
+  ASSERT_TRUE(wait_for_settled_groups(*processors, 2s, 60s)) << processors->log();
   const std::string lag =
       R"(faultline_processor_consumer_lag_messages{group="faultline-incidents"})";
   auto wait_for = [&](const std::string& series, auto accept) {

@@ -164,4 +164,30 @@ int log_field_int(const std::string& line, const char* field) {
   return static_cast<int>(*value);
 }
 
+bool wait_for_settled_groups(const ChildProcess& processors, std::chrono::milliseconds quiet,
+                             std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto changes = [&] {
+    const auto log = processors.log();
+    std::size_t count = 0;
+    for (const char* what : {"\"msg\":\"partitions assigned\"", "\"msg\":\"partitions revoked\""})
+      for (auto at = log.find(what); at != std::string::npos; at = log.find(what, at + 1))
+        ++count;
+    return count;
+  };
+  const auto deadline = Clock::now() + timeout;
+  std::size_t seen = changes();
+  auto quiet_since = Clock::now();
+  while (Clock::now() < deadline) {
+    if (const auto now = changes(); now != seen) {
+      seen = now;
+      quiet_since = Clock::now();
+    } else if (seen > 0 && Clock::now() - quiet_since >= quiet) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
 }  // namespace faultline::testing

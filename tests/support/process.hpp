@@ -44,4 +44,12 @@ std::string scratch_path(const std::string& name);
 // Reads a JSON-lines log line's integer field, e.g. "port".
 int log_field_int(const std::string& line, const char* field);
 
+// Waits until a processors log has had no partitions assigned or revoked for
+// `quiet`. A role's consumers join one after the other, so the first
+// assignment is followed by a rebalance (on a real cluster seconds later),
+// and until it ends a partition may be owned by no consumer. False if the
+// groups were still changing at `timeout`.
+bool wait_for_settled_groups(const ChildProcess& processors, std::chrono::milliseconds quiet,
+                             std::chrono::milliseconds timeout);
+
 }  // namespace faultline::testing
