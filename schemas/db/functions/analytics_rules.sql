@@ -39,13 +39,29 @@ $$;
 
 -- The q-quantile (0..1) of a histogram, in seconds: the middle of the bucket
 -- it falls in (geometric, so within 15 %); NULL for an empty histogram.
+-- PL/pgSQL: a trend asks for three per bucket, and the window-function SQL
+-- this replaced took a third of a 30-day trend's time.
 CREATE OR REPLACE FUNCTION faultline_histogram_quantile(h int[], q double precision)
-RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  WITH c AS (
-    SELECT i, sum(n) OVER (ORDER BY i) AS running, sum(n) OVER () AS total
-      FROM unnest(h) WITH ORDINALITY AS t(n, i))
-  SELECT CASE WHEN i = 1 THEN 0.5 ELSE round(power(1.3, i - 1.5)::numeric, 1)::double precision END
-    FROM c WHERE total > 0 AND running >= q * total ORDER BY i LIMIT 1
+RETURNS double precision LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  total bigint := 0;
+  running bigint := 0;
+  n int;
+BEGIN
+  FOREACH n IN ARRAY h LOOP
+    total := total + n;
+  END LOOP;
+  IF total = 0 THEN
+    RETURN NULL;
+  END IF;
+  FOR i IN 1..array_length(h, 1) LOOP
+    running := running + h[i];
+    IF running >= q * total THEN
+      RETURN CASE WHEN i = 1 THEN 0.5 ELSE round(power(1.3, i - 1.5)::numeric, 1)::double precision END;
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END
 $$;
 
 -- The hour (UTC) a timestamp falls in. Through AT TIME ZONE rather than
