@@ -8,6 +8,7 @@
 
 #include "api/api_server.hpp"
 #include "common/json.hpp"
+#include "ingest/gitlab_webhook.hpp"
 #include "ingest/webhook.hpp"
 #include "schemas/embedded.hpp"
 #include "tests/support/api_process.hpp"
@@ -122,9 +123,10 @@ TEST_F(OpenApiDocument, ServesEveryRouteDocumented) {
 }
 
 // What faultline-ingest serves besides the /health, /ready and /metrics it
-// shares with faultline-api: POST at its webhook path.
-TEST_F(OpenApiDocument, DocumentsIngestsWebhookAsIngestsOnly) {
-  const std::string webhook(ingest::kWebhookPath);
+// shares with faultline-api: POST at its two webhook paths.
+TEST_F(OpenApiDocument, DocumentsIngestsWebhooksAsIngestsOnly) {
+  const std::set<std::string> webhooks{std::string(ingest::kWebhookPath),
+                                       std::string(ingest::kGitLabWebhookPath)};
   std::set<std::string> ingest_paths;
   for (const auto& [path, item] : document_["paths"].GetObject()) {
     if (!served_by_ingest(item))
@@ -137,19 +139,23 @@ TEST_F(OpenApiDocument, DocumentsIngestsWebhookAsIngestsOnly) {
       const std::string name = method.GetString();
       if (name == "servers" || name.rfind("x-", 0) == 0)
         continue;
-      EXPECT_EQ(path.GetString() + std::string(" ") + name, webhook + " post")
-          << "ingest serves no such operation";
+      EXPECT_EQ(name, "post") << path.GetString() << ": ingest serves no such operation";
     }
   }
-  EXPECT_EQ(ingest_paths, std::set<std::string>{webhook});
-  const auto* post = operation(webhook, "post");
-  ASSERT_TRUE(post) << "POST " << webhook << " is not documented";
-  const auto* security = json::member(*post, "security");
-  EXPECT_TRUE(security && security->IsArray() && security->Empty())
-      << "POST " << webhook << " takes no access token";
-  for (const char* status : {"200", "202", "400", "401", "413", "503"})
-    EXPECT_TRUE((*post)["responses"].HasMember(status))
-        << "POST " << webhook << " lacks " << status;
+  EXPECT_EQ(ingest_paths, webhooks);
+  for (const auto& webhook : webhooks) {
+    const auto* post = operation(webhook, "post");
+    ASSERT_TRUE(post) << "POST " << webhook << " is not documented";
+    const auto* security = json::member(*post, "security");
+    EXPECT_TRUE(security && security->IsArray() && security->Empty())
+        << "POST " << webhook << " takes no access token";
+    for (const char* status : {"202", "400", "401", "413", "503"})
+      EXPECT_TRUE((*post)["responses"].HasMember(status))
+          << "POST " << webhook << " lacks " << status;
+  }
+  const auto* github = operation(std::string(ingest::kWebhookPath), "post");
+  ASSERT_TRUE(github);
+  EXPECT_TRUE((*github)["responses"].HasMember("200")) << "GitHub's ping is answered 200";
 }
 
 TEST(OpenApiServed, GetOpenApiJsonIsTheDocument) {
