@@ -122,6 +122,11 @@ inline void write_text(json::Writer& out, const char* key, const OptionalText& v
     out.Null();
 }
 
+// The envelope of GitHub's events (common/events.hpp), whichever the event:
+// its fields written into an object being written, and read back.
+void write_github_envelope(json::Writer& out, const Envelope& envelope);
+Envelope read_github_envelope(const json::Value& root);
+
 // One of our events, which is always a JSON object.
 inline json::Document parse_object(std::string_view text) {
   try {

@@ -10,7 +10,9 @@ void write_number(json::Writer& out, const char* key, const OptionalNumber& valu
   json::write(out, value);
 }
 
-void write_envelope(json::Writer& out, const Envelope& e) {
+}  // namespace
+
+void write_github_envelope(json::Writer& out, const Envelope& e) {
   out.Key("delivery_id");
   json::write(out, e.delivery_id);
   write_number(out, "hook_id", e.hook_id);
@@ -30,7 +32,7 @@ void write_envelope(json::Writer& out, const Envelope& e) {
   out.EndObject();
 }
 
-Envelope read_envelope(const json::Value& root) {
+Envelope read_github_envelope(const json::Value& root) {
   Fields f(&root, "event");
   Envelope e;
   e.delivery_id = f.text("delivery_id");
@@ -42,8 +44,6 @@ Envelope read_envelope(const json::Value& root) {
   e.repository = read_repository(json::member_or_null(root, "repository"));
   return e;
 }
-
-}  // namespace
 
 Repository read_repository(const json::Value& object) {
   Fields f(&object, "repository");
@@ -98,7 +98,7 @@ WorkflowJob read_workflow_job(const json::Value& object) {
 std::string to_json(const WorkflowRunEvent& event) {
   const auto& r = event.run;
   return json::object([&](json::Writer& out) {
-    write_envelope(out, event.envelope);
+    write_github_envelope(out, event.envelope);
     out.Key("workflow_run");
     out.StartObject();
     out.Key("id");
@@ -125,7 +125,7 @@ std::string to_json(const WorkflowRunEvent& event) {
 std::string to_json(const WorkflowJobEvent& event) {
   const auto& j = event.job;
   return json::object([&](json::Writer& out) {
-    write_envelope(out, event.envelope);
+    write_github_envelope(out, event.envelope);
     out.Key("workflow_job");
     out.StartObject();
     out.Key("id");
@@ -157,13 +157,13 @@ std::string to_json(const WorkflowJobEvent& event) {
 
 WorkflowRunEvent parse_workflow_run_event(std::string_view text) {
   const auto document = parse_object(text);
-  return WorkflowRunEvent{read_envelope(document),
+  return WorkflowRunEvent{read_github_envelope(document),
                           read_workflow_run(json::member_or_null(document, "workflow_run"))};
 }
 
 WorkflowJobEvent parse_workflow_job_event(std::string_view text) {
   const auto document = parse_object(text);
-  return WorkflowJobEvent{read_envelope(document),
+  return WorkflowJobEvent{read_github_envelope(document),
                           read_workflow_job(json::member_or_null(document, "workflow_job"))};
 }
 

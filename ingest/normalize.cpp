@@ -2,6 +2,7 @@
 
 #include "common/cloudevents.hpp"
 #include "common/events.hpp"
+#include "common/pull_request_events.hpp"
 #include "common/topics.hpp"
 
 namespace faultline::ingest {
@@ -22,6 +23,7 @@ events::Envelope envelope(const Delivery& delivery, const json::Value& payload) 
   return e;
 }
 
+// Keyed <repository_id>/<run_id>, or for a pull request <repository_id>/<number>.
 kafka::OutgoingMessage message(const char* topic, const Delivery& delivery,
                                const events::Envelope& e, std::int64_t run_id, std::string value) {
   CloudEvent cloud_event;
@@ -50,6 +52,13 @@ kafka::OutgoingMessage normalize(const Delivery& delivery, const json::Value& pa
         envelope(delivery, payload),
         events::read_workflow_job(json::member_or_null(payload, "workflow_job"))};
     return message(topics::kWorkflowJob, delivery, event.envelope, event.job.run_id,
+                   events::to_json(event));
+  }
+  if (delivery.event == "pull_request") {
+    events::PullRequestEvent event{
+        envelope(delivery, payload),
+        events::read_pull_request(json::member_or_null(payload, "pull_request"))};
+    return message(topics::kPullRequest, delivery, event.envelope, event.pull_request.number,
                    events::to_json(event));
   }
   throw events::EventError("X-GitHub-Event: " + delivery.event + " is not published");

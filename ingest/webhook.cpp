@@ -50,7 +50,7 @@ WebhookOutcome handle_webhook(const WebhookRequest& request, const SignatureVeri
   const std::string event(*request.event);
   if (event == "ping")
     return http::json_reply(200, R"({"ok":true})");
-  if (event != "workflow_run" && event != "workflow_job")
+  if (event != "workflow_run" && event != "workflow_job" && event != "pull_request")
     return http::json_reply(202, R"({"ignored":true})");
 
   auto parsed = parse_body(request.body);

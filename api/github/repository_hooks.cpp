@@ -38,6 +38,8 @@ std::string RepositoryHooks::hook_body(std::int64_t repository_id) const {
     out.StartArray();
     out.String("workflow_run");
     out.String("workflow_job");
+    // For fix proposals: whether a proposal's pull request was merged or closed.
+    out.String("pull_request");
     out.EndArray();
     out.Key("config");
     out.StartObject();

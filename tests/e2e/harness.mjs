@@ -23,7 +23,7 @@ export const secrets = ['e2e-secret-old', 'e2e-secret'];
 export const ingestMaxBodyBytes = 1048576;
 export const hookId = '424242';
 export const topics = {run: 'ci.workflow_run.v1', job: 'ci.workflow_job.v1', incident: 'ci.incident.v1',
-  gitlabPipeline: 'ci.gitlab_pipeline.v1', gitlabJob: 'ci.gitlab_job.v1'};
+  gitlabPipeline: 'ci.gitlab_pipeline.v1', gitlabJob: 'ci.gitlab_job.v1', pullRequest: 'ci.pull_request.v1'};
 // GitLab: the hooks' tokens, oldest first (any one verifies), and a Standard
 // Webhooks signing secret, so every GitLab delivery must be signed too.
 export const gitlabTokens = ['e2e-gitlab-token-old', 'e2e-gitlab-token'];

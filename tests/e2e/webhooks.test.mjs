@@ -201,6 +201,45 @@ systemCase('accepted deliveries are on the topics as CloudEvents, keyed <reposit
   }
 });
 
+systemCase('every pull_request example is published on ci.pull_request.v1, keyed <repository_id>/<number>, valid against its schema', async () => {
+  const pullRequests = index.find((e) => e.name === 'pull_request').examples;
+  assert.ok(pullRequests.length > 10, 'the examples package has pull_request deliveries');
+  const sent = [];
+  for (const payload of pullRequests) {
+    const delivery = crypto.randomUUID();
+    const response = await deliver('pull_request', JSON.stringify(payload), {delivery});
+    const text = await response.text();
+    assert.equal(response.status, 202, `pull_request ${payload.action}: ${text}`);
+    assert.equal(JSON.parse(text).accepted, true, `pull_request ${payload.action}: ${text}`);
+    sent.push({payload, delivery});
+  }
+  const ajv = new Ajv2020({strict: false});
+  addFormats(ajv);
+  const schemas = new URL('../../schemas/events/', import.meta.url);
+  ajv.addSchema(JSON.parse(fs.readFileSync(new URL('envelope.v1.json', schemas), 'utf8')), 'envelope.v1.json');
+  const validate = ajv.compile(JSON.parse(fs.readFileSync(new URL('pull_request.v1.json', schemas), 'utf8')));
+  const messages = await poll(async () => {
+    const all = await system.topic(topics.pullRequest);
+    return sent.every((d) => all.some((m) => m.headers.ce_id === d.delivery)) ? all : null;
+  }, 'every pull_request delivery on its topic');
+  for (const {payload, delivery} of sent) {
+    const found = messages.filter((m) => m.headers.ce_id === delivery);
+    assert.equal(found.length, 1, `${payload.action}: one message`);
+    const [m] = found;
+    assert.equal(m.key, `${payload.repository.id}/${payload.pull_request.number}`);
+    assert.equal(m.headers.ce_type, `com.github.pull_request.${payload.action}`);
+    const value = JSON.parse(m.value);
+    assert.ok(validate(value), `${payload.action}: ${JSON.stringify(validate.errors)}`);
+    assert.equal(value.pull_request.number, payload.pull_request.number);
+    assert.equal(value.pull_request.head.ref, payload.pull_request.head.ref);
+    assert.equal(value.pull_request.merged, payload.pull_request.merged ?? false);
+    assert.equal(value.pull_request.body, undefined, 'the body is left out');
+  }
+  // Nothing of them reached the run topics.
+  const runs = await system.topic(topics.run);
+  assert.ok(!runs.some((m) => sent.some((d) => d.delivery === m.headers.ce_id)), 'no pull_request on the run topic');
+});
+
 systemCase('incident events on ci.incident.v1 are valid against schemas/events/incident.v1.json', async () => {
   const ajv = new Ajv2020({strict: false});
   addFormats(ajv);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -281,7 +282,7 @@ TEST_F(TopicsTest, ChecksTheTopicsTheBrokerHasAgainstTheFlags) {
   for (const auto& spec : kafka::faultline_topic_specs(6, 3))
     EXPECT_EQ(lines_with(wrong.output, spec.name + ": 6 partitions, expected 3").size(), 1u)
         << wrong.output;
-  EXPECT_EQ(lines_with(wrong.output, "expected").size(), 6u) << wrong.output;
+  EXPECT_EQ(lines_with(wrong.output, "expected").size(), std::size(topics::kAll)) << wrong.output;
 
   const auto from_env =
       run_topics(broker_.bootstrap(), {}, {{"FAULTLINE_TOPIC_REPLICATION_FACTOR", "2"}});
@@ -319,7 +320,8 @@ TEST_F(TopicsTest, IngestAndProcessorsAreReadyWhenTheirTopicsExist) {
   // made for a moment, so a "missing" line before this one is possible.)
   const auto ingest_present = ingest->wait_for_log("Kafka topics present", kDeadline);
   EXPECT_NE(ingest_present.find(
-                "ci.workflow_run.v1,ci.workflow_job.v1,ci.gitlab_pipeline.v1,ci.gitlab_job.v1"),
+                "ci.workflow_run.v1,ci.workflow_job.v1,ci.gitlab_pipeline.v1,ci.gitlab_job.v1,"
+                "ci.pull_request.v1"),
             std::string::npos)
       << ingest_present;
 

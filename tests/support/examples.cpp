@@ -1,6 +1,7 @@
 #include "tests/support/examples.hpp"
 
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -9,7 +10,7 @@
 
 namespace faultline::testing {
 
-std::vector<ExamplePayload> webhook_examples() {
+std::vector<ExamplePayload> webhook_examples(const std::set<std::string>& events) {
   const std::string path =
       std::string(FAULTLINE_SOURCE_DIR) +
       "/tests/node_modules/@octokit/webhooks-examples/api.github.com/index.json";
@@ -22,7 +23,7 @@ std::vector<ExamplePayload> webhook_examples() {
   std::vector<ExamplePayload> out;
   for (const auto& entry : document.GetArray()) {
     const auto name = json::string_member(entry, "name");
-    if (!name || (*name != "workflow_run" && *name != "workflow_job"))
+    if (!name || !events.count(std::string(*name)))
       continue;
     for (const auto& example : json::member(entry, "examples")->GetArray())
       out.push_back({std::string(*name), json::serialize(example)});

@@ -1,18 +1,20 @@
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
 namespace faultline::testing {
 
 struct ExamplePayload {
-  std::string event;  // workflow_run or workflow_job
+  std::string event;  // workflow_run, workflow_job, pull_request, ...
   std::string body;   // the example, serialized
 };
 
-// Every workflow_run and workflow_job example of @octokit/webhooks-examples
+// Every example of these events in @octokit/webhooks-examples
 // (tests/node_modules, installed by scripts/setup).
-std::vector<ExamplePayload> webhook_examples();
+std::vector<ExamplePayload> webhook_examples(const std::set<std::string>& events = {
+                                                 "workflow_run", "workflow_job"});
 
 // A workflow_run example with action "completed", the shape load tests vary.
 std::string completed_workflow_run_example();

@@ -79,12 +79,13 @@ TEST(TopicDifferences, NoneWhenEveryTopicIsAsWanted) {
   EXPECT_EQ(topic_differences(wanted, as_made(wanted)), Strings{});
 }
 
-TEST(TopicDifferences, EveryTopicIsWantedGitLabsToo) {
+TEST(TopicDifferences, EveryTopicIsWantedGitLabsAndPullRequestsToo) {
   Strings names;
   for (const auto& spec : kafka::faultline_topic_specs(6, 3))
     names.push_back(spec.name);
   EXPECT_EQ(names, (Strings{"ci.workflow_run.v1", "ci.workflow_job.v1", "ci.incident.v1",
-                            "ci.deadletter.v1", "ci.gitlab_pipeline.v1", "ci.gitlab_job.v1"}));
+                            "ci.deadletter.v1", "ci.gitlab_pipeline.v1", "ci.gitlab_job.v1",
+                            "ci.pull_request.v1"}));
 }
 
 TEST(TopicDifferences, OneLinePerDifferenceNamingTheTopic) {

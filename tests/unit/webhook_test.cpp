@@ -135,7 +135,7 @@ TEST(Webhook, PingIsAnswered200) {
 }
 
 TEST(Webhook, OtherEventsAreIgnoredWith202) {
-  for (const char* event : {"push", "pull_request", "check_run", "installation"}) {
+  for (const char* event : {"push", "check_run", "installation", "pull_request_review"}) {
     const auto reply = reply_of(Sent::signed_with(R"({"ref":"refs/heads/main"})", event).handle());
     EXPECT_EQ(reply.status, 202) << event;
     EXPECT_EQ(reply.content_type, "application/json");
