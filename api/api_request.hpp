@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "api/auth/principal.hpp"
+#include "common/url_encode.hpp"
 
 namespace faultline::api {
 
@@ -42,8 +43,7 @@ std::string request_id_of(const std::map<std::string, std::string>& headers);
 // from outside is stored where it must not forge lines or break UTF-8.
 std::string printable_ascii(std::string_view text, std::size_t max_bytes);
 
-// Percent-encoding of a query component: all but RFC 3986's unreserved characters.
-std::string url_encode(std::string_view text);
+using ::faultline::url_encode;
 
 // Percent-decoding of a query component ('+' is a space); nullopt if malformed.
 std::optional<std::string> url_decode(const std::string& text);

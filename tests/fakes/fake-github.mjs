@@ -3,6 +3,7 @@
 // was asked. Usage: node fake-github.mjs [--port N]   (0: any free port)
 import crypto from 'node:crypto';
 import http from 'node:http';
+import {emptyGit, filesAt, gitRoute, seedCommit} from './fake-github-git.mjs';
 
 const portArg = process.argv.indexOf('--port');
 const port = portArg > 0 ? Number(process.argv[portArg + 1]) : 0;
@@ -13,7 +14,8 @@ function reset() {
     oauthApp: {client_id: 'fake-client', client_secret: 'fake-secret'},
     users: new Map(), // login -> {id, login, name}; a Map keeps seeding order ("first user" approves)
     tokens: {}, codes: {}, userRepos: {}, hooks: {}, nextHook: 9001, reruns: [], jobs: {}, logs: {}, revocations: [],
-    delays: []}; // {method, path_prefix, ms}: matching requests are answered that much later
+    delays: [], // {method, path_prefix, ms}: matching requests are answered that much later
+    git: emptyGit()};
 }
 reset();
 
@@ -175,6 +177,9 @@ const server = http.createServer(async (req, res) => {
     if (what === 'reruns') return send(res, 200, state.reruns);
     if (what === 'revocations') return send(res, 200, state.revocations);
     if (what === 'tokens') return send(res, 200, state.tokens);
+    if (what === 'git') return send(res, 200, {sha: seedCommit(state.git, json)});
+    if (what === 'git-files') return send(res, 200, filesAt(state.git, json.repo, json.ref));
+    if (what === 'pulls') return send(res, 200, state.git.pulls);
     return send(res, 404, {message: 'Not Found'});
   }
 
@@ -200,6 +205,7 @@ const server = http.createServer(async (req, res) => {
   const fault = takeFault(path, req.method);
   if (fault) return send(res, fault.status, fault.body ?? {message: 'fault'}, fault.headers ?? {});
 
+  if (gitRoute(state.git, req, res, url, path, json, send) !== false) return;
   let m;
   if ((m = path.match(/^\/applications\/([^/]+)\/token$/)) && req.method === 'DELETE') {
     const [id, secret] = Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString().split(':');

@@ -123,4 +123,20 @@ void FakeGitHub::seed_log(long long job_id, const std::string& text, int status)
           }));
 }
 
+std::string FakeGitHub::seed_commit(const std::string& repo, const std::string& branch,
+                                    const std::string& files_json) {
+  const auto answer = json::parse(control(
+      "POST", "git",
+      R"({"repo":")" + repo + R"(","branch":")" + branch + R"(","files":)" + files_json + "}"));
+  return std::string(*json::string_member(answer, "sha"));
+}
+
+std::string FakeGitHub::files_at(const std::string& repo, const std::string& ref) const {
+  return control("POST", "git-files", R"({"repo":")" + repo + R"(","ref":")" + ref + R"("})");
+}
+
+std::string FakeGitHub::pulls() const {
+  return control("GET", "pulls");
+}
+
 }  // namespace faultline::testing

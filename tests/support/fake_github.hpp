@@ -39,6 +39,14 @@ class FakeGitHub {
   // A job's log; another `status` (e.g. 410) makes the logs route answer it instead.
   void seed_log(long long job_id, const std::string& text, int status = 200);
 
+  // Git: a commit of `files_json` ({path: text}) on top of `branch` (or its
+  // first), the branch moved to it; its sha.
+  std::string seed_commit(const std::string& repo, const std::string& branch,
+                          const std::string& files_json);
+  // {commit, parents, message, files: {path: text}} at a branch or commit, or "null".
+  std::string files_at(const std::string& repo, const std::string& ref) const;
+  std::string pulls() const;  // JSON object: repo -> pull requests
+
  private:
   std::string control(const std::string& method, const std::string& what,
                       const std::string& body = "") const;
