@@ -137,7 +137,7 @@ std::string commit_on_new_branch(Client& client, const std::string& token,
   const auto made =
       answer(client.request(token, "POST", "/repos/" + repo + "/git/commits", commit_body),
              "creating a commit", 201);
-  const auto sha = text_member(made, "sha", "creating a commit");
+  auto sha = text_member(made, "sha", "creating a commit");
 
   const auto ref_body = json::object([&](json::Writer& out) {
     out.Key("ref");
