@@ -21,9 +21,9 @@ constexpr const char* kImmutable = "public, max-age=31536000, immutable";
 constexpr const char* kRevalidate = "no-cache";
 
 // Pages whose path is the name alone, and those followed by one id.
-constexpr std::array<std::string_view, 9> kPages{"/",          "/runs",         "/incidents",
-                                                 "/analytics", "/repositories", "/status",
-                                                 "/sessions",  "/two-factor",   "/sign-in"};
+constexpr std::array<std::string_view, 10> kPages{
+    "/",       "/runs",     "/incidents",  "/analytics",     "/repositories",
+    "/status", "/sessions", "/two-factor", "/notifications", "/sign-in"};
 constexpr std::array<std::string_view, 2> kPagesWithId{"/runs/", "/incidents/"};
 
 std::string content_type_of(std::string_view path) {

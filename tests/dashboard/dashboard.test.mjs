@@ -27,7 +27,7 @@ const runId = 8800001;
 const jobId = 8800101;
 const failingLine = 'Expected: balance == 100, actual: 90';
 
-const system = new System({github: true});
+const system = new System({github: true, notify: true});
 const systemCase = systemTest(system);
 let browser, context, page;
 
@@ -177,8 +177,50 @@ systemCase('the public status page shows the repository degraded, without signin
   await anonymous.close();
 });
 
+systemCase('adds a Slack channel and sends it a test, routes changes to it by a rule, and deletes a channel', async () => {
+  await page.goto(url('/notifications'));
+  await page.getByText('No channel yet').waitFor();
+  await page.getByLabel('Kind', {exact: true}).selectOption('slack');
+  await page.getByLabel('Name', {exact: true}).fill('ci-alerts');
+  await page.getByLabel('Incoming webhook URL (secret)').fill(`${system.receiversUrl}/slack/T0/B0/dashboard`);
+  await page.getByRole('button', {name: 'Add channel'}).click();
+  const row = page.locator('[data-channel-id]').filter({hasText: 'ci-alerts'});
+  await row.waitFor();
+  assert.equal(await page.getByLabel('Incoming webhook URL (secret)').inputValue(), '', 'the secret is not kept in the form');
+  assert.doesNotMatch(await row.textContent(), /dashboard/, 'Slack\'s URL is its secret: never shown');
+
+  await row.getByRole('button', {name: 'Send a test message to ci-alerts'}).click();
+  assert.equal(await row.getByTestId('test-result').textContent(), 'Test: sent');
+  const slack = (await system.receiversControl('received')).filter((r) => r.path === '/slack/T0/B0/dashboard');
+  assert.equal(slack.length, 1, JSON.stringify(slack));
+
+  await page.getByText('No rule yet').waitFor();
+  await page.getByLabel('Repository (owner/name, optional)').fill(repository.full_name);
+  await page.getByLabel('Category', {exact: true}).selectOption('code/test');
+  await page.getByRole('button', {name: 'Add rule'}).click();
+  const rule = page.locator('[data-rule-id]');
+  await rule.waitFor();
+  assert.match(await rule.textContent(), /ci-alerts.*opened, resolved.*octo-org\/widgets, code\/test/);
+  const rules = await (await fetch(url('/api/v1/notification-rules'), {headers: {authorization: `Bearer ${system.accessToken}`}})).json();
+  assert.deepEqual(rules.items.map((r) => [r.changes, r.repository, r.category]), [[['opened', 'resolved'], repository.full_name, 'code/test']]);
+
+  // A second channel, deleted after the page asks to confirm.
+  await page.getByLabel('Kind', {exact: true}).selectOption('webhook');
+  await page.getByLabel('Name', {exact: true}).fill('ops-hook');
+  await page.getByLabel('URL', {exact: true}).fill(`${system.receiversUrl}/webhook/ops`);
+  await page.getByLabel('Signing secret (whsec_…)').fill('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+  await page.getByRole('button', {name: 'Add channel'}).click();
+  const hook = page.locator('[data-channel-id]').filter({hasText: 'ops-hook'});
+  await hook.waitFor();
+  page.once('dialog', (dialog) => void dialog.accept());
+  await hook.getByRole('button', {name: 'Delete ops-hook'}).click();
+  await hook.waitFor({state: 'detached'});
+  assert.equal(await page.locator('[data-channel-id]').count(), 1);
+  noProblems();
+});
+
 const pages = ['/', '/runs', `/runs/${runId}`, '/incidents', '/incidents/1', '/analytics', '/repositories', '/status',
-  '/sessions', '/two-factor'];
+  '/sessions', '/two-factor', '/notifications'];
 
 systemCase('every page at both sizes: a screenshot, no serious axe finding, no horizontal scroll', async () => {
   const findings = [];

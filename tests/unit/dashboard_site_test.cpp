@@ -30,7 +30,7 @@ class DashboardSiteTest : public ::testing::Test {
 TEST_F(DashboardSiteTest, EveryPageIsIndexHtmlRevalidatedEachTime) {
   for (const char* path :
        {"/", "/runs", "/runs/30433642", "/incidents", "/incidents/7", "/analytics", "/repositories",
-        "/status", "/sessions", "/two-factor", "/sign-in"}) {
+        "/status", "/sessions", "/two-factor", "/notifications", "/sign-in"}) {
     SCOPED_TRACE(path);
     const auto reply = site_.answer(path, "");
     ASSERT_TRUE(reply);

@@ -15,6 +15,7 @@ import { SignatureDetail } from './pages/SignatureDetail';
 import { Repositories } from './pages/Repositories';
 import { Status } from './pages/Status';
 import { Sessions } from './pages/Sessions';
+import { Notifications } from './pages/Notifications';
 import { TwoFactor } from './pages/TwoFactor';
 import { SignIn } from './pages/SignIn';
 import { NotFound } from './pages/NotFound';
@@ -27,6 +28,7 @@ const routes: Route[] = [
   { pattern: /^\/incidents\/(\d+)\/?$/, auth: true, render: ([id]) => <IncidentDetail id={Number(id)} /> },
   { pattern: /^\/analytics\/?$/, auth: true, render: () => <AnalyticsRoute /> },
   { pattern: /^\/repositories\/?$/, auth: true, render: () => <Repositories /> },
+  { pattern: /^\/notifications\/?$/, auth: true, render: () => <Notifications /> },
   { pattern: /^\/sessions\/?$/, auth: true, render: () => <Sessions /> },
   { pattern: /^\/two-factor\/?$/, auth: true, render: () => <TwoFactor /> },
   { pattern: /^\/status\/?$/, auth: false, render: () => <Status /> },

@@ -8,6 +8,7 @@ const sections = [
   { href: '/incidents', label: 'Incidents' },
   { href: '/analytics', label: 'Analytics' },
   { href: '/repositories', label: 'Repositories' },
+  { href: '/notifications', label: 'Notifications' },
   { href: '/status', label: 'Status' },
   { href: '/sessions', label: 'Sessions' },
   { href: '/two-factor', label: 'Two-factor' },
