@@ -1,6 +1,7 @@
 // faultline-processors (role runs) with GitLab's topics: pipelines and jobs in
 // the tables GitHub's runs and jobs are in, under negated ids, never going
-// backwards, and exactly-once under a crash as GitHub's events are.
+// backwards, exactly-once under a crash as GitHub's events are, and rebuilt
+// the same by a replay.
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -203,6 +204,47 @@ TEST_F(RunsGitLabTest, KilledWhileItsTransactionIsOpenLosesAndDuplicatesNothing)
             kPipelines);
   EXPECT_EQ(database_.count("SELECT sum(runs) FROM ci_hourly"), kPipelines);
   EXPECT_EQ(database_.count("SELECT sum(failures) FROM ci_hourly"), kPipelines);
+}
+
+TEST_F(RunsGitLabTest, ReplayIntoAnEmptiedDatabaseRebuildsTheSameRows) {
+  for (int i = 1; i <= 10; ++i) {
+    pipeline(200 + i, "running", nullptr, "r-" + std::to_string(i));
+    job(600 + i, 200 + i, i % 3 ? "success" : "failed", i % 3 ? nullptr : "script_failure",
+        "rj-" + std::to_string(i));
+    pipeline(200 + i, i % 3 ? "success" : "failed", "2026-11-23 10:05:00 UTC",
+             "rf-" + std::to_string(i));
+  }
+  constexpr const char* kSnapshot =
+      "SELECT (SELECT string_agg(concat_ws('|', repository_id, run_id, run_attempt, name,"
+      " head_branch, status, conclusion, updated_at), ',' ORDER BY repository_id, run_id)"
+      " FROM workflow_runs)"
+      " || (SELECT string_agg(concat_ws('|', job_id, run_id, status, conclusion, failure_reason,"
+      " html_url), ',' ORDER BY job_id) FROM workflow_jobs)"
+      " || (SELECT string_agg(concat_ws('|', id, full_name, provider), ',' ORDER BY id)"
+      " FROM repositories)"
+      " || (SELECT sum(runs) || '/' || sum(failures) FROM ci_hourly)";
+  auto processors = start_processors();
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM applied_events", 30), 30)
+      << processors->log();
+  const auto before = database_.scalar(kSnapshot);
+  processors->signal(SIGTERM);
+  ASSERT_EQ(processors->wait(30s), 0) << processors->log();
+  {
+    soci::session sql(soci::postgresql, with_utc_sessions(database_.url()));
+    sql << "TRUNCATE workflow_jobs, workflow_runs, applied_events, ci_hourly, ci_hourly_all,"
+           " job_hourly, job_run_outcomes, flaky_runs, repositories CASCADE";
+  }
+  ChildProcess replay(
+      {binary("faultline-processors"), "replay", "--group", "faultline-runs", "--to-beginning"},
+      {{"FAULTLINE_DATABASE_URL", database_.url()},
+       {"FAULTLINE_KAFKA_BROKERS", broker_.bootstrap()}},
+      scratch_path("replay-gitlab.log"));
+  ASSERT_EQ(replay.wait(30s), 0) << replay.log();
+  auto rebuilt = start_processors();
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM applied_events", 30), 30)
+      << rebuilt->log();
+  EXPECT_EQ(database_.scalar(kSnapshot), before);
+  EXPECT_NE(before.find("script_failure"), std::string::npos) << before;
 }
 
 }  // namespace
