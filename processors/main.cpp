@@ -48,7 +48,8 @@ constexpr const char* kUsage =
        faultline-processors topics [--partitions 6] [--replication-factor 3]
 
 Consumes Faultline's topics and keeps PostgreSQL up to date. Roles (default: all):
-  runs       ci.workflow_run.v1 and ci.workflow_job.v1 -> workflow_runs, workflow_jobs
+  runs       ci.workflow_run.v1, ci.workflow_job.v1, ci.gitlab_pipeline.v1 and
+             ci.gitlab_job.v1 -> workflow_runs, workflow_jobs
   incidents  ci.workflow_run.v1 -> incidents; publishes ci.incident.v1 through the outbox
   issues     ci.incident.v1 -> one GitHub issue per incident (opened, commented, closed)
   reconciler every FAULTLINE_RECONCILE_INTERVAL (10m): runs GitHub has and the state lacks are
@@ -291,7 +292,7 @@ int main(int argc, char** argv) {
     const std::vector<ConsumingRole> consuming_roles{
         {"runs",
          "faultline-runs",
-         {topics::kWorkflowRun, topics::kWorkflowJob},
+         {topics::kWorkflowRun, topics::kWorkflowJob, topics::kGitLabPipeline, topics::kGitLabJob},
          max_batch,
          [] { return std::make_unique<processors::RunsHandler>("faultline-runs"); },
          consumers},

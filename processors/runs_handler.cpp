@@ -3,9 +3,12 @@
 #include <map>
 
 #include "common/events.hpp"
+#include "common/gitlab_events.hpp"
 #include "common/json.hpp"
 #include "common/pg_literal.hpp"
+#include "common/provider_ids.hpp"
 #include "common/topics.hpp"
+#include "processors/gitlab_status.hpp"
 
 namespace faultline::processors {
 namespace {
@@ -14,17 +17,19 @@ namespace {
 // a set, so a batch of any size is one statement.
 
 // New repositories are inserted; known ones are touched at most once a minute
-// (or when renamed), so consumers working side by side seldom wait for each
+// (or when renamed: an older GitLab Job Hook names no project, so a missing
+// name leaves the stored one), so consumers working side by side seldom wait for each
 // other's repository rows.
 constexpr const char* kInsertRepositories = R"sql(
-INSERT INTO repositories (id, full_name)
-SELECT id, full_name FROM jsonb_to_recordset(:rows::jsonb) AS x(id bigint, full_name text)
+INSERT INTO repositories (id, full_name, provider)
+SELECT id, COALESCE(full_name, 'project ' || abs(id)), provider
+FROM jsonb_to_recordset(:rows::jsonb) AS x(id bigint, full_name text, provider text)
 ORDER BY id
 ON CONFLICT (id) DO NOTHING
 )sql";
 
 constexpr const char* kTouchRepositories = R"sql(
-UPDATE repositories AS r SET full_name = x.full_name, last_seen = now()
+UPDATE repositories AS r SET full_name = COALESCE(x.full_name, r.full_name), last_seen = now()
 FROM jsonb_to_recordset(:rows::jsonb) AS x(id bigint, full_name text)
 WHERE r.id = x.id AND (r.full_name <> x.full_name OR r.last_seen < now() - interval '1 minute')
 )sql";
@@ -96,15 +101,15 @@ constexpr const char* kUpsertJobs = R"sql(
 WITH stored AS (
 INSERT INTO workflow_jobs AS j (repository_id, job_id, run_id, run_attempt, name, workflow_name,
   head_branch, head_sha, status, conclusion, html_url, runner_name, labels, created_at,
-  started_at, completed_at, counted_in)
+  started_at, completed_at, failure_reason, counted_in)
 SELECT DISTINCT ON (repository_id, job_id)
   repository_id, job_id, run_id, run_attempt, name, workflow_name, head_branch, head_sha, status,
   conclusion, html_url, runner_name, COALESCE(labels, '[]'), created_at, started_at, completed_at,
-  CASE WHEN status = 'completed' THEN pg_current_xact_id() END
+  failure_reason, CASE WHEN status = 'completed' THEN pg_current_xact_id() END
 FROM jsonb_to_recordset(:rows::jsonb) AS x(repository_id bigint, job_id bigint, run_id bigint,
   run_attempt int, name text, workflow_name text, head_branch text, head_sha text, status text,
   conclusion text, html_url text, runner_name text, labels jsonb, created_at timestamptz,
-  started_at timestamptz, completed_at timestamptz)
+  started_at timestamptz, completed_at timestamptz, failure_reason text)
 ORDER BY repository_id, job_id, faultline_status_rank(status) DESC, completed_at DESC NULLS LAST
 ON CONFLICT (repository_id, job_id) DO UPDATE SET
   name = COALESCE(EXCLUDED.name, j.name),
@@ -121,6 +126,7 @@ ON CONFLICT (repository_id, job_id) DO UPDATE SET
   conclusion = CASE WHEN faultline_status_rank(EXCLUDED.status) > faultline_status_rank(j.status)
            THEN EXCLUDED.conclusion ELSE j.conclusion END,
   completed_at = COALESCE(j.completed_at, EXCLUDED.completed_at),
+  failure_reason = COALESCE(j.failure_reason, EXCLUDED.failure_reason),
   recorded_at = now(),
   counted_in = COALESCE(j.counted_in, EXCLUDED.counted_in,
                         CASE WHEN j.status = 'completed' THEN pg_current_xact_id() END)
@@ -151,10 +157,11 @@ long long execute(soci::session& sql, const char* statement, const std::string& 
   return st.get_affected_rows();
 }
 
-void add_repository(Rows& rows, const events::Repository& repository) {
+void add_repository(Rows& rows, std::int64_t id, const std::optional<std::string>& full_name) {
   rows.add([&](Rows::Row& row) {
-    row.number("id", repository.id);
-    row.text("full_name", repository.full_name);
+    row.number("id", id);
+    row.text("full_name", full_name);
+    row.text("provider", provider_name(provider_of(id)));
   });
 }
 
@@ -205,17 +212,77 @@ void add_job(Rows& rows, const events::WorkflowJobEvent& e) {
   });
 }
 
-void add_applied(Rows& rows, const kafka::Message& m, const events::Envelope& e,
+void add_applied(Rows& rows, const kafka::Message& m, const std::string& delivery_id,
+                 const std::optional<std::int64_t>& hook_id, std::int64_t repository_id,
                  std::int64_t run_id) {
   rows.add([&](Rows::Row& row) {
     row.text("topic", m.topic());
     row.number("partition", m.partition());
     row.number("offset", m.offset());
-    row.text("delivery_id", e.delivery_id);
-    row.number("hook_id", e.hook_id);
-    row.number("repository_id", e.repository.id);
+    row.text("delivery_id", delivery_id);
+    row.number("hook_id", hook_id);
+    row.number("repository_id", repository_id);
     row.number("run_id", run_id);
     row.number("kafka_timestamp_ms", m.timestamp_ms());
+  });
+}
+
+// GitLab's project as a repositories row: its stored id and full name.
+std::pair<std::int64_t, std::optional<std::string>> gitlab_project(
+    const events::GitLabProject& project) {
+  return {stored_id(Provider::gitlab, project.id), project.path_with_namespace};
+}
+
+// A pipeline is a run of attempt 1: GitLab retries a pipeline in place (see
+// README, GitLab). Its only clock is finished_at, so that is the updated_at
+// that orders two completed events; before it, the status rank alone does.
+void add_gitlab_pipeline(Rows& rows, std::int64_t repository_id, std::int64_t run_id,
+                         const events::GitLabPipeline& p) {
+  const auto mapped = map_gitlab_status(p.status);
+  rows.add([&](Rows::Row& row) {
+    row.number("repository_id", repository_id);
+    row.number("run_id", run_id);
+    row.number("run_attempt", 1);
+    // A pipeline without a name is known by what started it, as its incident is.
+    row.text("name", p.name ? p.name : p.source);
+    row.text("head_branch", p.ref);
+    row.text("head_sha", p.sha);
+    row.text("event", p.source);
+    row.text("status", mapped.status);
+    row.text("conclusion", mapped.conclusion);
+    row.text("html_url", p.url);
+    row.text("created_at", p.created_at);
+    row.text("run_started_at", p.created_at);
+    row.text("updated_at", p.finished_at);
+  });
+}
+
+void add_gitlab_job(Rows& rows, std::int64_t repository_id, std::int64_t run_id,
+                    const events::GitLabProject& project, const events::GitLabJob& j) {
+  const auto mapped = map_gitlab_status(j.status, j.allow_failure);
+  rows.add([&](Rows::Row& row) {
+    row.number("repository_id", repository_id);
+    row.number("job_id", stored_id(Provider::gitlab, j.id));
+    row.number("run_id", run_id);
+    row.number("run_attempt", 1);
+    row.text("name", j.name);
+    row.text("head_branch", j.ref);
+    row.text("head_sha", j.sha);
+    row.text("status", mapped.status);
+    row.text("conclusion", mapped.conclusion);
+    if (project.web_url)
+      row.text("html_url", *project.web_url + "/-/jobs/" + std::to_string(j.id));
+    row.text("runner_name", j.runner_description);
+    row.json("labels", [&](json::Writer& out) {
+      out.StartArray();
+      for (const auto& tag : j.runner_tags)
+        json::write(out, tag);
+      out.EndArray();
+    });
+    row.text("created_at", j.created_at);
+    row.text("started_at", j.started_at);
+    row.text("completed_at", j.finished_at);
+    row.text("failure_reason", j.failure_reason);
   });
 }
 
@@ -225,7 +292,7 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
                                           const std::vector<kafka::Message>& batch) {
   std::vector<Rejection> rejections;
   // A batch names few repositories many times: send each once, as last seen.
-  std::map<std::int64_t, std::string> repository_names;
+  std::map<std::int64_t, std::optional<std::string>> repository_names;
   Rows runs, jobs, applied;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& message = batch[i];
@@ -234,12 +301,32 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
         const auto event = events::parse_workflow_run_event(message.value());
         repository_names[event.envelope.repository.id] = event.envelope.repository.full_name;
         add_run(runs, event);
-        add_applied(applied, message, event.envelope, event.run.id);
+        add_applied(applied, message, event.envelope.delivery_id, event.envelope.hook_id,
+                    event.envelope.repository.id, event.run.id);
       } else if (message.topic() == topics::kWorkflowJob) {
         const auto event = events::parse_workflow_job_event(message.value());
         repository_names[event.envelope.repository.id] = event.envelope.repository.full_name;
         add_job(jobs, event);
-        add_applied(applied, message, event.envelope, event.job.run_id);
+        add_applied(applied, message, event.envelope.delivery_id, event.envelope.hook_id,
+                    event.envelope.repository.id, event.job.run_id);
+      } else if (message.topic() == topics::kGitLabPipeline) {
+        const auto event = events::parse_gitlab_pipeline_event(message.value());
+        const auto project = gitlab_project(event.envelope.project);
+        if (auto& name = repository_names[project.first]; project.second)
+          name = project.second;
+        const auto run_id = stored_id(Provider::gitlab, event.pipeline.id);
+        add_gitlab_pipeline(runs, project.first, run_id, event.pipeline);
+        add_applied(applied, message, event.envelope.delivery_id, std::nullopt, project.first,
+                    run_id);
+      } else if (message.topic() == topics::kGitLabJob) {
+        const auto event = events::parse_gitlab_job_event(message.value());
+        const auto project = gitlab_project(event.envelope.project);
+        if (auto& name = repository_names[project.first]; project.second)
+          name = project.second;
+        const auto run_id = stored_id(Provider::gitlab, event.job.pipeline_id);
+        add_gitlab_job(jobs, project.first, run_id, event.envelope.project, event.job);
+        add_applied(applied, message, event.envelope.delivery_id, std::nullopt, project.first,
+                    run_id);
       } else {
         rejections.push_back({i, "the runs role does not consume " + std::string(message.topic())});
       }
@@ -249,7 +336,7 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
   }
   Rows repositories;
   for (const auto& [id, full_name] : repository_names)
-    add_repository(repositories, events::Repository{id, full_name});
+    add_repository(repositories, id, full_name);
   if (!repositories.empty()) {
     const std::string json = repositories.finish();
     sql << kInsertRepositories, soci::use(json, "rows");

@@ -205,7 +205,8 @@ std::vector<std::string> provision_topics(const kafka::Settings& settings,
 std::vector<std::string> role_topics(const std::set<std::string>& roles) {
   std::set<std::string> needed;
   if (roles.count("runs"))
-    needed.insert({topics::kWorkflowRun, topics::kWorkflowJob, topics::kDeadLetter});
+    needed.insert({topics::kWorkflowRun, topics::kWorkflowJob, topics::kGitLabPipeline,
+                   topics::kGitLabJob, topics::kDeadLetter});
   if (roles.count("incidents"))
     needed.insert({topics::kWorkflowRun, topics::kIncident, topics::kDeadLetter});
   if (roles.count("issues") || roles.count("notifier"))
@@ -213,8 +214,8 @@ std::vector<std::string> role_topics(const std::set<std::string>& roles) {
   if (roles.count("reconciler"))
     needed.insert(topics::kWorkflowRun);
   std::vector<std::string> out;
-  for (const char* name :
-       {topics::kWorkflowRun, topics::kWorkflowJob, topics::kIncident, topics::kDeadLetter})
+  for (const char* name : {topics::kWorkflowRun, topics::kWorkflowJob, topics::kGitLabPipeline,
+                           topics::kGitLabJob, topics::kIncident, topics::kDeadLetter})
     if (needed.count(name))
       out.emplace_back(name);
   return out;

@@ -330,11 +330,11 @@ TEST_F(TopicsTest, IngestAndProcessorsAreReadyWhenTheirTopicsExist) {
   const auto processors_ready = ready_until(200);
   EXPECT_EQ(processors_ready.status, 200) << processors_ready.body;
   const auto present = processors->wait_for_log("Kafka topics present", kDeadline);
-  // What those roles consume and produce; no processor reads GitLab's topics yet.
-  for (const char* name :
-       {topics::kWorkflowRun, topics::kWorkflowJob, topics::kIncident, topics::kDeadLetter})
+  // What those roles consume and produce: the runs role reads GitLab's topics too.
+  for (const char* name : {topics::kWorkflowRun, topics::kWorkflowJob, topics::kGitLabPipeline,
+                           topics::kGitLabJob, topics::kIncident, topics::kDeadLetter})
     EXPECT_NE(present.find(name), std::string::npos) << present;
-  EXPECT_EQ(present.find("gitlab"), std::string::npos) << present;
+  EXPECT_EQ(present.find(topics::kPullRequest), std::string::npos) << present;
 }
 
 TEST_F(TopicsTest, IngestReadyNamesAMissingTopicUntilItIsCreated) {

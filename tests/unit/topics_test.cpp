@@ -138,14 +138,15 @@ TEST(TopicDifferences, ConfigurationTheClusterCannotReportIsNoDifference) {
 
 TEST(RoleTopics, EachRoleNeedsWhatItConsumesAndProduces) {
   EXPECT_EQ(role_topics({"runs"}),
-            (Strings{topics::kWorkflowRun, topics::kWorkflowJob, topics::kDeadLetter}));
+            (Strings{topics::kWorkflowRun, topics::kWorkflowJob, topics::kGitLabPipeline,
+                     topics::kGitLabJob, topics::kDeadLetter}));
   EXPECT_EQ(role_topics({"incidents"}),
             (Strings{topics::kWorkflowRun, topics::kIncident, topics::kDeadLetter}));
   EXPECT_EQ(role_topics({"issues"}), (Strings{topics::kIncident, topics::kDeadLetter}));
   EXPECT_EQ(role_topics({"reconciler"}), Strings{topics::kWorkflowRun});
   EXPECT_EQ(role_topics({"runs", "incidents", "issues", "reconciler"}),
-            (Strings{topics::kWorkflowRun, topics::kWorkflowJob, topics::kIncident,
-                     topics::kDeadLetter}));
+            (Strings{topics::kWorkflowRun, topics::kWorkflowJob, topics::kGitLabPipeline,
+                     topics::kGitLabJob, topics::kIncident, topics::kDeadLetter}));
 }
 
 }  // namespace
