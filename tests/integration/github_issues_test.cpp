@@ -356,11 +356,7 @@ TEST_F(GitHubIssuesTest, KilledBetweenGitHubsAnswerAndTheCommitDoesNotOpenASecon
   while (issues().Size() == 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(100ms);
   ASSERT_EQ(issues().Size(), 1u) << issues_role->log();
-  ASSERT_EQ(database_.wait_for_count(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                " AND query LIKE '%consumer_offsets%' AND datname = current_database()",
-                1),
-            1);
+  ASSERT_TRUE(database_.wait_until_blocked_on("consumer_offsets"));
   issues_role->signal(SIGKILL);
   issues_role->wait(10s);
   hold.rollback();

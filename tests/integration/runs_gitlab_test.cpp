@@ -179,12 +179,7 @@ TEST_F(RunsGitLabTest, KilledWhileItsTransactionIsOpenLosesAndDuplicatesNothing)
   blocker << "LOCK TABLE consumer_offsets IN EXCLUSIVE MODE";
 
   auto processors = start_processors();
-  ASSERT_EQ(database_.wait_for_count(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                " AND query LIKE '%consumer_offsets%' AND datname = current_database()",
-                1),
-            1)
-      << processors->log();
+  ASSERT_TRUE(database_.wait_until_blocked_on("consumer_offsets")) << processors->log();
   processors->signal(SIGKILL);
   ASSERT_EQ(processors->wait(10s), 128 + SIGKILL);
   hold.rollback();

@@ -88,6 +88,15 @@ long long TestDatabase::wait_for_count(const std::string& sql, long long expecte
   return seen;
 }
 
+bool TestDatabase::wait_until_blocked_on(const std::string& table,
+                                         std::chrono::milliseconds timeout) const {
+  const auto waiting =
+      "SELECT LEAST(count(*), 1) FROM pg_stat_activity"
+      " WHERE wait_event_type = 'Lock' AND query LIKE '%" +
+      table + "%' AND datname = current_database()";
+  return wait_for_count(waiting, 1, timeout) == 1;
+}
+
 bool TestBroker::real_cluster() {
   const char* kind = std::getenv("FAULTLINE_TEST_KAFKA");
   if (!kind || !*kind || std::string(kind) == "embedded")

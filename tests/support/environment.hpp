@@ -31,6 +31,11 @@ class TestDatabase {
   // Polls `sql` until it counts `expected` or `timeout` passes; returns the last count.
   long long wait_for_count(const std::string& sql, long long expected,
                            std::chrono::milliseconds timeout = std::chrono::seconds(40)) const;
+  // Waits until some session of this database waits for a lock in a statement
+  // that names `table`; a role with several consumers may have more than one
+  // there, which is as good.
+  bool wait_until_blocked_on(const std::string& table,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(40)) const;
 
  private:
   std::string admin_url_;
