@@ -64,7 +64,8 @@ seen AS (
 constexpr const char* kSignatureDocument =
     "json_build_object('signature', s.signature, 'category', s.category,"
     " 'normalized_error', s.normalized_error,"
-    " 'example', json_build_object('repository', s.example_repository, 'run_id', s.example_run_id,"
+    " 'example', json_build_object('provider', faultline_provider(s.example_run_id),"
+    "   'repository', s.example_repository, 'run_id', abs(s.example_run_id),"
     "   'job', s.example_job, 'line', s.example_line),"
     " 'occurrences', COALESCE(n.occurrences, 0), 'repositories', COALESCE(n.repositories, 0),"
     " 'first_seen', " FAULTLINE_SQL_RFC3339("s.first_seen") ","
@@ -75,8 +76,8 @@ constexpr const char* kSignatureDocument =
 
 // The latest 20 failing jobs of signature s (job_failures_by_signature).
 constexpr const char* kRecentFailures =
-    "(SELECT COALESCE(json_agg(json_build_object('repository', r.full_name, 'run_id', f.run_id,"
-    " 'job_id', f.job_id, 'job', f.job, 'step', f.step, 'incident_id', f.incident_id,"
+    "(SELECT COALESCE(json_agg(json_build_object('provider', faultline_provider(f.repository_id),"
+    " 'repository', r.full_name, 'run_id', abs(f.run_id), 'job_id', abs(f.job_id), 'job', f.job, 'step', f.step, 'incident_id', f.incident_id,"
     " 'failed_at', " FAULTLINE_SQL_RFC3339("f.failed_at") ", 'first_line', f.first_line)"
     " ORDER BY f.failed_at DESC, f.job_id DESC), '[]')"
     " FROM (SELECT * FROM job_failures x WHERE x.signature = s.signature"

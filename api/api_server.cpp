@@ -176,11 +176,11 @@ void ApiServer::declare_ci_routes() {
     }));
   });
   routes.get("/api/v1/workflow-runs/:run_id", Access::kUser, [this](const ApiRequest& request) {
-    const auto run_id = positive_integer("run_id", request.params.at("run_id"));
+    const auto run_id = provider_id(request, "run_id");
     auto document =
         database_.with_session([&](soci::session& sql) { return get_workflow_run(sql, run_id); });
     return http::json_reply(200, found(std::move(document),
-                                       "No workflow run " + std::to_string(run_id) + " is known."));
+                                       "No " + describe_id("workflow run", run_id) + " is known."));
   });
 
   routes.get("/api/v1/incidents", Access::kUser, [this](const ApiRequest& request) {
@@ -243,14 +243,14 @@ void ApiServer::declare_ci_routes() {
     }));
   });
   routes.get("/api/v1/repositories/:id", Access::kUser, [this](const ApiRequest& request) {
-    const auto id = positive_integer("id", request.params.at("id"));
+    const auto id = provider_id(request, "id");
     auto document =
         database_.with_session([&](soci::session& sql) { return repositories_.get(sql, id); });
     return http::json_reply(
-        200, found(std::move(document), "No repository " + std::to_string(id) + "."));
+        200, found(std::move(document), "No " + describe_id("repository", id) + "."));
   });
   routes.patch("/api/v1/repositories/:id", Access::kAdmin, [this](const ApiRequest& request) {
-    const auto id = positive_integer("id", request.params.at("id"));
+    const auto id = provider_id(request, "id");
     const auto who = audit::context_of(request);
     auto document = audit_.failures_of(database_, who, audit::Action::kAdminRepositoryUpdate,
                                        "repository:" + std::to_string(id), [&] {
@@ -260,7 +260,7 @@ void ApiServer::declare_ci_routes() {
                                          });
                                        });
     return http::json_reply(
-        200, found(std::move(document), "No repository " + std::to_string(id) + "."));
+        200, found(std::move(document), "No " + describe_id("repository", id) + "."));
   });
 
   routes.get("/api/v1/reconciliations", Access::kUser, [this](const ApiRequest& request) {

@@ -8,13 +8,15 @@ namespace faultline::api {
 namespace {
 
 constexpr const char* kIncidentDocument =
-    "json_build_object('id', i.id, 'repository', r.full_name, 'repository_id', i.repository_id,"
+    "json_build_object('id', i.id, 'provider', r.provider, 'repository', r.full_name,"
+    " 'repository_id', abs(i.repository_id),"
     " 'workflow_key', i.workflow_key, 'workflow_name', i.workflow_name, 'branch', i.branch,"
     " 'state', i.state, 'occurrences', i.occurrences,"
-    " 'first_failed_run_id', i.first_failed_run_id, 'last_failed_run_id', i.last_failed_run_id,"
+    " 'first_failed_run_id', abs(i.first_failed_run_id),"
+    " 'last_failed_run_id', abs(i.last_failed_run_id),"
     " 'opened_at', " FAULTLINE_SQL_RFC3339("i.opened_at") ", 'acknowledged_at', " FAULTLINE_SQL_RFC3339(
         "i.acknowledged_at") ", 'resolved_at', " FAULTLINE_SQL_RFC3339("i.resolved_at") ","
-    " 'resolution', i.resolution, 'resolved_by_run_id', i.resolved_by_run_id,"
+    " 'resolution', i.resolution, 'resolved_by_run_id', abs(i.resolved_by_run_id),"
     " 'signature', i.signature, 'category', i.category,"
     " 'issue', (SELECT json_build_object('number', x.issue_number, 'html_url', x.html_url,"
     "   'closed', x.closed) FROM incident_issues x WHERE x.incident_id = i.id))";
@@ -26,7 +28,7 @@ constexpr const char* kMatching =
     " AND (f.repository = '' OR lower(r.full_name) = lower(f.repository))";
 
 constexpr const char* kRuns =
-    "(SELECT COALESCE(json_agg(json_build_object('run_id', x.run_id, 'run_attempt', x.run_attempt,"
+    "(SELECT COALESCE(json_agg(json_build_object('run_id', abs(x.run_id), 'run_attempt', x.run_attempt,"
     " 'role', x.role, 'conclusion', x.conclusion, 'html_url', x.html_url,"
     " 'run_created_at', " FAULTLINE_SQL_RFC3339("x.run_created_at") ", 'recorded_at', " FAULTLINE_SQL_RFC3339(
         "x.recorded_at") ") ORDER BY x.recorded_at, x.run_id), '[]')"

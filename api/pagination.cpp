@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "common/problem.hpp"
+#include "common/provider_ids.hpp"
 #include "common/time.hpp"
 
 namespace faultline::api {
@@ -13,6 +14,20 @@ std::int64_t positive_integer(const std::string& name, const std::string& text) 
   if (ec != std::errc{} || end != text.data() + text.size() || value < 1)
     throw ClientError(bad_request(name + " must be a positive integer.", "invalid-parameter"));
   return value;
+}
+
+std::int64_t provider_id(const ApiRequest& request, const std::string& name) {
+  static constexpr const char* kProviders[] = {"github", "gitlab", nullptr};
+  const auto own = positive_integer(name, request.params.at(name));
+  const auto provider = choice_parameter(request, "provider", kProviders) == "gitlab"
+                            ? Provider::gitlab
+                            : Provider::github;
+  return stored_id(provider, own);
+}
+
+std::string describe_id(const std::string& what, std::int64_t stored) {
+  const auto text = what + " " + std::to_string(own_id(stored));
+  return provider_of(stored) == Provider::gitlab ? "GitLab " + text : text;
 }
 
 std::string choice_parameter(const ApiRequest& request, const std::string& name,

@@ -27,6 +27,13 @@ std::string page_document(const std::string& items_json, std::int64_t total, con
 // A positive integer query or path value, or a ClientError 400 naming it.
 std::int64_t positive_integer(const std::string& name, const std::string& text);
 
+// The stored id of the path value `name`: the query's `provider` (`github`,
+// the default, or `gitlab`) says whose id it is (common/provider_ids.hpp).
+std::int64_t provider_id(const ApiRequest& request, const std::string& name);
+
+// "repository 7" for GitHub's, "GitLab repository 7" for GitLab's, in messages.
+std::string describe_id(const std::string& what, std::int64_t stored);
+
 // A query parameter that must be one of `allowed` (a null-terminated list);
 // "" when absent or empty (any), a ClientError 400 naming it otherwise.
 std::string choice_parameter(const ApiRequest& request, const std::string& name,

@@ -12,7 +12,8 @@ namespace {
 
 // Never the token: only where it would come from.
 constexpr const char* kDocument =
-    "json_build_object('id', r.id, 'full_name', r.full_name, 'connected', r.connected,"
+    "json_build_object('id', abs(r.id), 'provider', r.provider, 'full_name', r.full_name,"
+    " 'connected', r.connected,"
     " 'open_issues', r.open_issues, 'reconcile', r.reconcile, 'hook_id', r.hook_id,"
     " 'hook_managed', r.hook_managed,"
     " 'token_source', COALESCE((SELECT t.source FROM repository_tokens t"

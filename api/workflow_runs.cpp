@@ -11,7 +11,8 @@ namespace {
 // the same for the list and the detail.
 constexpr const char* kJobDocument =
     "json_build_object("
-    "'job_id', j.job_id, 'run_id', j.run_id, 'run_attempt', j.run_attempt, 'name', j.name,"
+    "'job_id', abs(j.job_id), 'run_id', abs(j.run_id), 'run_attempt', j.run_attempt,"
+    "'name', j.name, 'failure_reason', j.failure_reason,"
     "'workflow_name', j.workflow_name, 'status', j.status, 'conclusion', j.conclusion,"
     "'html_url', j.html_url, 'runner_name', j.runner_name, 'labels', j.labels,"
     "'created_at', " FAULTLINE_SQL_RFC3339("j.created_at") ", 'started_at', " FAULTLINE_SQL_RFC3339(
@@ -73,7 +74,8 @@ recovery AS (
   GROUP BY i.repository_id, i.workflow_key),
 per_row AS (
   SELECT json_build_object(
-    'repository', p.full_name, 'repository_id', p.repository_id, 'workflow_id', p.workflow_id,
+    'provider', faultline_provider(p.repository_id), 'repository', p.full_name,
+    'repository_id', abs(p.repository_id), 'workflow_id', p.workflow_id,
     'workflow', p.name, 'runs', p.runs, 'failures', p.failures,
     'failure_rate', round(p.failures::numeric / p.runs, 4),
     'duration_seconds', json_build_object('p50', round(p.duration_p50::numeric, 1),

@@ -282,7 +282,8 @@ void add_gitlab_job(Rows& rows, std::int64_t repository_id, std::int64_t run_id,
     row.text("created_at", j.created_at);
     row.text("started_at", j.started_at);
     row.text("completed_at", j.finished_at);
-    row.text("failure_reason", j.failure_reason);
+    // GitLab's hooks name a reason for jobs that did not fail too.
+    row.text("failure_reason", j.status == "failed" ? j.failure_reason : std::nullopt);
   });
 }
 

@@ -3,7 +3,8 @@
 // Webhooks signature computed here, go in at ingest's POST /webhooks/gitlab
 // and come out on ci.gitlab_pipeline.v1 and ci.gitlab_job.v1 valid against
 // their schemas; bad and hostile input is refused with its status and a
-// problem, and publishes nothing. (No processor reads these topics yet.)
+// problem, and publishes nothing. The processors' runs role keeps them as
+// runs and jobs, and the API shows them with GitLab's own ids.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -11,7 +12,8 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import {System, topics, readProblem, systemTest, runSystem, ingestMaxBodyBytes, gitlabTokens, gitlabExamplesDir,
+import {Contract} from './contract.mjs';
+import {System, poll, topics, readProblem, systemTest, runSystem, ingestMaxBodyBytes, gitlabTokens, gitlabExamplesDir,
   standardWebhookHeaders} from './harness.mjs';
 
 const example = (name) => fs.readFileSync(path.join(gitlabExamplesDir, `${name}.json`), 'utf8');
@@ -20,7 +22,17 @@ const jobExample = JSON.parse(example('build'));
 
 const system = new System();
 const systemCase = systemTest(system);
-runSystem(system);
+runSystem(system, async () => {
+  // From here on every API answer is checked against the served document.
+  const contract = new Contract(await (await fetch(`${system.apiUrl}/openapi.json`)).json());
+  globalThis.fetch = contract.wrap(globalThis.fetch, system.apiUrl);
+});
+
+async function getJson(path) {
+  const response = await fetch(system.apiUrl + path, {headers: {authorization: `Bearer ${system.accessToken}`}});
+  const text = await response.text();
+  return {status: response.status, body: text ? JSON.parse(text) : null, text};
+}
 
 const deliver = (event, body, options) => system.deliverGitLab(event, body, options);
 const tag = crypto.randomBytes(4).toString('hex');
@@ -108,6 +120,48 @@ systemCase('GitLab\'s pipeline and job hooks are on their topics as CloudEvents,
   assert.ok(!validate.pipeline(hookTime), 'GitLab\'s own time form is not a published time');
   assert.ok(!validate.job({...failedJob, job: {...failedJob.job, status: 'Failed; rm -rf'}}), 'a status is a GitLab status');
   assert.ok(!validate.pipeline({delivery_id: 'x', pipeline: {id: 1}}), 'the schema refuses an event without its fields');
+});
+
+systemCase('a GitLab pipeline and its jobs are shown by the API as GitLab\'s, with GitLab\'s own ids', async () => {
+  const pipelineId = 9100 + Math.floor(Math.random() * 800);
+  const deliveries = [
+    {event: 'Pipeline Hook', payload: pipelineOf(pipelineId, 'running', {created_at: '2026-12-02 11:00:00 UTC', finished_at: null})},
+    {event: 'Job Hook', payload: jobOf(pipelineId * 10 + 1, pipelineId, 'failed', {project_id: 1, build_failure_reason: 'stuck_or_timeout_failure'})},
+    {event: 'Job Hook', payload: jobOf(pipelineId * 10 + 2, pipelineId, 'success', {project_id: 1})},
+    {event: 'Pipeline Hook', payload: pipelineOf(pipelineId, 'failed', {created_at: '2026-12-02 11:00:00 UTC', finished_at: '2026-12-02 11:09:00 UTC'})},
+  ];
+  for (const d of deliveries) {
+    const response = await deliver(d.event, JSON.stringify(d.payload), {key: `e2e-gitlab-${tag}-api-${crypto.randomUUID()}`});
+    assert.equal(response.status, 202, await response.text());
+  }
+  const run = await poll(async () => {
+    const {status, body} = await getJson(`/api/v1/workflow-runs/${pipelineId}?provider=gitlab`);
+    return status === 200 && body.conclusion === 'failure' && body.jobs.length === 2 ? body : null;
+  }, `pipeline ${pipelineId} failed with its two jobs in the API`);
+  assert.equal(run.provider, 'gitlab');
+  assert.equal(run.repository, 'gitlab-org/gitlab-test');
+  assert.equal(run.repository_id, 1);
+  assert.equal(run.run_id, pipelineId);
+  assert.equal(run.status, 'completed');
+  const jobs = Object.fromEntries(run.jobs.map((j) => [j.job_id, j]));
+  assert.equal(jobs[pipelineId * 10 + 1].conclusion, 'failure');
+  assert.equal(jobs[pipelineId * 10 + 1].failure_reason, 'stuck_or_timeout_failure');
+  assert.equal(jobs[pipelineId * 10 + 1].run_id, pipelineId);
+  assert.equal(jobs[pipelineId * 10 + 2].conclusion, 'success');
+  assert.equal(jobs[pipelineId * 10 + 2].failure_reason, null);
+
+  const list = await getJson('/api/v1/workflow-runs?repository=gitlab-org/gitlab-test&page_size=100');
+  assert.equal(list.status, 200, list.text);
+  const listed = list.body.items.find((item) => item.run_id === pipelineId);
+  assert.ok(listed, list.text);
+  assert.equal(listed.provider, 'gitlab');
+  const project = await getJson('/api/v1/repositories/1?provider=gitlab');
+  assert.equal(project.status, 200, project.text);
+  assert.equal(project.body.provider, 'gitlab');
+  assert.equal(project.body.full_name, 'gitlab-org/gitlab-test');
+  // GitHub's run of the same number is another run, which is not known here.
+  const github = await getJson(`/api/v1/workflow-runs/${pipelineId}`);
+  assert.equal(github.status, 404, github.text);
 });
 
 systemCase('a delivery signed with the old token and GitLab\'s retry of it keep one delivery id', async () => {

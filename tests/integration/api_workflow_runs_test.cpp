@@ -30,6 +30,12 @@ VALUES (2, 900, 1, 'CI', 'dev', 'completed', '2026-11-02 00:00Z'),
 INSERT INTO workflow_jobs (repository_id, job_id, run_id, run_attempt, name, status, labels)
 VALUES (2, 9001, 900, 2, 'build', 'in_progress', '["linux"]'),
        (2, 9000, 900, 1, 'build', 'completed', '["linux"]');
+INSERT INTO repositories (id, full_name, provider) VALUES (-42, 'group/sub/gamma', 'gitlab');
+INSERT INTO workflow_runs (repository_id, run_id, run_attempt, name, head_branch, status, created_at)
+VALUES (-42, -900, 1, 'CI', 'main', 'running', '2026-10-30 00:00Z');
+INSERT INTO workflow_jobs (repository_id, job_id, run_id, run_attempt, name, status, conclusion,
+                           failure_reason, labels)
+VALUES (-42, -9000, -900, 1, 'build', 'completed', 'failure', 'runner_system_failure', '[]');
 )sql";
 
 class ApiWorkflowRunsTest : public ::testing::Test {
@@ -128,11 +134,66 @@ TEST_F(ApiWorkflowRunsTest, ListsOnlyTheLatestAttempt) {
 
 TEST_F(ApiWorkflowRunsTest, ShowsARunsLatestAttemptWithItsJobs) {
   const auto run = get_json("/api/v1/workflow-runs/900", 200);
+  EXPECT_EQ(json::string_member(run, "provider"), "github");
+  EXPECT_EQ(json::string_member(run, "repository"), "octo/beta");
   EXPECT_EQ(json::integer_member(run, "run_attempt"), 2);
   EXPECT_EQ(json::string_member(run, "status"), "in_progress");
   const auto& jobs = (*json::member(run, "jobs")).GetArray();
   ASSERT_EQ(jobs.Size(), 1u);
   EXPECT_EQ(json::integer_member(jobs[0], "job_id"), 9001);
+}
+
+// GitLab's pipeline 900 and GitHub's run 900 are two runs; each is shown with
+// its provider's own ids, and `provider` says which one a path means.
+TEST_F(ApiWorkflowRunsTest, ShowsGitLabPipelinesWithGitLabsOwnIds) {
+  const auto run = get_json("/api/v1/workflow-runs/900?provider=gitlab", 200);
+  EXPECT_EQ(json::string_member(run, "provider"), "gitlab");
+  EXPECT_EQ(json::string_member(run, "repository"), "group/sub/gamma");
+  EXPECT_EQ(json::integer_member(run, "repository_id"), 42);
+  EXPECT_EQ(json::integer_member(run, "run_id"), 900);
+  const auto& jobs = (*json::member(run, "jobs")).GetArray();
+  ASSERT_EQ(jobs.Size(), 1u);
+  EXPECT_EQ(json::integer_member(jobs[0], "job_id"), 9000);
+  EXPECT_EQ(json::integer_member(jobs[0], "run_id"), 900);
+  EXPECT_EQ(json::string_member(jobs[0], "failure_reason"), "runner_system_failure");
+
+  const auto page = get_json("/api/v1/workflow-runs?repository=group/sub/gamma", 200);
+  ASSERT_EQ(json::integer_member(page, "total"), 1);
+  EXPECT_EQ(json::string_member(page["items"][0], "provider"), "gitlab");
+  EXPECT_EQ(json::integer_member(page["items"][0], "run_id"), 900);
+
+  const auto project = get_json("/api/v1/repositories/42?provider=gitlab", 200);
+  EXPECT_EQ(json::string_member(project, "provider"), "gitlab");
+  EXPECT_EQ(json::integer_member(project, "id"), 42);
+  EXPECT_EQ(json::string_member(project, "full_name"), "group/sub/gamma");
+  expect_problem("/api/v1/repositories/42", 404);
+  EXPECT_EQ(
+      json::string_member(get_json("/api/v1/repositories/1?provider=github", 200), "provider"),
+      "github");
+
+  HttpClient client;
+  const auto missing =
+      client.get(base_ + "/api/v1/workflow-runs/901?provider=gitlab", {authorization_});
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(json::string_member(json::parse(missing.body), "detail"),
+            "No GitLab workflow run 901 is known.");
+  expect_problem("/api/v1/workflow-runs/900?provider=bitbucket", 400);
+  expect_problem("/api/v1/workflow-runs/900?provider=" + std::string(300, 'g'), 400);
+  expect_problem("/api/v1/workflow-runs/-900?provider=gitlab", 400);
+}
+
+TEST_F(ApiWorkflowRunsTest, ShowsAGitLabIncidentWithGitLabsOwnIds) {
+  database_->execute(
+      "INSERT INTO incidents (repository_id, workflow_key, branch, state, first_failed_run_id,"
+      " last_failed_run_id, opened_at) VALUES (-42, 'CI', 'main', 'open', -900, -900,"
+      " '2026-10-30 00:10Z')");
+  const auto page = get_json("/api/v1/incidents?repository=group/sub/gamma", 200);
+  ASSERT_EQ(json::integer_member(page, "total"), 1);
+  const auto& incident = page["items"][0];
+  EXPECT_EQ(json::string_member(incident, "provider"), "gitlab");
+  EXPECT_EQ(json::integer_member(incident, "repository_id"), 42);
+  EXPECT_EQ(json::integer_member(incident, "first_failed_run_id"), 900);
+  EXPECT_EQ(json::integer_member(incident, "last_failed_run_id"), 900);
 }
 
 TEST_F(ApiWorkflowRunsTest, MalformedRequestsGetProblems) {
@@ -157,7 +218,7 @@ TEST_F(ApiWorkflowRunsTest, HostileFiltersAreJustValues) {
       "%20workflow_runs%3B--",
       200);
   EXPECT_EQ(json::integer_member(page, "total"), 0);
-  EXPECT_EQ(database_->count("SELECT count(*) FROM workflow_runs"), 122);
+  EXPECT_EQ(database_->count("SELECT count(*) FROM workflow_runs"), 123);
 }
 
 TEST_F(ApiWorkflowRunsTest, OversizedRequestsAreRefused) {
