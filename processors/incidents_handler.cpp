@@ -3,11 +3,15 @@
 #include <set>
 
 #include "common/events.hpp"
+#include "common/gitlab_events.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "common/pg_literal.hpp"
+#include "common/provider_ids.hpp"
 #include "common/topics.hpp"
 #include "common/trace_context.hpp"
+#include "processors/gitlab_attempts.hpp"
+#include "processors/gitlab_status.hpp"
 
 namespace faultline::processors {
 namespace {
@@ -49,6 +53,45 @@ std::set<std::string> unresolved_keys(soci::session& sql, const std::vector<Pend
   return found;
 }
 
+// A completed run, as the incident rules read it; nullopt while it runs.
+std::optional<RunFacts> completed_run(const events::WorkflowRunEvent& event) {
+  const auto& r = event.run;
+  if (r.status != "completed" || !r.conclusion)
+    return std::nullopt;
+  return RunFacts{event.envelope.repository.id,
+                  r.id,
+                  static_cast<int>(r.run_attempt),
+                  r.workflow_id ? std::to_string(*r.workflow_id) : r.name.value_or(""),
+                  r.name.value_or(""),
+                  r.head_branch.value_or(""),
+                  *r.conclusion,
+                  r.html_url.value_or(""),
+                  r.created_at.value_or(""),
+                  event.envelope.repository.full_name};
+}
+
+// A completed GitLab pipeline; its key is the project, the pipeline's name
+// (or what started it, when it has none) and its ref. Its attempt is asked
+// for apart (GitLabAttempts).
+std::optional<RunFacts> completed_pipeline(const events::GitLabPipelineEvent& event) {
+  const auto& p = event.pipeline;
+  const auto mapped = map_gitlab_status(p.status);
+  if (mapped.status != "completed" || !mapped.conclusion)
+    return std::nullopt;
+  const auto& project = event.envelope.project;
+  const std::string name = p.name.value_or(p.source.value_or("pipeline"));
+  return RunFacts{stored_id(Provider::gitlab, project.id),
+                  stored_id(Provider::gitlab, p.id),
+                  1,
+                  name,
+                  name,
+                  p.ref.value_or(""),
+                  *mapped.conclusion,
+                  p.url.value_or(""),
+                  p.created_at.value_or(""),
+                  project.path_with_namespace.value_or("")};
+}
+
 }  // namespace
 
 Verdict verdict_of(const std::optional<std::string>& conclusion) {
@@ -71,33 +114,39 @@ std::vector<Rejection> IncidentsHandler::apply(soci::session& sql,
     std::size_t message;  // its index in the batch
   };
   std::vector<Pending> pending;
+  // GitLab's pipelines name no attempt: asked for all at once, then filled in.
+  GitLabAttempts attempts;
+  std::vector<std::pair<std::size_t, std::size_t>> gitlab;  // pending index, question
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    events::WorkflowRunEvent event;
+    std::optional<RunFacts> run;
+    std::optional<std::size_t> question;
     try {
-      event = events::parse_workflow_run_event(batch[i].value());
+      if (batch[i].topic() == topics::kGitLabPipeline) {
+        const auto event = events::parse_gitlab_pipeline_event(batch[i].value());
+        run = completed_pipeline(event);
+        if (run)
+          question = attempts.ask(run->repository_id, event.pipeline);
+      } else {
+        run = completed_run(events::parse_workflow_run_event(batch[i].value()));
+      }
     } catch (const events::EventError& e) {
       rejections.push_back({i, e.what()});
       continue;
     }
-    const auto& r = event.run;
-    const Verdict verdict = verdict_of(r.conclusion);
-    if (r.status != "completed" || verdict == Verdict::kNeutral)
+    const Verdict verdict = run ? verdict_of(run->conclusion) : Verdict::kNeutral;
+    if (verdict == Verdict::kNeutral)
       continue;
-    RunFacts run{event.envelope.repository.id,
-                 r.id,
-                 static_cast<int>(r.run_attempt),
-                 r.workflow_id ? std::to_string(*r.workflow_id) : r.name.value_or(""),
-                 r.name.value_or(""),
-                 r.head_branch.value_or(""),
-                 *r.conclusion,
-                 r.html_url.value_or(""),
-                 r.created_at.value_or(""),
-                 event.envelope.repository.full_name};
-    std::string key = std::to_string(run.repository_id) + "/" + run.workflow_key + "/" + run.branch;
-    pending.push_back({std::move(run), verdict, std::move(key), i});
+    if (question)
+      gitlab.emplace_back(pending.size(), *question);
+    std::string key =
+        std::to_string(run->repository_id) + "/" + run->workflow_key + "/" + run->branch;
+    pending.push_back({std::move(*run), verdict, std::move(key), i});
   }
   if (pending.empty())
     return rejections;
+  const auto attempt = attempts.answer(sql);
+  for (const auto& [index, asked] : gitlab)
+    pending[index].run.run_attempt = attempt.at(asked);
 
   // Most runs succeed where nothing is failing: find, in one query, the keys
   // that have an incident to resolve, and send only what can change something.

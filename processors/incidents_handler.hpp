@@ -14,8 +14,9 @@ namespace faultline::processors {
 enum class Verdict { kFailing, kHealthy, kNeutral };
 Verdict verdict_of(const std::optional<std::string>& conclusion);
 
-// Role `incidents`: opens an incident for a failing run, recurs it for further
-// failures, resolves it on the next success of the same workflow and branch.
+// Role `incidents`: opens an incident for a failing run or GitLab pipeline,
+// recurs it for further failures, resolves it on the next success of the same
+// workflow and branch (a GitLab pipeline's name, or source, and ref).
 // Every run attempt counts once (incident_runs), so redeliveries and replays
 // change nothing; lifecycle events go to the outbox in the same transaction.
 class IncidentsHandler : public BatchHandler {

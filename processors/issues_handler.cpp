@@ -104,6 +104,9 @@ std::vector<Rejection> IssuesHandler::apply(soci::session& sql,
       incident.resolution = std::string(json::string_member(*data, "resolution").value_or(""));
       if (incident.id <= 0 || incident.repository.find('/') == std::string::npos)
         throw json::ParseError("incident id or repository missing");
+      // GitLab's incidents get GitLab issues, which GitHub's client cannot open.
+      if (json::string_member(*data, "provider").value_or("github") != "github")
+        continue;
     } catch (const json::ParseError& e) {
       rejections.push_back({i, e.what()});
       continue;

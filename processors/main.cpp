@@ -50,8 +50,9 @@ constexpr const char* kUsage =
 Consumes Faultline's topics and keeps PostgreSQL up to date. Roles (default: all):
   runs       ci.workflow_run.v1, ci.workflow_job.v1, ci.gitlab_pipeline.v1 and
              ci.gitlab_job.v1 -> workflow_runs, workflow_jobs
-  incidents  ci.workflow_run.v1 -> incidents; publishes ci.incident.v1 through the outbox
-  issues     ci.incident.v1 -> one GitHub issue per incident (opened, commented, closed)
+  incidents  ci.workflow_run.v1 and ci.gitlab_pipeline.v1 -> incidents; publishes
+             ci.incident.v1 through the outbox
+  issues     ci.incident.v1 -> one GitHub issue per GitHub incident (opened, commented, closed)
   reconciler every FAULTLINE_RECONCILE_INTERVAL (10m): runs GitHub has and the state lacks are
              published to ci.workflow_run.v1; failed deliveries are redelivered once
   notifier   ci.incident.v1 -> notification_deliveries, sent to Slack, signed webhooks and
@@ -298,7 +299,7 @@ int main(int argc, char** argv) {
          consumers},
         {"incidents",
          "faultline-incidents",
-         {topics::kWorkflowRun},
+         {topics::kWorkflowRun, topics::kGitLabPipeline},
          max_batch,
          [] { return std::make_unique<processors::IncidentsHandler>(); },
          consumers},

@@ -8,6 +8,7 @@
 #include "common/pg_literal.hpp"
 #include "common/provider_ids.hpp"
 #include "common/topics.hpp"
+#include "processors/gitlab_attempts.hpp"
 #include "processors/gitlab_status.hpp"
 
 namespace faultline::processors {
@@ -233,16 +234,18 @@ std::pair<std::int64_t, std::optional<std::string>> gitlab_project(
   return {stored_id(Provider::gitlab, project.id), project.path_with_namespace};
 }
 
-// A pipeline is a run of attempt 1: GitLab retries a pipeline in place (see
-// README, GitLab). Its only clock is finished_at, so that is the updated_at
-// that orders two completed events; before it, the status rank alone does.
-void add_gitlab_pipeline(Rows& rows, std::int64_t repository_id, std::int64_t run_id,
+// A pipeline's attempt is numbered by its finishes (GitLabAttempts). Its only
+// clock is finished_at, so that is the updated_at that orders two completed
+// events; before it, the status rank alone does (a pipeline running again
+// still carries the finish it follows, which is not this attempt's).
+void add_gitlab_pipeline(Rows& rows, std::int64_t repository_id, int attempt,
                          const events::GitLabPipeline& p) {
   const auto mapped = map_gitlab_status(p.status);
+  const bool completed = mapped.status == "completed";
   rows.add([&](Rows::Row& row) {
     row.number("repository_id", repository_id);
-    row.number("run_id", run_id);
-    row.number("run_attempt", 1);
+    row.number("run_id", stored_id(Provider::gitlab, p.id));
+    row.number("run_attempt", attempt);
     // A pipeline without a name is known by what started it, as its incident is.
     row.text("name", p.name ? p.name : p.source);
     row.text("head_branch", p.ref);
@@ -253,18 +256,18 @@ void add_gitlab_pipeline(Rows& rows, std::int64_t repository_id, std::int64_t ru
     row.text("html_url", p.url);
     row.text("created_at", p.created_at);
     row.text("run_started_at", p.created_at);
-    row.text("updated_at", p.finished_at);
+    row.text("updated_at", completed ? p.finished_at : std::nullopt);
   });
 }
 
-void add_gitlab_job(Rows& rows, std::int64_t repository_id, std::int64_t run_id,
+void add_gitlab_job(Rows& rows, std::int64_t repository_id, int attempt,
                     const events::GitLabProject& project, const events::GitLabJob& j) {
   const auto mapped = map_gitlab_status(j.status, j.allow_failure);
   rows.add([&](Rows::Row& row) {
     row.number("repository_id", repository_id);
     row.number("job_id", stored_id(Provider::gitlab, j.id));
-    row.number("run_id", run_id);
-    row.number("run_attempt", 1);
+    row.number("run_id", stored_id(Provider::gitlab, j.pipeline_id));
+    row.number("run_attempt", attempt);
     row.text("name", j.name);
     row.text("head_branch", j.ref);
     row.text("head_sha", j.sha);
@@ -295,6 +298,16 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
   // A batch names few repositories many times: send each once, as last seen.
   std::map<std::int64_t, std::optional<std::string>> repository_names;
   Rows runs, jobs, applied;
+  // GitLab's rows wait for their attempts, asked for all at once.
+  GitLabAttempts attempts;
+  struct GitLabRow {
+    std::int64_t repository_id;
+    std::size_t question;
+    events::GitLabProject project;
+    events::GitLabPipeline pipeline;  // a pipeline's row
+    events::GitLabJob job;            // or a job's
+  };
+  std::vector<GitLabRow> pipelines, gitlab_jobs;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& message = batch[i];
     try {
@@ -311,23 +324,28 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
         add_applied(applied, message, event.envelope.delivery_id, event.envelope.hook_id,
                     event.envelope.repository.id, event.job.run_id);
       } else if (message.topic() == topics::kGitLabPipeline) {
-        const auto event = events::parse_gitlab_pipeline_event(message.value());
+        auto event = events::parse_gitlab_pipeline_event(message.value());
         const auto project = gitlab_project(event.envelope.project);
         if (auto& name = repository_names[project.first]; project.second)
           name = project.second;
-        const auto run_id = stored_id(Provider::gitlab, event.pipeline.id);
-        add_gitlab_pipeline(runs, project.first, run_id, event.pipeline);
         add_applied(applied, message, event.envelope.delivery_id, std::nullopt, project.first,
-                    run_id);
+                    stored_id(Provider::gitlab, event.pipeline.id));
+        const auto question = attempts.ask(project.first, event.pipeline);
+        pipelines.push_back({project.first,
+                             question,
+                             std::move(event.envelope.project),
+                             std::move(event.pipeline),
+                             {}});
       } else if (message.topic() == topics::kGitLabJob) {
-        const auto event = events::parse_gitlab_job_event(message.value());
+        auto event = events::parse_gitlab_job_event(message.value());
         const auto project = gitlab_project(event.envelope.project);
         if (auto& name = repository_names[project.first]; project.second)
           name = project.second;
-        const auto run_id = stored_id(Provider::gitlab, event.job.pipeline_id);
-        add_gitlab_job(jobs, project.first, run_id, event.envelope.project, event.job);
         add_applied(applied, message, event.envelope.delivery_id, std::nullopt, project.first,
-                    run_id);
+                    stored_id(Provider::gitlab, event.job.pipeline_id));
+        const auto question = attempts.ask(project.first, event.job);
+        gitlab_jobs.push_back(
+            {project.first, question, std::move(event.envelope.project), {}, std::move(event.job)});
       } else {
         rejections.push_back({i, "the runs role does not consume " + std::string(message.topic())});
       }
@@ -335,6 +353,11 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
       rejections.push_back({i, e.what()});
     }
   }
+  const auto attempt = attempts.answer(sql);
+  for (const auto& p : pipelines)
+    add_gitlab_pipeline(runs, p.repository_id, attempt.at(p.question), p.pipeline);
+  for (const auto& j : gitlab_jobs)
+    add_gitlab_job(jobs, j.repository_id, attempt.at(j.question), j.project, j.job);
   Rows repositories;
   for (const auto& [id, full_name] : repository_names)
     add_repository(repositories, id, full_name);

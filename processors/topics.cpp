@@ -208,7 +208,8 @@ std::vector<std::string> role_topics(const std::set<std::string>& roles) {
     needed.insert({topics::kWorkflowRun, topics::kWorkflowJob, topics::kGitLabPipeline,
                    topics::kGitLabJob, topics::kDeadLetter});
   if (roles.count("incidents"))
-    needed.insert({topics::kWorkflowRun, topics::kIncident, topics::kDeadLetter});
+    needed.insert(
+        {topics::kWorkflowRun, topics::kGitLabPipeline, topics::kIncident, topics::kDeadLetter});
   if (roles.count("issues") || roles.count("notifier"))
     needed.insert({topics::kIncident, topics::kDeadLetter});
   if (roles.count("reconciler"))

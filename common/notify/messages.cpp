@@ -22,9 +22,10 @@ std::string slack_escape(std::string_view text) {
   return out;
 }
 
+// An event from before run_url was published names only the run (GitHub's).
 std::string run_url(const IncidentChange& change, const Links& links) {
-  if (change.run_id == 0)
-    return "";
+  if (change.run_id == 0 || !change.run_url.empty())
+    return change.run_url;
   return links.github_web_url + "/" + change.repository + "/actions/runs/" +
          std::to_string(change.run_id);
 }
@@ -138,6 +139,7 @@ IncidentChange IncidentChange::parse(std::string_view event_json) {
   change.resolution = std::string(json::string_member(*data, "resolution").value_or(""));
   change.occurrences = json::integer_member(*data, "occurrences").value_or(0);
   change.run_id = json::integer_member(event, "run_id").value_or(0);
+  change.run_url = std::string(json::string_member(event, "run_url").value_or(""));
   if (const auto signature = json::string_member(*data, "signature"))
     change.signature = std::string(*signature);
   if (const auto category = json::string_member(*data, "category"))

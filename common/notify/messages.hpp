@@ -32,6 +32,7 @@ struct IncidentChange {
   std::string resolution;  // run_succeeded, flaky, manual once resolved
   std::int64_t occurrences = 0;
   std::int64_t run_id = 0;  // the run that caused it, 0 for a person
+  std::string run_url;      // its page at its provider, when the event names it
   std::optional<std::string> signature, category;
   std::string event;  // the event's JSON as read, for the webhook's data
 

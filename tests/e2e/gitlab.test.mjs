@@ -164,6 +164,56 @@ systemCase('a GitLab pipeline and its jobs are shown by the API as GitLab\'s, wi
   assert.equal(github.status, 404, github.text);
 });
 
+systemCase('a failing GitLab pipeline opens an incident that its passing retry resolves as flaky, told to partners with GitLab\'s ids', async () => {
+  const ajv = new Ajv2020({strict: false});
+  addFormats(ajv);
+  const validate = ajv.compile(JSON.parse(fs.readFileSync(new URL('../../schemas/events/incident.v1.json', import.meta.url), 'utf8')));
+  const pipelineId = 9900 + Math.floor(Math.random() * 90);
+  const name = `e2e-retry-${tag}`;  // the incident's key: project, name, ref
+  const url = `${pipelineExample.project.web_url}/-/pipelines/${pipelineId}`;
+  const created = {created_at: '2026-12-02 12:00:00 UTC', name, url};
+  // GitLab retries in place: the same pipeline runs again, still carrying its first finish.
+  for (const [status, finished_at] of [['failed', '2026-12-02 12:05:00 UTC'], ['running', '2026-12-02 12:05:00 UTC'],
+    ['success', '2026-12-02 12:30:00 UTC']]) {
+    const response = await deliver('Pipeline Hook', JSON.stringify(pipelineOf(pipelineId, status, {...created, finished_at})),
+      {key: `e2e-gitlab-${tag}-retry-${status}`});
+    assert.equal(response.status, 202, await response.text());
+    if (status === 'failed')
+      await poll(async () => {
+        const {body} = await getJson('/api/v1/incidents?repository=gitlab-org/gitlab-test&page_size=100');
+        return body.items?.some((i) => i.workflow_name === name);
+      }, `an incident for ${name}`);
+  }
+  const incident = await poll(async () => {
+    const {body} = await getJson('/api/v1/incidents?repository=gitlab-org/gitlab-test&state=resolved&page_size=100');
+    return body.items?.find((i) => i.workflow_name === name);
+  }, `the incident for ${name} resolved`);
+  assert.equal(incident.provider, 'gitlab');
+  assert.equal(incident.repository_id, 1);
+  assert.equal(incident.resolution, 'flaky');
+  assert.equal(incident.branch, 'master');
+  // The pipeline's two attempts: the API shows the latest.
+  const run = await getJson(`/api/v1/workflow-runs/${pipelineId}?provider=gitlab`);
+  assert.equal(run.status, 200, run.text);
+  assert.equal(run.body.run_attempt, 2);
+  assert.equal(run.body.conclusion, 'success');
+
+  const events = await poll(async () => {
+    const mine = (await system.topic(topics.incident)).map((m) => ({key: m.key, value: JSON.parse(m.value)}))
+      .filter((m) => m.value.incident.id === incident.id);
+    return mine.some((m) => m.value.type === 'resolved') ? mine : null;
+  }, `incident ${incident.id}'s events on ${topics.incident}`);
+  for (const {key, value} of events) {
+    assert.ok(validate(value), `${JSON.stringify(value)}: ${JSON.stringify(validate.errors)}`);
+    assert.equal(key, String(incident.id));
+    assert.equal(value.incident.provider, 'gitlab');
+    assert.equal(value.incident.repository_id, 1);
+    assert.equal(value.run_id, pipelineId);
+    assert.equal(value.run_url, url);
+  }
+  assert.deepEqual(events.map((e) => e.value.type), ['opened', 'resolved']);
+});
+
 systemCase('a delivery signed with the old token and GitLab\'s retry of it keep one delivery id', async () => {
   const key = `e2e-gitlab-retry-${tag}`;
   const body = JSON.stringify(pipelineOf(9100, 'pending', {}));

@@ -80,7 +80,9 @@ async function channel(definition) {
 
 function run(id, conclusion, at) {
   const payload = structuredClone(completed);
-  Object.assign(payload.workflow_run, {id, conclusion, head_branch: 'e2e-notify', created_at: at, updated_at: at, run_started_at: at});
+  // Its page names its id, as GitHub's do: the notification links that page.
+  const html_url = payload.workflow_run.html_url.replace(/\/runs\/\d+$/, `/runs/${id}`);
+  Object.assign(payload.workflow_run, {id, conclusion, html_url, head_branch: 'e2e-notify', created_at: at, updated_at: at, run_started_at: at});
   return JSON.stringify(payload);
 }
 

@@ -10,9 +10,11 @@
 #include "common/json.hpp"
 #include "common/soci.hpp"
 #include "common/time.hpp"
+#include "ingest/gitlab_normalize.hpp"
 #include "tests/support/api_process.hpp"
 #include "tests/support/environment.hpp"
 #include "tests/support/fake_github.hpp"
+#include "tests/support/gitlab_hooks.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/run_events.hpp"
 
@@ -390,6 +392,29 @@ TEST_F(GitHubIssuesTest, AFlakyResolutionSaysItPassedOnAReRunOfTheSameCommit) {
                 .find("Resolved by run 30: it passed on a re-run of the same commit"),
             std::string::npos)
       << comments[0].GetString();
+}
+
+TEST_F(GitHubIssuesTest, AGitLabIncidentIsLeftAloneAndCallsNothingOnGitHub) {
+  auto processors = start("incidents,issues");
+  ASSERT_EQ(
+      producer_->produce_and_wait(gitlab_message(
+          ingest::kPipelineHook, "p-1", pipeline_hook(31, "failed", "2026-11-23 10:05:00 UTC"))),
+      RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents", 1), 1) << processors->log();
+  publish(40, "failure", "2026-11-23T10:00:00Z");  // a GitHub incident beside it
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incident_issues", 1), 1)
+      << processors->log();
+  // Both opened events and the issue_linked one have been consumed.
+  ASSERT_EQ(database_.wait_for_count("SELECT COALESCE(sum(next_offset), 0) FROM consumer_offsets"
+                                     " WHERE group_id = 'faultline-issues'",
+                                     3),
+            3)
+      << processors->log();
+  EXPECT_EQ(database_.count("SELECT count(*) FROM github_calls WHERE repository_id < 0"), 0);
+  EXPECT_EQ(github_.requests().find("gitlab-org"), std::string::npos) << github_.requests();
+  EXPECT_EQ(database_.scalar("SELECT string_agg(r.provider, ',') FROM incident_issues i"
+                             " JOIN repositories r ON r.id = i.repository_id"),
+            "github");
 }
 
 TEST_F(GitHubIssuesTest, WithoutAnyTokenTheSkipIsRecorded) {

@@ -11,8 +11,10 @@
 #include "common/json.hpp"
 #include "common/soci.hpp"
 #include "common/topics.hpp"
+#include "ingest/gitlab_normalize.hpp"
 #include "tests/support/api_process.hpp"
 #include "tests/support/environment.hpp"
+#include "tests/support/gitlab_hooks.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/run_events.hpp"
 
@@ -38,6 +40,11 @@ class IncidentsProcessorTest : public ::testing::Test {
 
   void publish(const RunSpec& spec) {
     ASSERT_EQ(producer_->produce_and_wait(run_message(run_event(spec))),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+
+  void publish_pipeline(const std::string& delivery, const std::string& hook) {
+    ASSERT_EQ(producer_->produce_and_wait(gitlab_message(ingest::kPipelineHook, delivery, hook)),
               RD_KAFKA_RESP_ERR_NO_ERROR);
   }
 
@@ -98,6 +105,57 @@ TEST_F(IncidentsProcessorTest, ARunThatPassesOnARerunOfTheSameCommitResolvesAsFl
   EXPECT_EQ(database_.count("SELECT count(*) FROM outbox WHERE event_type = 'resolved'"
                             " AND payload::jsonb->'incident'->>'resolution' = 'flaky'"),
             1);
+}
+
+TEST_F(IncidentsProcessorTest, AGitLabPipelineThatPassesOnARetryResolvesItsIncidentAsFlaky) {
+  auto processors = start_processors();
+  publish_pipeline("p-1", pipeline_hook(31, "failed", "2026-11-23 10:05:00 UTC", "build"));
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents WHERE state = 'open'", 1), 1)
+      << processors->log();
+  // Keyed by the project, the pipeline's name and its ref.
+  EXPECT_EQ(database_.scalar("SELECT repository_id || ' ' || workflow_key || ' ' || branch || ' '"
+                             " || first_failed_run_id FROM incidents"),
+            "-1 build master -31");
+  EXPECT_EQ(database_.scalar("SELECT provider || ' ' || full_name FROM repositories"),
+            "gitlab gitlab-org/gitlab-test");
+
+  // GitLab retries the pipeline in place: running again (still carrying its
+  // first finish), then passing. A resend of the failure changes nothing.
+  publish_pipeline("p-1", pipeline_hook(31, "failed", "2026-11-23 10:05:00 UTC", "build"));
+  publish_pipeline("p-2", pipeline_hook(31, "running", "2026-11-23 10:05:00 UTC", "build"));
+  publish_pipeline("p-3", pipeline_hook(31, "success", "2026-11-23 10:30:00 UTC", "build"));
+  ASSERT_EQ(
+      database_.wait_for_count(
+          "SELECT count(*) FROM incidents WHERE state = 'resolved' AND resolution = 'flaky'", 1),
+      1)
+      << processors->log();
+  EXPECT_EQ(database_.count("SELECT occurrences FROM incidents"), 1);
+  EXPECT_EQ(database_.scalar("SELECT string_agg(role || '@' || run_attempt, ',' ORDER BY"
+                             " run_attempt) FROM incident_runs"),
+            "failure@1,resolution@2");
+
+  // As partners read it: GitLab's own ids, the provider, the pipeline's page.
+  const auto opened =
+      json::parse(database_.scalar("SELECT payload FROM outbox WHERE event_type = 'opened'"));
+  EXPECT_EQ(json::integer_member(opened, "run_id"), 31);
+  EXPECT_EQ(json::string_member(opened, "run_url").value_or(""),
+            "http://192.168.64.1:3005/gitlab-org/gitlab-test/-/pipelines/31");
+  const auto& incident = opened["incident"];
+  EXPECT_EQ(json::string_member(incident, "provider").value_or(""), "gitlab");
+  EXPECT_EQ(json::integer_member(incident, "repository_id"), 1);
+  EXPECT_EQ(json::integer_member(incident, "first_failed_run_id"), 31);
+  EXPECT_EQ(json::string_member(incident, "repository").value_or(""), "gitlab-org/gitlab-test");
+  const auto resolved =
+      json::parse(database_.scalar("SELECT payload FROM outbox WHERE event_type = 'resolved'"));
+  EXPECT_EQ(json::integer_member(resolved["incident"], "resolved_by_run_id"), 31);
+
+  // A pipeline without a name is keyed by what started it.
+  publish_pipeline("p-4", pipeline_hook(32, "failed", "2026-11-23 11:00:00 UTC"));
+  EXPECT_EQ(database_.wait_for_count("SELECT count(*) FROM incidents WHERE state = 'open'"
+                                     " AND workflow_key = 'merge_request_event'",
+                                     1),
+            1)
+      << processors->log();
 }
 
 TEST_F(IncidentsProcessorTest, FailureOpensRecursAndSuccessResolves) {

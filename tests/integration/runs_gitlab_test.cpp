@@ -14,46 +14,12 @@
 #include "common/topics.hpp"
 #include "ingest/gitlab_normalize.hpp"
 #include "tests/support/environment.hpp"
-#include "tests/support/examples.hpp"
+#include "tests/support/gitlab_hooks.hpp"
 
 namespace faultline::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// GitLab's documented Pipeline Hook (project 1, gitlab-org/gitlab-test) with
-// its pipeline's id, status and finish time replaced.
-std::string pipeline_hook(std::int64_t pipeline, const std::string& status,
-                          const char* finished_at) {
-  auto payload = json::parse(gitlab_example("pipeline"));
-  auto& attributes = payload["object_attributes"];
-  auto& a = payload.GetAllocator();
-  attributes["id"].SetInt64(pipeline);
-  attributes["status"].SetString(status.c_str(), static_cast<rapidjson::SizeType>(status.size()),
-                                 a);
-  if (finished_at)
-    attributes["finished_at"].SetString(finished_at, a);
-  else
-    attributes["finished_at"].SetNull();
-  return json::serialize(payload);
-}
-
-// GitLab's documented Job Hook (project 380) with its job, pipeline, status
-// and failure reason replaced.
-std::string job_hook(std::int64_t job, std::int64_t pipeline, const std::string& status,
-                     const char* failure_reason) {
-  auto payload = json::parse(gitlab_example("build"));
-  auto& a = payload.GetAllocator();
-  payload["build_id"].SetInt64(job);
-  payload["pipeline_id"].SetInt64(pipeline);
-  payload["build_status"].SetString(status.c_str(), static_cast<rapidjson::SizeType>(status.size()),
-                                    a);
-  if (failure_reason)
-    payload["build_failure_reason"].SetString(failure_reason, a);
-  else
-    payload["build_failure_reason"].SetNull();
-  return json::serialize(payload);
-}
 
 class RunsGitLabTest : public ::testing::Test {
  protected:
@@ -73,10 +39,7 @@ class RunsGitLabTest : public ::testing::Test {
 
   // Published as faultline-ingest publishes a delivery of `event`.
   void publish(const char* event, const std::string& delivery, const std::string& body) {
-    const auto payload = json::parse(body);
-    ingest::GitLabDelivery d{event, delivery, std::nullopt, "https://gitlab.com",
-                             "2026-11-23T10:00:00Z"};
-    ASSERT_EQ(producer_->produce_and_wait(ingest::normalize_gitlab(d, payload)),
+    ASSERT_EQ(producer_->produce_and_wait(gitlab_message(event, delivery, body)),
               RD_KAFKA_RESP_ERR_NO_ERROR);
   }
   void pipeline(std::int64_t id, const std::string& status, const char* finished_at,
@@ -84,8 +47,9 @@ class RunsGitLabTest : public ::testing::Test {
     publish(ingest::kPipelineHook, delivery, pipeline_hook(id, status, finished_at));
   }
   void job(std::int64_t id, std::int64_t pipeline, const std::string& status,
-           const char* failure_reason, const std::string& delivery) {
-    publish(ingest::kJobHook, delivery, job_hook(id, pipeline, status, failure_reason));
+           const char* failure_reason, const std::string& delivery,
+           const JobHookOptions& options = {}) {
+    publish(ingest::kJobHook, delivery, job_hook(id, pipeline, status, failure_reason, options));
   }
 
   TestDatabase database_;
@@ -168,6 +132,39 @@ TEST_F(RunsGitLabTest, ARetriedJobIsANewJobInTheSamePipelineAndKeepsItsFailureRe
   EXPECT_EQ(database_.scalar("SELECT provider FROM repositories WHERE id = -380"), "gitlab");
 }
 
+TEST_F(RunsGitLabTest, ARetriedPipelineIsItsNextAttemptAndPassingOnItIsFlaky) {
+  // Attempt 1 fails at 10:05. A job retried at 10:20 runs the pipeline again,
+  // whose hooks still carry the 10:05 finish; it passes at 10:30.
+  job(40, 31, "failed", "script_failure", "j-1", {"2026-11-23T10:01:00Z", 1});
+  pipeline(31, "failed", "2026-11-23 10:05:00 UTC", "p-1");
+  pipeline(31, "running", nullptr, "p-late");  // attempt 1's, late: changes nothing
+  job(41, 31, "success", nullptr, "j-2", {"2026-11-23T10:20:00Z", 1});
+  pipeline(31, "running", "2026-11-23 10:05:00 UTC", "p-2");
+  pipeline(31, "success", "2026-11-23 10:30:00 UTC", "p-3");
+  pipeline(31, "success", "2026-11-23 10:30:00 UTC", "p-3-resent");
+  pipeline(31, "running", "2026-11-23 10:05:00 UTC", "p-2-resent");  // late: changes nothing
+
+  auto processors = start_processors();
+  ASSERT_EQ(database_.wait_for_count("SELECT count(*) FROM applied_events", 8), 8)
+      << processors->log();
+  EXPECT_EQ(database_.scalar("SELECT string_agg(run_attempt || ' ' || status || ' ' || conclusion"
+                             " || ' ' || to_char(updated_at AT TIME ZONE 'UTC', 'HH24:MI'), ','"
+                             " ORDER BY run_attempt) FROM workflow_runs WHERE run_id = -31"),
+            "1 completed failure 10:05,2 completed success 10:30");
+  EXPECT_EQ(database_.scalar("SELECT string_agg(job_id || '@' || run_attempt, ',' ORDER BY job_id"
+                             " DESC) FROM workflow_jobs WHERE run_id = -31"),
+            "-40@1,-41@2");
+  // Passing on a later attempt of the same pipeline (the same commit) is flaky.
+  EXPECT_EQ(database_.scalar("SELECT failed_attempt || '->' || passed_attempt FROM flaky_runs"
+                             " WHERE repository_id = -1 AND run_id = -31"),
+            "1->2");
+  EXPECT_EQ(database_.count("SELECT sum(flaky_runs) FROM ci_hourly"), 1);
+  // The API's latest attempt is the retry.
+  EXPECT_EQ(database_.scalar("SELECT run_attempt || ' ' || conclusion FROM latest_workflow_runs"
+                             " WHERE run_id = -31"),
+            "2 success");
+}
+
 TEST_F(RunsGitLabTest, KilledWhileItsTransactionIsOpenLosesAndDuplicatesNothing) {
   constexpr int kPipelines = 120;
   for (int i = 1; i <= kPipelines; ++i) {
@@ -227,7 +224,8 @@ TEST_F(RunsGitLabTest, ReplayIntoAnEmptiedDatabaseRebuildsTheSameRows) {
   {
     soci::session sql(soci::postgresql, with_utc_sessions(database_.url()));
     sql << "TRUNCATE workflow_jobs, workflow_runs, applied_events, ci_hourly, ci_hourly_all,"
-           " job_hourly, job_run_outcomes, flaky_runs, repositories CASCADE";
+           " job_hourly, job_run_outcomes, flaky_runs, gitlab_pipeline_finishes, repositories"
+           " CASCADE";
   }
   ChildProcess replay(
       {binary("faultline-processors"), "replay", "--group", "faultline-runs", "--to-beginning"},

@@ -100,6 +100,19 @@ TEST(NotificationMessages, SlackCarriesWhatIsKnownAndLinks) {
     EXPECT_NE(body.find(expected), std::string::npos) << expected << " in " << body;
 }
 
+TEST(NotificationMessages, ARunThatNamesItsPageIsLinkedThere) {
+  // A GitLab pipeline's incident names its page; GitHub's is built only when none is named.
+  auto event = incident_event("opened", R"(,"provider":"gitlab")");
+  event.replace(event.find(R"("run_id")"), 0,
+                R"("run_url":"https://gitlab.example/group/sub/app/-/pipelines/31",)");
+  const auto change = IncidentChange::parse(event);
+  const auto body = slack_message(change, std::nullopt, Links{});
+  EXPECT_NE(body.find("<https://gitlab.example/group/sub/app/-/pipelines/31|Run 30433642>"),
+            std::string::npos)
+      << body;
+  EXPECT_EQ(body.find("github.com"), std::string::npos) << body;
+}
+
 TEST(NotificationMessages, SlackSaysRecovered) {
   const auto change = IncidentChange::parse(incident_event("resolved"));
   const auto doc = json::parse(slack_message(change, std::nullopt, Links{}));

@@ -140,8 +140,8 @@ TEST(RoleTopics, EachRoleNeedsWhatItConsumesAndProduces) {
   EXPECT_EQ(role_topics({"runs"}),
             (Strings{topics::kWorkflowRun, topics::kWorkflowJob, topics::kGitLabPipeline,
                      topics::kGitLabJob, topics::kDeadLetter}));
-  EXPECT_EQ(role_topics({"incidents"}),
-            (Strings{topics::kWorkflowRun, topics::kIncident, topics::kDeadLetter}));
+  EXPECT_EQ(role_topics({"incidents"}), (Strings{topics::kWorkflowRun, topics::kGitLabPipeline,
+                                                 topics::kIncident, topics::kDeadLetter}));
   EXPECT_EQ(role_topics({"issues"}), (Strings{topics::kIncident, topics::kDeadLetter}));
   EXPECT_EQ(role_topics({"reconciler"}), Strings{topics::kWorkflowRun});
   EXPECT_EQ(role_topics({"runs", "incidents", "issues", "reconciler"}),

@@ -10,7 +10,9 @@
 -- the transaction that made the change. The one definition of the
 -- ci.incident.v1 payload, used by the incidents role and the API alike.
 -- p_traceparent and p_tracestate: the W3C trace of the work that made the
--- change, published with the event.
+-- change, published with the event. Ids are the provider's own (GitLab's are
+-- stored negated, 021_providers.sql), beside `provider`; run_url is the page
+-- of the run that made the change, once incident_runs has it.
 CREATE OR REPLACE FUNCTION faultline_enqueue_incident_event(
   p_incident bigint, p_type text, p_run bigint, p_traceparent text DEFAULT NULL,
   p_tracestate text DEFAULT NULL)
@@ -20,16 +22,21 @@ INSERT INTO outbox (topic, message_key, event_type, traceparent, tracestate, pay
 SELECT 'ci.incident.v1', i.id::text, p_type, NULLIF(p_traceparent, ''), NULLIF(p_tracestate, ''),
   json_build_object(
   'type', p_type,
-  'run_id', NULLIF(p_run, 0),
+  'run_id', NULLIF(abs(p_run), 0),
+  'run_url', (SELECT x.html_url FROM incident_runs x
+               WHERE x.repository_id = i.repository_id AND x.run_id = p_run
+               ORDER BY x.run_attempt DESC LIMIT 1),
   'incident', json_build_object(
-    'id', i.id, 'repository_id', i.repository_id, 'repository', r.full_name,
+    'id', i.id, 'provider', r.provider, 'repository_id', abs(i.repository_id),
+    'repository', r.full_name,
     'workflow_key', i.workflow_key, 'workflow_name', i.workflow_name, 'branch', i.branch,
     'state', i.state, 'occurrences', i.occurrences,
-    'first_failed_run_id', i.first_failed_run_id, 'last_failed_run_id', i.last_failed_run_id,
+    'first_failed_run_id', abs(i.first_failed_run_id),
+    'last_failed_run_id', abs(i.last_failed_run_id),
     'opened_at', to_char(i.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'acknowledged_at', to_char(i.acknowledged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'resolved_at', to_char(i.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'resolution', i.resolution, 'resolved_by_run_id', i.resolved_by_run_id,
+    'resolution', i.resolution, 'resolved_by_run_id', abs(i.resolved_by_run_id),
     'signature', i.signature, 'category', i.category))::text
 FROM incidents i JOIN repositories r ON r.id = i.repository_id
 WHERE i.id = p_incident;
@@ -49,12 +56,15 @@ LANGUAGE plpgsql AS $$
 DECLARE
   r record;
   v_incident bigint;
+  v_change text;
   v_changes jsonb := '[]';
 BEGIN
   -- Repositories first, in id order, before any key is locked: two consumers
   -- inserting the same new repository then wait for each other at most once.
-  INSERT INTO repositories (id, full_name)
-  SELECT DISTINCT ON (x.repository_id) x.repository_id, x.repository
+  INSERT INTO repositories (id, full_name, provider)
+  SELECT DISTINCT ON (x.repository_id) x.repository_id,
+         COALESCE(NULLIF(x.repository, ''), 'project ' || abs(x.repository_id)),
+         faultline_provider(x.repository_id)
     FROM jsonb_to_recordset(p_rows) AS x(repository_id bigint, repository text)
    ORDER BY x.repository_id
   ON CONFLICT (id) DO NOTHING;
@@ -92,23 +102,22 @@ BEGIN
         VALUES (r.repository_id, r.workflow_key, NULLIF(r.workflow_name, ''), r.branch, 'open',
                 r.run_id, r.run_id, r.created_at, r.created_at)
         RETURNING id INTO v_incident;
-        PERFORM faultline_enqueue_incident_event(v_incident, 'opened', r.run_id, r.traceparent,
-                                                 r.tracestate);
-        v_changes := v_changes || jsonb_build_object('n', r.n, 'incident', v_incident,
-                                                     'change', 'opened');
+        v_change := 'opened';
       ELSE
         UPDATE incidents SET occurrences = occurrences + 1, last_failed_run_id = r.run_id,
                last_failure_created_at = GREATEST(last_failure_created_at, r.created_at)
          WHERE id = v_incident;
-        PERFORM faultline_enqueue_incident_event(v_incident, 'recurred', r.run_id, r.traceparent,
-                                                 r.tracestate);
-        v_changes := v_changes || jsonb_build_object('n', r.n, 'incident', v_incident,
-                                                     'change', 'recurred');
+        v_change := 'recurred';
       END IF;
+      -- Before the event, which links the run.
       INSERT INTO incident_runs (repository_id, run_id, run_attempt, incident_id, role, conclusion,
                                  html_url, run_created_at)
       VALUES (r.repository_id, r.run_id, r.run_attempt, v_incident, 'failure', r.conclusion,
               NULLIF(r.html_url, ''), r.created_at);
+      PERFORM faultline_enqueue_incident_event(v_incident, v_change, r.run_id, r.traceparent,
+                                               r.tracestate);
+      v_changes := v_changes || jsonb_build_object('n', r.n, 'incident', v_incident,
+                                                   'change', v_change);
     ELSIF v_incident IS NOT NULL THEN
       -- Only a success at least as recent as the last failure resolves. A
       -- later attempt of a run that failed (the same commit) passing is flaky.
