@@ -12,7 +12,8 @@ import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {createRequire} from 'node:module';
-import {System, poll, systemTest} from '../e2e/harness.mjs';
+import path from 'node:path';
+import {System, poll, systemTest, gitlabExamplesDir} from '../e2e/harness.mjs';
 import {launch, watchedPage, seriousViolations, screenshot, sizes} from './browser.mjs';
 import {base32Decode, totp} from './totp.mjs';
 
@@ -305,6 +306,28 @@ systemCase('turns on two-factor sign-in, which then asks for a code that works o
   assert.deepEqual(page.problems.map((p) => p.match(refusals)?.[1] ?? p), ['401', '401', '422'],
     'the password step, the spent code and the spent recovery code');
   page.problems.length = 0;
+});
+
+systemCase('a GitLab pipeline is marked GitLab\'s beside GitHub\'s runs and links to its own page, not to GitHub\'s run of that number', async () => {
+  // GitHub's run 8800001 is on the page already; GitLab's pipeline of the same number is another run.
+  const hook = JSON.parse(fs.readFileSync(path.join(gitlabExamplesDir, 'pipeline.json'), 'utf8'));
+  Object.assign(hook.object_attributes, {id: runId, status: 'failed', name: 'nightly', finished_at: '2026-11-23 10:09:00 UTC',
+    url: `${hook.project.web_url}/-/pipelines/${runId}`});
+  const response = await system.deliverGitLab('Pipeline Hook', JSON.stringify(hook));
+  assert.equal(response.status, 202, await response.text());
+  await page.goto(url('/runs'));
+  const row = page.locator(`[data-run-id="${runId}"][data-provider="gitlab"]`);
+  await row.waitFor({timeout: 30000});
+  assert.equal(await row.locator('[data-provider="gitlab"]').textContent(), 'GitLab');
+  assert.equal(await page.locator(`[data-run-id="${runId}"][data-provider="github"] [data-provider="github"]`).textContent(), 'GitHub');
+  await row.getByRole('link', {name: 'nightly'}).click();
+  await page.waitForURL(`**/runs/${runId}?provider=gitlab`);
+  await page.getByRole('heading', {level: 1, name: `nightly #${runId}`}).waitFor();
+  await page.getByRole('link', {name: 'Open the pipeline on GitLab'}).waitFor();
+  assert.equal(await page.getByRole('link', {name: 'Open the pipeline on GitLab'}).getAttribute('href'), hook.object_attributes.url);
+  // GitLab's pipelines are not re-run through GitHub.
+  assert.equal(await page.getByRole('button', {name: /re-run/i}).count(), 0);
+  noProblems();
 });
 
 systemCase('signs out: back to sign-in, and a reload stays signed out', async () => {

@@ -23,7 +23,7 @@ import { NotFound } from './pages/NotFound';
 const routes: Route[] = [
   { pattern: /^\/$/, auth: true, render: () => <Overview /> },
   { pattern: /^\/runs\/?$/, auth: true, render: () => <Runs /> },
-  { pattern: /^\/runs\/(\d+)\/?$/, auth: true, render: ([id]) => <RunDetail runId={Number(id)} /> },
+  { pattern: /^\/runs\/(\d+)\/?$/, auth: true, render: ([id]) => <RunDetailRoute runId={Number(id)} /> },
   { pattern: /^\/incidents\/?$/, auth: true, render: () => <Incidents /> },
   { pattern: /^\/incidents\/(\d+)\/?$/, auth: true, render: ([id]) => <IncidentDetail id={Number(id)} /> },
   { pattern: /^\/analytics\/?$/, auth: true, render: () => <AnalyticsRoute /> },
@@ -40,6 +40,12 @@ const routes: Route[] = [
 function AnalyticsRoute() {
   const signature = useLocation().query.get('signature');
   return signature && /^[0-9a-f]{16}$/.test(signature) ? <SignatureDetail signature={signature} /> : <Analytics />;
+}
+
+// A run's page is GitHub's run unless ?provider=gitlab says it is GitLab's pipeline of that id.
+function RunDetailRoute({ runId }: { runId: number }) {
+  const provider = useLocation().query.get('provider') === 'gitlab' ? 'gitlab' : 'github';
+  return <RunDetail runId={runId} provider={provider} />;
 }
 
 function useSession(): SessionState {

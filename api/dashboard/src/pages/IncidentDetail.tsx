@@ -4,6 +4,7 @@ import { Page } from '../components/Page';
 import { Pending, Empty, ErrorBox } from '../components/States';
 import { Time } from '../components/Time';
 import { Badge } from '../components/Badge';
+import { ProviderMark, runHref } from '../components/Provider';
 import { FailureExcerpt } from '../components/FailureExcerpt';
 import { api } from '../api/client';
 import { usePolled } from '../api/poll';
@@ -73,7 +74,7 @@ export function IncidentDetail({ id }: { id: number }) {
         <div data-incident-id={data.id} data-state={data.state}>
           <p class="lead">
             <strong>{data.workflow_name || data.workflow_key}</strong> failing on <strong>{data.branch}</strong> in{' '}
-            <strong>{data.repository}</strong> <Badge value={data.state} />
+            <strong>{data.repository}</strong> <ProviderMark provider={data.provider} /> <Badge value={data.state} />
           </p>
           <div class="actions">
             <button type="button" class="primary" disabled={data.state !== 'open' || !!busy} onClick={() => void act('acknowledge')}>
@@ -126,7 +127,13 @@ export function IncidentDetail({ id }: { id: number }) {
               <ul class="plain">
                 {data.runs.map((r) => (
                   <li key={`${r.run_id}-${r.role}`} data-run-id={r.run_id}>
-                    <Link href={`/runs/${r.run_id}`}>Run {r.run_id}</Link> <span class="muted">{r.role.replace(/_/g, ' ')}</span>
+                    <Link href={runHref(r.run_id, data.provider)}>
+                      {data.provider === 'gitlab' ? 'Pipeline' : 'Run'} {r.run_id}
+                    </Link>{' '}
+                    <span class="muted">
+                      {r.role.replace(/_/g, ' ')}
+                      {r.run_attempt > 1 ? `, attempt ${r.run_attempt}` : ''}
+                    </span>
                   </li>
                 ))}
               </ul>

@@ -3,6 +3,7 @@ import { Page } from '../components/Page';
 import { Pending, Empty } from '../components/States';
 import { Time } from '../components/Time';
 import { Badge } from '../components/Badge';
+import { ProviderMark, providerName, type Provider } from '../components/Provider';
 import { api } from '../api/client';
 import { usePolled } from '../api/poll';
 import { Link } from '../router';
@@ -72,21 +73,24 @@ function JobTimeline({ jobs }: { jobs: Job[] }) {
   );
 }
 
-export function RunDetail({ runId }: { runId: number }) {
+export function RunDetail({ runId, provider }: { runId: number; provider: Provider }) {
   const run = usePolled(
-    `/api/v1/workflow-runs/${runId}`,
-    (init) => api.GET('/api/v1/workflow-runs/{run_id}', { ...init, params: { path: { run_id: runId } } }),
+    `/api/v1/workflow-runs/${runId}?provider=${provider}`,
+    (init) => api.GET('/api/v1/workflow-runs/{run_id}', { ...init, params: { path: { run_id: runId }, query: { provider } } }),
     { every: 3000 },
   );
   const data = run.data;
-  const title = data ? `${data.name || 'Run'} #${runId}` : `Run ${runId}`;
+  const kind = provider === 'gitlab' ? 'Pipeline' : 'Run';
+  const title = data ? `${data.name || kind} #${runId}` : `${kind} ${runId}`;
   return (
     <Page title={title}>
       <p>
         <Link href="/runs">← All runs</Link>
       </p>
       {run.status === 404 ? (
-        <Empty>Faultline has no run {runId}. It may belong to a repository that is not connected.</Empty>
+        <Empty>
+          Faultline has no {providerName(provider)} {kind.toLowerCase()} {runId}. It may belong to a repository that is not connected.
+        </Empty>
       ) : (
         <Pending what="the run" loading={run.loading} error={run.error} hasData={!!data} onRetry={run.reload} />
       )}
@@ -95,7 +99,9 @@ export function RunDetail({ runId }: { runId: number }) {
           <dl class="facts" data-run-id={data.run_id}>
             <div>
               <dt>Repository</dt>
-              <dd>{data.repository}</dd>
+              <dd>
+                {data.repository} <ProviderMark provider={data.provider} />
+              </dd>
             </div>
             <div>
               <dt>Branch</dt>
@@ -134,10 +140,12 @@ export function RunDetail({ runId }: { runId: number }) {
           </dl>
           {data.html_url && (
             <p>
-              <a href={data.html_url}>Open the run on GitHub</a>
+              <a href={data.html_url}>
+                Open the {kind.toLowerCase()} on {providerName(data.provider)}
+              </a>
             </p>
           )}
-          {data.status === 'completed' && <Rerun runId={data.run_id} failed={!!data.conclusion && failing.has(data.conclusion)} />}
+          {data.status === 'completed' && data.provider === 'github' && <Rerun runId={data.run_id} failed={!!data.conclusion && failing.has(data.conclusion)} />}
           {data.conclusion && failing.has(data.conclusion) && (
             <section aria-labelledby="failure-heading">
               <h2 id="failure-heading">Where it failed</h2>

@@ -7,6 +7,7 @@ import { FailureExcerpt } from '../components/FailureExcerpt';
 import { api } from '../api/client';
 import { usePolled } from '../api/poll';
 import { Link } from '../router';
+import { providerName, runHref } from '../components/Provider';
 
 type Run = components['schemas']['WorkflowRun'];
 type Incident = components['schemas']['Incident'];
@@ -26,7 +27,7 @@ export function RunFailure({ run }: { run: Run }) {
   );
   // Newest first: the first incident of this workflow and branch opened at or before this run.
   const candidate = list.data?.items.find(
-    (i) => sameWorkflow(i, run) && (i.first_failed_run_id ?? 0) <= run.run_id,
+    (i) => i.provider === run.provider && sameWorkflow(i, run) && (i.first_failed_run_id ?? 0) <= run.run_id,
   );
   const detail = usePolled(
     candidate ? `/api/v1/incidents/${candidate.id}` : null,
@@ -36,7 +37,12 @@ export function RunFailure({ run }: { run: Run }) {
   const incident = detail.data?.runs.some((r) => r.run_id === run.run_id) ? detail.data : undefined;
   if (list.loading || detail.loading) return <p class="muted">Looking for where it failed…</p>;
   if (!incident) {
-    return <Empty>No incident names this run yet, so Faultline has no log excerpt for it. Open the run on GitHub for its log.</Empty>;
+    return (
+      <Empty>
+        No incident names this run yet, so Faultline has no log excerpt for it. Open the run on {providerName(run.provider)} for its
+        log.
+      </Empty>
+    );
   }
   const context = incident.failure_context;
   const own = context?.run_id === undefined || context.run_id === run.run_id;
@@ -51,7 +57,7 @@ export function RunFailure({ run }: { run: Run }) {
       ) : (
         <>
           <p class="muted">
-            The excerpt Faultline keeps is from run <Link href={`/runs/${context?.run_id}`}>{context?.run_id}</Link>, the incident's
+            The excerpt Faultline keeps is from run <Link href={runHref(context?.run_id ?? 0, run.provider)}>{context?.run_id}</Link>, the incident's
             first read failure:
           </p>
           <FailureExcerpt context={context} />

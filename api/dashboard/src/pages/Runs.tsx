@@ -4,6 +4,7 @@ import { Page } from '../components/Page';
 import { Pending, Empty } from '../components/States';
 import { Time } from '../components/Time';
 import { Badge } from '../components/Badge';
+import { ProviderMark, runHref } from '../components/Provider';
 import { Pager } from '../components/Pager';
 import { RepositoryOptions, REPOSITORY_OPTIONS } from '../components/RepositoryOptions';
 import { api } from '../api/client';
@@ -127,16 +128,24 @@ export function Runs() {
               </thead>
               <tbody>
                 {data.items.map((run) => (
-                  <tr key={`${run.run_id}`} data-run-id={run.run_id} data-status={run.status} data-conclusion={run.conclusion ?? ''}>
+                  <tr
+                    key={`${run.provider}-${run.run_id}`}
+                    data-run-id={run.run_id}
+                    data-provider={run.provider}
+                    data-status={run.status}
+                    data-conclusion={run.conclusion ?? ''}
+                  >
                     <td>
-                      <Link href={`/runs/${run.run_id}`}>{run.name || `Run ${run.run_id}`}</Link>
+                      <Link href={runHref(run.run_id, run.provider)}>{run.name || `Run ${run.run_id}`}</Link>
                       <span class="muted small">
                         {' '}
                         #{run.run_id}
                         {run.run_attempt > 1 ? ` attempt ${run.run_attempt}` : ''}
                       </span>
                     </td>
-                    <td>{run.repository}</td>
+                    <td>
+                      {run.repository} <ProviderMark provider={run.provider} />
+                    </td>
                     <td>{run.head_branch ?? '—'}</td>
                     <td>
                       <Badge value={run.status} />

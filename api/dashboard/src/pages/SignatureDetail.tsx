@@ -2,6 +2,7 @@ import { Page } from '../components/Page';
 import { Pending, Empty } from '../components/States';
 import { Time } from '../components/Time';
 import { TableScroll } from '../components/TableScroll';
+import { ProviderMark, runHref } from '../components/Provider';
 import { api } from '../api/client';
 import { usePolled } from '../api/poll';
 import { Link } from '../router';
@@ -80,9 +81,11 @@ export function SignatureDetail({ signature }: { signature: string }) {
                       <td>
                         <Time value={r.failed_at} />
                       </td>
-                      <td>{r.repository ?? '—'}</td>
                       <td>
-                        <Link href={`/runs/${r.run_id}`}>{r.job}</Link>
+                        {r.repository ?? '—'} <ProviderMark provider={r.provider} />
+                      </td>
+                      <td>
+                        <Link href={runHref(r.run_id, r.provider)}>{r.job}</Link>
                       </td>
                       <td>{r.step}</td>
                       <td>
