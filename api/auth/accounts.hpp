@@ -56,6 +56,10 @@ void write_user_fields(json::Writer& out, const User& user);
 // {"id", "email", "role", "created_at"}, or nothing.
 std::optional<std::string> user_document(soci::session& sql, std::int64_t id);
 
+// Gives account `id` a new (normalized) email; DuplicateEmail when another
+// account has it (and when it is already this account's).
+void replace_email(soci::session& sql, std::int64_t id, const std::string& email);
+
 void replace_password_hash(soci::session& sql, std::int64_t id, const std::string& hash);
 
 }  // namespace faultline::api::auth

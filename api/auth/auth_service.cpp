@@ -188,6 +188,15 @@ http::Reply AuthService::second_factor_required(const std::string& challenge) co
   return reply;
 }
 
+void AuthService::refuse_locked_login(const audit::Context& context, const std::string& target,
+                                      const RateDecision& locked) {
+  count_refusal(settings_.login_failures);
+  audit_.record(database_, context,
+                audit::Event{audit::Action::kAuthnLoginLock, target, audit::Outcome::kFailure,
+                             lock_reason(settings_.login_failures, locked, "failed logins")});
+  throw account_locked(settings_.login_failures, locked, "failed logins");
+}
+
 AuthService::SignIn AuthService::sign_in(const std::string& email, const std::string& password,
                                          const ApiRequest& request) {
   // An address that cannot exist is still counted and still costs a hash, so
@@ -205,13 +214,8 @@ AuthService::SignIn AuthService::sign_in(const std::string& email, const std::st
   // be a password typed in the wrong field).
   const std::string target = user ? "user:" + std::to_string(user->id) : "";
   auto context = audit::context_of(request);
-  if (!locked.allowed) {
-    count_refusal(settings_.login_failures);
-    audit_.record(database_, context,
-                  audit::Event{audit::Action::kAuthnLoginLock, target, audit::Outcome::kFailure,
-                               lock_reason(settings_.login_failures, locked, "failed logins")});
-    throw account_locked(settings_.login_failures, locked, "failed logins");
-  }
+  if (!locked.allowed)
+    refuse_locked_login(context, target, locked);
   const auto started = std::chrono::steady_clock::now();
   const bool verified = hasher_.verify(user ? user->password_hash : hasher_.decoy(), password);
   registry_
@@ -326,6 +330,59 @@ http::Reply AuthService::register_account(const ApiRequest& request) {
   });
 }
 
+http::Reply AuthService::change_email(const ApiRequest& request) {
+  return limited(settings_.login, request, [&] {
+    const auto body = json_body(request);
+    const auto email = normalize_email(required_string(body, "email", 1024));
+    if (!email)
+      throw ClientError(unprocessable("email is not a valid address."));
+    const auto password = required_string(body, "password", 4 * kMaxPasswordLength);
+    const auto user_id = request.user().user_id;
+    const std::string target = "user:" + std::to_string(user_id);
+    const auto context = audit::context_of(request);
+    const auto user = database_.with_session([&](soci::session& sql) {
+      auto found = find_user_by_id(sql, user_id);
+      if (!found)
+        throw ClientError(not_found("This account no longer exists."));
+      return *found;
+    });
+    // A wrong password here counts as a failed login of the account: a stolen
+    // session must not become a way to guess it.
+    const auto locked = database_.with_session([&](soci::session& sql) {
+      return limiter_.peek(sql, settings_.login_failures, user.email);
+    });
+    if (!locked.allowed)
+      refuse_locked_login(context, target, locked);
+    if (!hasher_.verify(user.password_hash, password)) {
+      database_.with_session([&](soci::session& sql) {
+        soci::transaction tx(sql);
+        limiter_.hit(sql, settings_.login_failures, user.email);
+        audit_.append(sql, context,
+                      audit::Event{audit::Action::kUserEmailChange, target,
+                                   audit::Outcome::kFailure, "wrong password"});
+        tx.commit();
+      });
+      throw ClientError(unprocessable("password is not this account's.", "wrong-password"));
+    }
+    if (*email == user.email)
+      throw ClientError(unprocessable("email is this account's already."));
+    try {
+      two_factor_.with_fresh_factor_if_on(request, body, [&](soci::session& sql) {
+        replace_email(sql, user_id, *email);
+        audit_.append(sql, context,
+                      audit::Event{audit::Action::kUserEmailChange, target,
+                                   audit::Outcome::kSuccess, "email changed"});
+      });
+    } catch (const DuplicateEmail&) {
+      throw ClientError(Problem{
+          409, "Conflict", "An account with this email already exists.", "duplicate-email", {}});
+    }
+    auto document =
+        database_.with_session([&](soci::session& sql) { return user_document(sql, user_id); });
+    return http::json_reply(200, found(std::move(document), "This account no longer exists."));
+  });
+}
+
 http::Reply AuthService::login(const ApiRequest& request) {
   return limited(settings_.login, request, [&] {
     const auto body = json_body(request);
@@ -429,6 +486,8 @@ void AuthService::declare_routes(RouteTable& routes) {
         [&](soci::session& sql) { return user_document(sql, r.user().user_id); });
     return http::json_reply(200, found(std::move(document), "This account no longer exists."));
   });
+  routes.patch("/api/v1/auth/me", Access::kUser,
+               [this](const ApiRequest& r) { return change_email(r); });
   routes.post("/api/v1/auth/logout", Access::kUser, [this](const ApiRequest& r) {
     database_.with_session([&](soci::session& sql) {
       soci::transaction tx(sql);
@@ -468,11 +527,12 @@ void AuthService::declare_routes(RouteTable& routes) {
     const int revoked = database_.with_session([&](soci::session& sql) {
       soci::transaction tx(sql);
       const int ended = sessions_.revoke(sql, r.user().user_id, id, "revoked");
-      if (ended > 0)
-        audit_.append(
-            sql, audit::context_of(r),
-            audit::Event{audit::Action::kSessionRevoked, "session:" + audit::session_hash(id),
-                         audit::Outcome::kSuccess, "one session"});
+      // Another user's session is refused as one that does not exist, and audited.
+      audit_.append(
+          sql, audit::context_of(r),
+          audit::Event{audit::Action::kSessionRevoked, "session:" + audit::session_hash(id),
+                       ended > 0 ? audit::Outcome::kSuccess : audit::Outcome::kFailure,
+                       ended > 0 ? "one session" : "no open session of the caller's"});
       tx.commit();
       return ended;
     });

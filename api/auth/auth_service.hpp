@@ -67,6 +67,9 @@ class AuthService {
   http::Reply refresh(const ApiRequest& request);
   http::Reply token_endpoint(const ApiRequest& request);
   http::Reply register_account(const ApiRequest& request);
+  // PATCH /api/v1/auth/me {email, password, code | recovery_code}: the
+  // password again, and a fresh second factor when two-factor is on.
+  http::Reply change_email(const ApiRequest& request);
 
   // A password login's answer: the token response, or (for an account with
   // two-factor on) the challenge the second step must present.
@@ -78,6 +81,9 @@ class AuthService {
   // ClientError (401 with one body for every wrong email or password, 429).
   SignIn sign_in(const std::string& email, const std::string& password, const ApiRequest& request);
   http::Reply second_factor_required(const std::string& challenge) const;
+  // 429 (audited, counted) for an account past its failed-login limit.
+  [[noreturn]] void refuse_locked_login(const audit::Context& context, const std::string& target,
+                                        const RateDecision& locked);
   // Opens a session and writes its login row context (a second factor's).
   std::string open_session(soci::session& sql, const User& user, const ApiRequest& request,
                            audit::Context& context);

@@ -248,6 +248,21 @@ void TwoFactor::require_fresh_factor(const ApiRequest& request, const Factor& fa
     refuse(user_id, context, check, factor, 422);
 }
 
+void TwoFactor::with_fresh_factor_if_on(const ApiRequest& request, const json::Value& body,
+                                        const std::function<void(soci::session&)>& then) {
+  const bool on = database_.with_session(
+      [&](soci::session& sql) { return two_factor_enabled(sql, request.user().user_id); });
+  if (on) {
+    require_fresh_factor(request, factor_of(body, true), then);
+    return;
+  }
+  database_.with_session([&](soci::session& sql) {
+    soci::transaction tx(sql);
+    then(sql);
+    tx.commit();
+  });
+}
+
 http::Reply TwoFactor::disable(const ApiRequest& request) {
   const auto body = json_body(request);
   const auto user_id = request.user().user_id;

@@ -55,6 +55,14 @@ class TwoFactor {
   // on (audited), nothing otherwise. Inside the caller's transaction.
   std::optional<std::string> challenge(soci::session& sql, const User& user,
                                        const audit::Context& context);
+  // Runs `then` in one transaction: for a caller with two-factor on, the one
+  // that checks and uses the fresh factor `body` names (code or
+  // recovery_code; a wrong or used one is refused with 422 and audited); for
+  // a caller without, a plain one. For changes that must not rest on a
+  // stolen session alone (changing the email).
+  void with_fresh_factor_if_on(const ApiRequest& request, const json::Value& body,
+                               const std::function<void(soci::session&)>& then);
+
   // POST /api/v1/auth/login/two-factor {challenge, code | recovery_code}.
   http::Reply complete(const ApiRequest& request, const OpenSession& open_session);
 
@@ -82,8 +90,8 @@ class TwoFactor {
   [[noreturn]] void refuse(std::int64_t user_id, const audit::Context& context, Check check,
                            const Factor& factor, int status);
   // Runs `then` in the transaction that checks and uses a fresh factor of
-  // the signed-in caller (disabling; changing the email, when there is such
-  // an endpoint); a wrong or used factor is refused (422) and audited.
+  // the signed-in caller (disabling, changing the email); a wrong or used
+  // factor is refused (422) and audited.
   void require_fresh_factor(const ApiRequest& request, const Factor& factor,
                             const std::function<void(soci::session&)>& then);
 

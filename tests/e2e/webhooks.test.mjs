@@ -15,7 +15,7 @@ import {createRequire} from 'node:module';
 import {sign} from '@octokit/webhooks-methods';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import {System, poll, secrets, topics, readProblem, systemTest, runSystem, ingestMaxBodyBytes, hookId, jsonLines} from './harness.mjs';
+import {System, poll, secrets, topics, readProblem, systemTest, runSystem, ingestMaxBodyBytes, hookId, jsonLines, binDir} from './harness.mjs';
 import {Contract} from './contract.mjs';
 
 const require = createRequire(import.meta.url);
@@ -953,6 +953,31 @@ systemCase('every metric the alert rules and Grafana dashboards query is exporte
   });
   assert.equal(code, 0, output);
   assert.match(output, /queried metrics are exported/, output);
+});
+
+systemCase('the audit log of all this suite did (accounts, sign-ins, refusals, content) verifies, and a changed row is found', async () => {
+  const run = (file, args) => new Promise((resolve) => execFile(file, args,
+    {encoding: 'utf8', timeout: 60000, env: {...process.env, FAULTLINE_DATABASE_URL: system.databaseUrl}},
+    (error, stdout, stderr) => resolve({code: error ? error.code : 0, out: `${stdout}${stderr}`})));
+  const verify = () => run(`${binDir}/faultline-api`, ['audit', 'verify']);
+  const sql = async (statement) => (await run('psql', [system.databaseUrl, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', statement])).out.trim();
+  const actions = (await sql('SELECT string_agg(DISTINCT action, \' \') FROM audit_log')).split(' ');
+  for (const action of ['user_created', 'authn_login_success', 'authz_fail', 'admin_status_event_create'])
+    assert.ok(actions.includes(action), `${action} among ${actions.join(', ')}`);
+  const whole = await verify();
+  assert.equal(whole.code, 0, whole.out);
+  assert.match(whole.out, /audit log verified: \d+ rows/);
+  const id = await sql('SELECT id FROM audit_log ORDER BY id LIMIT 1 OFFSET 1');
+  await sql(`UPDATE audit_log SET reason = reason || ' (edited)' WHERE id = ${Number(id)}`);
+  try {
+    const tampered = await verify();
+    assert.equal(tampered.code, 1, tampered.out);
+    assert.match(tampered.out, new RegExp(`audit log broken at row ${Number(id)}`));
+  } finally {
+    await sql(`UPDATE audit_log SET reason = left(reason, length(reason) - 9) WHERE id = ${Number(id)}`);
+  }
+  const restored = await verify();
+  assert.equal(restored.code, 0, restored.out);
 });
 
 systemCase('every service exits 0 on SIGTERM', async () => {

@@ -272,6 +272,14 @@ TEST_F(ApiAuditTest, EveryAuthenticationDecisionIsOneRow) {
   EXPECT_EQ(row["action"], "session_revoked");
   EXPECT_EQ(row["target"], "session:" + api::audit::session_hash(third.session_id));
   EXPECT_EQ(row["session_hash"], api::audit::session_hash(admin_.session_id));
+  EXPECT_EQ(row["outcome"], "success");
+  // Another user's session is refused as one that does not exist, and audited.
+  EXPECT_EQ(as(admin_, "POST", "/api/v1/auth/sessions/" + user_.session_id + "/revoke").status,
+            404);
+  row = only_row();
+  EXPECT_EQ(row["action"], "session_revoked");
+  EXPECT_EQ(row["outcome"], "failure");
+  EXPECT_EQ(row["target"], "session:" + api::audit::session_hash(user_.session_id));
   EXPECT_EQ(as(admin_, "POST", "/api/v1/auth/sessions/revoke-others").status, 200);
   row = only_row();
   EXPECT_EQ(row["action"], "session_revoked");

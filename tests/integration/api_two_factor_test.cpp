@@ -276,6 +276,102 @@ TEST_F(ApiTwoFactorTest, DisablingNeedsAFreshFactor) {
   sign_in(client_, api_->base(), "eve@example.com");
 }
 
+TEST_F(ApiTwoFactorTest, GuessesAreLimitedPerAddressAcrossAccounts) {
+  // Two enrolments' confirmations and two wrong codes from one address: the
+  // fifth request waits, whichever account it names.
+  start({{"FAULTLINE_AUTH_TWO_FACTOR_LIMIT", "4/1m"}});
+  const auto a = enrol("gil@example.com");
+  const auto b = enrol("hal@example.com");
+  for (const auto& [email, enrolled] :
+       {std::pair{"gil@example.com", &a}, {"hal@example.com", &b}}) {
+    const auto refused =
+        post("/api/v1/auth/login/two-factor",
+             login_body(challenge_for(email), "code", wrong_code(enrolled->secret)));
+    EXPECT_EQ(refused.status, 401) << refused.body;
+  }
+  const auto limited = post("/api/v1/auth/login/two-factor",
+                            login_body(challenge_for("gil@example.com"), "code",
+                                       totp::code_at_step(a.secret, a.confirmed_step + 1)));
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_NE(limited.headers.count("retry-after"), 0u);
+  EXPECT_EQ(database_.count("SELECT count(*) FROM audit_log WHERE action ="
+                            " 'excess_rate_limit_exceeded' AND reason LIKE 'policy two-factor:%'"),
+            1);
+  // The per-account limit was not what refused it.
+  EXPECT_EQ(audited("authn_mfa_lock", "failure"), 0);
+}
+
+TEST_F(ApiTwoFactorTest, ChangingTheEmailNeedsThePasswordAndAFreshFactor) {
+  start();
+  const auto e = enrol("ivy@example.com");
+  const auto auth = e.signed_in.authorization();
+  const auto patch = [&](const std::string& body, const std::string& authorization) {
+    return client_.request("PATCH", api_->base() + "/api/v1/auth/me",
+                           {"Content-Type: application/json", authorization}, body);
+  };
+  const auto change = [](const std::string& email, const std::string& password,
+                         const char* factor = nullptr, const std::string& value = "") {
+    return json::object([&](json::Writer& out) {
+      out.Key("email");
+      json::write(out, email);
+      out.Key("password");
+      json::write(out, password);
+      if (factor) {
+        out.Key(factor);
+        json::write(out, value);
+      }
+    });
+  };
+  const auto expect_problem = [](const HttpResponse& r, long status, const char* type) {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_NE(r.body.find(type), std::string::npos) << r.body;
+  };
+  // The session alone is not enough: the password, then a fresh factor.
+  expect_problem(patch(change("ivy.new@example.com", "not the password", "code",
+                              totp::code_at_step(e.secret, e.confirmed_step + 1)),
+                       auth),
+                 422, "wrong-password");
+  EXPECT_EQ(audited("user_email_change", "failure"), 1);
+  expect_problem(patch(change("ivy.new@example.com", kTestPassword), auth), 400, "invalid-body");
+  expect_problem(patch(change("ivy.new@example.com", kTestPassword, "code",
+                              totp::code_at_step(e.secret, e.confirmed_step)),
+                       auth),
+                 422, "two-factor-code-reused");
+  expect_problem(
+      patch(change("ivy.new@example.com", kTestPassword, "code", wrong_code(e.secret)), auth), 422,
+      "invalid-two-factor-code");
+  EXPECT_EQ(database_.count("SELECT count(*) FROM users WHERE email = 'ivy@example.com'"), 1);
+  const auto changed = patch(change("  Ivy.New@Example.com ", kTestPassword, "code",
+                                    totp::code_at_step(e.secret, e.confirmed_step + 1)),
+                             auth);
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(json::string_member(json::parse(changed.body), "email"), "ivy.new@example.com");
+  EXPECT_EQ(audited("user_email_change"), 1);
+  // The new address signs in (to its second step); the old one is no account.
+  challenge_for("ivy.new@example.com");
+  EXPECT_EQ(post("/api/v1/auth/login", credentials("ivy@example.com", kTestPassword)).status, 401);
+
+  // Without two-factor the password is enough; another account's address is taken.
+  const auto other = new_account(database_, client_, api_->base(), "jo@example.com");
+  expect_problem(patch(change("ivy.new@example.com", kTestPassword), other.authorization()), 409,
+                 "duplicate-email");
+  expect_problem(patch(change("jo@example.com", kTestPassword), other.authorization()), 422,
+                 "invalid-body");
+  expect_problem(patch(change("not an address", kTestPassword), other.authorization()), 422,
+                 "invalid-body");
+  expect_problem(patch(R"({"email":7,"password":"x"})", other.authorization()), 400,
+                 "invalid-body");
+  expect_problem(patch("{not json", other.authorization()), 400, "");
+  EXPECT_EQ(patch(change("jo.2@example.com", kTestPassword), "X-Nothing: 1").status, 401);
+  const auto moved = patch(change("jo.2@example.com", kTestPassword), other.authorization());
+  EXPECT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(audited("user_email_change"), 2);
+  // No password or code is ever in the log.
+  EXPECT_EQ(database_.count("SELECT count(*) FROM audit_log WHERE reason LIKE '%" +
+                            std::string(kTestPassword) + "%'"),
+            0);
+}
+
 TEST_F(ApiTwoFactorTest, RefusesBadRequestsClearly) {
   start();
   const auto user = new_account(database_, client_, api_->base(), "fay@example.com");
