@@ -87,6 +87,8 @@ Environment:
   FAULTLINE_NOTIFY_ALLOW_HTTP   1: notifications may go to http:// URLs (tests only)
   FAULTLINE_NOTIFY_ALLOW_PRIVATE  1: and to loopback, link-local and private addresses (tests only)
   FAULTLINE_DASHBOARD_URL       the dashboard's address, for links to incidents in notifications
+  FAULTLINE_NOTIFY_CONTEXT_WAIT how long an incident's first message waits for the failing job
+                                and error line from the run's log (default 60s; 0: not at all)
   FAULTLINE_TOPIC_PARTITIONS    topics: partitions per topic (default 6)
   FAULTLINE_TOPIC_REPLICATION_FACTOR  topics: replicas per partition (default 3)
   FAULTLINE_LOG_LEVEL           debug, info, warn, error
@@ -290,6 +292,11 @@ int main(int argc, char** argv) {
       std::function<std::unique_ptr<processors::BatchHandler>()> handler;
       int consumers;
     };
+    // 0 turns the wait off; anything else is a duration.
+    const auto notify_context_wait =
+        env.text("FAULTLINE_NOTIFY_CONTEXT_WAIT", "") == "0"
+            ? std::chrono::milliseconds(0)
+            : env.duration("FAULTLINE_NOTIFY_CONTEXT_WAIT", std::chrono::seconds(60));
     const std::vector<ConsumingRole> consuming_roles{
         {"runs",
          "faultline-runs",
@@ -313,7 +320,10 @@ int main(int argc, char** argv) {
          "faultline-notifier",
          {topics::kIncident},
          max_batch,
-         [] { return std::make_unique<processors::NotifierHandler>(); },
+         [&] {
+           return std::make_unique<processors::NotifierHandler>(notify_context_wait,
+                                                                tokens.has_fallback());
+         },
          1},
     };
 

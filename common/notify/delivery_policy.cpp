@@ -10,8 +10,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr milliseconds kDay = std::chrono::hours(24);
-
 std::optional<seconds> retry_after(const http_exchange::Response& response) {
   const auto it = response.headers.find("retry-after");
   if (it == response.headers.end() || it->second.empty() || it->second.size() > 9 ||
@@ -77,7 +75,8 @@ std::optional<milliseconds> retry_delay(int failures, std::mt19937_64& random) {
   const auto spread = base.count() / 10;
   if (spread == 0)
     return base;
-  std::uniform_int_distribution<long long> jitter(-spread, spread);
+  // At the cap the jitter only shortens: never more than a day.
+  std::uniform_int_distribution<long long> jitter(-spread, base == kDay ? 0 : spread);
   return milliseconds(base.count() + jitter(random));
 }
 

@@ -38,10 +38,14 @@ Judgement judge(ChannelKind kind, const http_exchange::Response& response);
 // Failed attempts after which a delivery is given up.
 constexpr int kMaxFailures = 12;
 
+// The longest a delivery ever waits for its next attempt.
+constexpr std::chrono::milliseconds kDay = std::chrono::hours(24);
+
 // How long after the `failures`-th failed attempt the next one is due:
 // 5 s, 5 min, 30 min, 2 h, then doubling, capped at a day, each with ±10 %
-// jitter so receivers that came back are not hit by every sender at once;
-// nothing once kMaxFailures is reached. The first attempt is immediate.
+// jitter (only shorter at the cap) so receivers that came back are not hit by
+// every sender at once; nothing once kMaxFailures is reached. The first
+// attempt is immediate.
 std::optional<std::chrono::milliseconds> retry_delay(int failures, std::mt19937_64& random);
 
 // The wait a rate limit asks for: Retry-After, at least a second, at most a day.

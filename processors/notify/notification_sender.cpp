@@ -17,6 +17,17 @@ using namespace notify;
 
 using Clock = std::chrono::steady_clock;
 
+// An `opened` change waiting for its failure context goes as soon as the
+// issues role has read the log (or made the issue without it), or when its
+// wait is over.
+constexpr const char* kContextArrived = R"SQL(
+UPDATE notification_deliveries d SET awaiting_context = false, next_attempt_at = now()
+ WHERE d.awaiting_context AND d.status = 'pending'
+   AND (d.next_attempt_at <= now()
+        OR EXISTS (SELECT 1 FROM incident_failure_contexts x WHERE x.incident_id = d.incident_id)
+        OR EXISTS (SELECT 1 FROM incident_issues x WHERE x.incident_id = d.incident_id))
+)SQL";
+
 // Due rows, claimed by moving their next attempt a lease ahead. Per channel
 // and incident only the oldest undelivered change is due, so "recovered"
 // never overtakes "failing"; changes quiet hours held do not wait for each
@@ -25,7 +36,7 @@ constexpr const char* kClaim = R"SQL(
 WITH due AS (
   SELECT d.id FROM notification_deliveries d
     JOIN notification_channels c ON c.id = d.channel_id AND c.enabled
-   WHERE d.status IN ('pending', 'held') AND d.next_attempt_at <= now()
+   WHERE d.status IN ('pending', 'held') AND d.next_attempt_at <= now() AND NOT d.awaiting_context
      AND NOT EXISTS (SELECT 1 FROM notification_deliveries e
                       WHERE e.channel_id = d.channel_id AND e.incident_id = d.incident_id
                         AND e.id < d.id AND e.status IN ('pending', 'held')
@@ -141,6 +152,7 @@ std::size_t NotificationSender::send_due() {
     const long long limit =
         static_cast<long long>(std::clamp<std::size_t>(fits, 1, settings_.batch));
     const double lease = seconds_of(settings_.lease);
+    sql << kContextArrived;
     soci::rowset<soci::row> result =
         (sql.prepare << kClaim, soci::use(limit, "limit"), soci::use(lease, "lease"));
     for (const auto& r : result) {
@@ -306,8 +318,10 @@ void NotificationSender::record(const Claimed& delivery, const Delivery& sent) {
         break;
       }
       after = seconds_of(*delay);
+      // A Retry-After with a 5xx is honoured up to the schedule's cap of a day.
       if (sent.judgement.retry_after)
-        after = std::max(after, static_cast<double>(sent.judgement.retry_after->count()));
+        after = std::max(after, seconds_of(std::min<std::chrono::milliseconds>(
+                                    *sent.judgement.retry_after, kDay)));
       break;
     }
   }

@@ -13,19 +13,31 @@ using namespace notify;
 // Every rule that matches a change names its channel once per change
 // (DISTINCT ON); a rule in its quiet hours holds the change until they end,
 // unless another rule of the channel would send it now. Disabled channels get
-// nothing: they are told nothing they would not take.
+// nothing: they are told nothing they would not take. An `opened` change sent
+// now waits up to :wait seconds for the issues role to read the run's log
+// (schemas/db/024_notifications_await_context.sql) when it will: a GitHub
+// repository with issues on and a token, its own or :fallback
+// (FAULTLINE_GITHUB_TOKEN).
 constexpr const char* kDeliveries = R"SQL(
 INSERT INTO notification_deliveries
-  (channel_id, incident_id, change_id, change, event, status, next_attempt_at)
+  (channel_id, incident_id, change_id, change, event, status, next_attempt_at, awaiting_context)
 SELECT DISTINCT ON (r.channel_id, e.change_id)
        r.channel_id, e.incident_id, e.change_id, e.change, e.event,
-       CASE WHEN q.until IS NULL THEN 'pending' ELSE 'held' END, COALESCE(q.until, now())
+       CASE WHEN q.until IS NULL THEN 'pending' ELSE 'held' END,
+       COALESCE(q.until, now() + CASE WHEN w.waits THEN make_interval(secs => :wait) ELSE '0s' END),
+       q.until IS NULL AND w.waits
   FROM jsonb_to_recordset(:rows::jsonb) AS e(change_id text, incident_id bigint, change text,
          repository text, branch text, category text, occurrences int, event text)
   JOIN notification_rules r ON e.change = ANY (r.changes)
   JOIN notification_channels c ON c.id = r.channel_id AND c.enabled
   CROSS JOIN LATERAL (SELECT faultline_quiet_until(r.quiet_start, r.quiet_end,
                                                    r.quiet_time_zone, now()) AS until) AS q
+  CROSS JOIN LATERAL (SELECT e.change = 'opened' AND :wait > 0 AND EXISTS (
+                        SELECT 1 FROM incidents i JOIN repositories p ON p.id = i.repository_id
+                          JOIN repository_tokens t ON t.repository_id = p.id
+                         WHERE i.id = e.incident_id AND p.provider = 'github' AND p.open_issues
+                           AND (t.token_ciphertext IS NOT NULL OR :fallback::int = 1))
+                      AS waits) AS w
  WHERE (r.repository IS NULL OR lower(r.repository) = lower(e.repository))
    AND (r.branch_pattern IS NULL OR e.branch LIKE faultline_glob_to_like(r.branch_pattern))
    AND (r.category IS NULL OR r.category = e.category)
@@ -78,8 +90,11 @@ std::vector<Rejection> NotifierHandler::apply(soci::session& sql,
       out.EndObject();
     }
   });
+  const double wait = std::chrono::duration<double>(context_wait_).count();
+  const int fallback = fallback_token_ ? 1 : 0;
   if (changes > 0)
-    sql << kDeliveries, soci::use(rows, "rows");
+    sql << kDeliveries, soci::use(rows, "rows"), soci::use(wait, "wait"),
+        soci::use(fallback, "fallback");
   return rejections;
 }
 

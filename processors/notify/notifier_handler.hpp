@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+
 #include "processors/transactional_consumer.hpp"
 
 namespace faultline::processors {
@@ -11,8 +13,19 @@ namespace faultline::processors {
 // outbox republication, one delivery all the same. NotificationSender sends.
 class NotifierHandler : public BatchHandler {
  public:
+  // How long an incident's `opened` message waits for its failure context
+  // (FAULTLINE_NOTIFY_CONTEXT_WAIT; 0: not at all), and whether a repository
+  // without a token of its own has one to read logs with (FAULTLINE_GITHUB_TOKEN):
+  // without any, nothing will come and nothing waits.
+  NotifierHandler(std::chrono::milliseconds context_wait, bool fallback_token)
+      : context_wait_(context_wait), fallback_token_(fallback_token) {}
+
   std::vector<Rejection> apply(soci::session& sql,
                                const std::vector<kafka::Message>& batch) override;
+
+ private:
+  std::chrono::milliseconds context_wait_;
+  bool fallback_token_;
 };
 
 // The stable id of the incident change a message carries: its ce_id (the

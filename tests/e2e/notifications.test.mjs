@@ -88,11 +88,13 @@ function run(id, conclusion, at) {
 
 const received = async (receiver) => (await system.receiversControl('received')).filter((r) => r.receiver === receiver);
 
-systemCase('a failing run posts one Slack message and one signed webhook and triggers PagerDuty; the green run after it recovers all three', async () => {
+systemCase('a failing run posts one Slack message and one signed webhook and triggers PagerDuty, acknowledging tells all three, and the green run after it recovers them', async () => {
+  // The channel signs with a new secret and the old one while rotating; this receiver knows only the old.
   const secret = 'whsec_' + Buffer.alloc(32, 7).toString('base64');
+  const rotatedTo = 'whsec_' + Buffer.alloc(32, 8).toString('base64');
   await system.receiversControl('webhook-secrets', {ops: [secret]});
   await channel({kind: 'slack', name: 'ci-alerts', webhook_url: `${system.receiversUrl}/slack/T0/B0/e2e`});
-  await channel({kind: 'webhook', name: 'ops', url: `${system.receiversUrl}/webhook/ops`, secrets: [secret]});
+  await channel({kind: 'webhook', name: 'ops', url: `${system.receiversUrl}/webhook/ops`, secrets: [rotatedTo, secret]});
   await channel({kind: 'pagerduty', name: 'on-call', routing_key: 'E2EROUTINGKEY0123456789abcdefABC', url: `${system.receiversUrl}/pagerduty/v2/enqueue`});
 
   const runId = completed.workflow_run.id + 7000000;
@@ -100,36 +102,45 @@ systemCase('a failing run posts one Slack message and one signed webhook and tri
   assert.equal(failed.status, 202, await failed.text());
   await poll(async () => (await received('slack')).length >= 1 && (await received('webhook')).length >= 1
     && (await received('pagerduty')).length >= 1, 'the failure at all three receivers', 40000);
+  const opened = JSON.parse((await received('webhook'))[0].body).data.incident.id;
+  const acknowledged = await api('POST', `/api/v1/incidents/${opened}/acknowledge`);
+  assert.equal(acknowledged.status, 200, acknowledged.text);
+  await poll(async () => (await received('slack')).length >= 2 && (await received('webhook')).length >= 2
+    && (await received('pagerduty')).length >= 2, 'the acknowledgement at all three receivers', 40000);
 
   const green = await system.deliver('workflow_run', run(runId + 1, 'success', '2026-12-02T11:00:00Z'));
   assert.equal(green.status, 202, await green.text());
-  await poll(async () => (await received('slack')).length >= 2 && (await received('webhook')).length >= 2
-    && (await received('pagerduty')).length >= 2, 'the recovery at all three receivers', 40000);
+  await poll(async () => (await received('slack')).length >= 3 && (await received('webhook')).length >= 3
+    && (await received('pagerduty')).length >= 3, 'the recovery at all three receivers', 40000);
   // Nothing more arrives: one message per change and channel.
   await new Promise((resolve) => setTimeout(resolve, 1000));
 
   const slack = await received('slack');
-  assert.equal(slack.length, 2, JSON.stringify(slack));
-  const [failing, recovered] = slack.map((r) => JSON.parse(r.body));
+  assert.equal(slack.length, 3, JSON.stringify(slack));
+  const [failing, seen, recovered] = slack.map((r) => JSON.parse(r.body));
   assert.match(failing.text, /^CI failing: .+ on e2e-notify in /);
+  assert.match(seen.text, /^CI failure acknowledged: .+ on e2e-notify in /);
   assert.match(recovered.text, /^CI recovered: .+ on e2e-notify in /);
   assert.ok(failing.blocks.some((b) => b.text.text.includes(`/actions/runs/${runId}|Run ${runId}>`)), JSON.stringify(failing.blocks));
 
   const hooks = await received('webhook');
-  assert.equal(hooks.length, 2, JSON.stringify(hooks));
-  for (const hook of hooks) assert.equal(hook.verified, true, hook.why);
-  assert.deepEqual(hooks.map((h) => JSON.parse(h.body).type), ['incident.opened', 'incident.resolved']);
-  assert.notEqual(hooks[0].headers['webhook-id'], hooks[1].headers['webhook-id']);
+  assert.equal(hooks.length, 3, JSON.stringify(hooks));
+  for (const hook of hooks) {
+    assert.equal(hook.verified, true, hook.why);
+    assert.equal(hook.headers['webhook-signature'].split(' ').length, 2, 'one signature per secret while rotating');
+  }
+  assert.deepEqual(hooks.map((h) => JSON.parse(h.body).type), ['incident.opened', 'incident.acknowledged', 'incident.resolved']);
+  assert.equal(new Set(hooks.map((h) => h.headers['webhook-id'])).size, 3, 'a webhook-id per change');
   const incidentId = JSON.parse(hooks[0].body).data.incident.id;
 
   const pagerduty = await system.receiversControl('pagerduty');
   assert.deepEqual(Object.keys(pagerduty), [String(incidentId)], 'one dedup key, the incident id');
-  assert.deepEqual(pagerduty[String(incidentId)], {actions: ['trigger', 'resolve'], state: 'resolved'});
+  assert.deepEqual(pagerduty[String(incidentId)], {actions: ['trigger', 'acknowledge', 'resolve'], state: 'resolved'});
 
   // The API shows each delivery, sent, with its attempt.
   const deliveries = await api('GET', `/api/v1/incidents/${incidentId}/notifications`);
   assert.equal(deliveries.status, 200, deliveries.text);
-  assert.equal(deliveries.body.total, 6);
+  assert.equal(deliveries.body.total, 9);
   for (const d of deliveries.body.items) {
     assert.equal(d.status, 'sent', JSON.stringify(d));
     assert.equal(d.attempt_history.length, 1);
@@ -140,7 +151,7 @@ systemCase('a failing run posts one Slack message and one signed webhook and tri
   // And the processors count them.
   const metrics = await (await fetch(`${system.processorsUrl}/metrics`)).text();
   for (const kind of ['slack', 'webhook', 'pagerduty'])
-    assert.match(metrics, new RegExp(`faultline_notify_sends_total\\{kind="${kind}",outcome="sent"\\} 2`), metrics);
+    assert.match(metrics, new RegExp(`faultline_notify_sends_total\\{kind="${kind}",outcome="sent"\\} 3`), metrics);
 
   // The channels as the API shows them, each answer held to the document.
   const channels = await api('GET', '/api/v1/notification-channels');

@@ -12,7 +12,9 @@
 #include "common/json.hpp"
 #include "common/secret_box.hpp"
 #include "common/soci.hpp"
+#include "tests/support/api_process.hpp"
 #include "tests/support/environment.hpp"
+#include "tests/support/fake_github.hpp"
 #include "tests/support/fake_notify.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/run_events.hpp"
@@ -33,21 +35,29 @@ class NotifierTest : public ::testing::Test {
     receivers_.set_webhook_secrets("ops", std::string("[\"") + kWebhookSecret + "\"]");
   }
 
-  std::unique_ptr<ChildProcess> start(const std::string& log_name = "processors") {
+  // The incidents and notifier roles; `more` adds roles and settings (or
+  // replaces them: FAULTLINE_NOTIFY_CONTEXT_WAIT is 0 unless a test wants the
+  // wait for the issues role, which runs only where it says).
+  std::unique_ptr<ChildProcess> start(const std::string& log_name = "processors",
+                                      const std::map<std::string, std::string>& more = {},
+                                      const std::string& roles = "incidents,notifier") {
+    std::map<std::string, std::string> environment{
+        {"FAULTLINE_DATABASE_URL", database_.url()},
+        {"FAULTLINE_KAFKA_BROKERS", broker_.bootstrap()},
+        {"FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:0"},
+        {"FAULTLINE_ENCRYPTION_KEY", kKey},
+        {"FAULTLINE_NOTIFY_ALLOW_HTTP", "1"},
+        {"FAULTLINE_NOTIFY_ALLOW_PRIVATE", "1"},
+        {"FAULTLINE_NOTIFY_SLACK_SPACING", "200ms"},
+        {"FAULTLINE_NOTIFY_TIMEOUT", "2s"},
+        {"FAULTLINE_NOTIFY_LEASE", "8s"},
+        {"FAULTLINE_DASHBOARD_URL", "https://faultline.example"},
+        {"FAULTLINE_NOTIFY_CONTEXT_WAIT", "0"}};
+    for (const auto& [name, value] : more)
+      environment[name] = value;
     return std::make_unique<ChildProcess>(
-        std::vector<std::string>{binary("faultline-processors"), "--roles", "incidents,notifier"},
-        std::map<std::string, std::string>{
-            {"FAULTLINE_DATABASE_URL", database_.url()},
-            {"FAULTLINE_KAFKA_BROKERS", broker_.bootstrap()},
-            {"FAULTLINE_PROCESSORS_ADDR", "127.0.0.1:0"},
-            {"FAULTLINE_ENCRYPTION_KEY", kKey},
-            {"FAULTLINE_NOTIFY_ALLOW_HTTP", "1"},
-            {"FAULTLINE_NOTIFY_ALLOW_PRIVATE", "1"},
-            {"FAULTLINE_NOTIFY_SLACK_SPACING", "200ms"},
-            {"FAULTLINE_NOTIFY_TIMEOUT", "2s"},
-            {"FAULTLINE_NOTIFY_LEASE", "8s"},
-            {"FAULTLINE_DASHBOARD_URL", "https://faultline.example"}},
-        scratch_path(log_name + ".log"));
+        std::vector<std::string>{binary("faultline-processors"), "--roles", roles},
+        std::move(environment), scratch_path(log_name + ".log"));
   }
 
   // A channel and a rule for every change (`rule` adds to or replaces its
@@ -116,6 +126,61 @@ class NotifierTest : public ::testing::Test {
   FakeNotify receivers_;
   std::unique_ptr<kafka::Producer> producer_;
 };
+
+TEST_F(NotifierTest, AnIncidentsFirstMessageWaitsForTheFailingJobAndItsErrorLine) {
+  // The issues role reads the run's log a moment after the incident opens;
+  // the first Slack message waits for it rather than going without it.
+  FakeGitHub github;
+  github.seed_jobs("octo/widgets", 20, R"json([
+    {"id": 502, "run_id": 20, "name": "test (ubuntu-latest)", "status": "completed",
+     "conclusion": "failure", "html_url": "https://github.com/octo/widgets/actions/runs/20/job/502",
+     "steps": [{"name": "Set up job", "conclusion": "success", "number": 1},
+               {"name": "Build and test", "conclusion": "failure", "number": 2,
+                "started_at": "2026-11-23T10:00:00Z"}]}])json");
+  const std::string ts = "2026-11-23T10:00:01.1234567Z ";
+  github.seed_log(502, ts + "##[group]Run make test\n" + ts + "make test\n" + ts +
+                           "##[endgroup]\n" + ts + "ledger_test.cpp:88: Failure\n" + ts +
+                           "Expected: balance == 100, actual: 90\n" + ts +
+                           "##[error]Process completed with exit code 2.\n");
+  channel("slack", "", receivers_.url() + "/slack/T1/B1/context");
+  auto processors = start("processors-context",
+                          {{"FAULTLINE_NOTIFY_CONTEXT_WAIT", "60s"},
+                           {"FAULTLINE_GITHUB_API_URL", github.url()},
+                           {"FAULTLINE_GITHUB_TOKEN", "fallback-token"},
+                           {"FAULTLINE_GITHUB_MUTATION_SPACING", "50ms"}},
+                          "incidents,issues,notifier");
+  publish(20, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(wait_for_received("/slack/", 1, 50s), 1u) << processors->log();
+  const auto message =
+      std::string(json::string_member(received("/slack/")[0], "body").value_or(""));
+  for (const char* expected :
+       {"CI failing: CI on main in octo/widgets", "test (ubuntu-latest)", "Build and test",
+        "ledger_test.cpp:88: Failure", "/issues/1|GitHub issue>", "/actions/runs/20|Run 20>"})
+    EXPECT_NE(message.find(expected), std::string::npos) << expected << " in " << message;
+  // It went when the context arrived, well before the wait was over.
+  EXPECT_EQ(database_.count("SELECT count(*) FROM notification_deliveries WHERE status = 'sent'"
+                            " AND sent_at < created_at + interval '50 seconds'"
+                            " AND NOT awaiting_context"),
+            1);
+}
+
+TEST_F(NotifierTest, AnOpenedMessageGoesWithWhatIsKnownWhenItsWaitIsOver) {
+  // A token to read the log with, but no issues role running to read it: the
+  // message goes after its wait. (Without any token nothing would come, and
+  // it would not wait: the other tests.)
+  channel("slack", "", receivers_.url() + "/slack/T1/B1/no-context");
+  auto processors = start("processors-no-context", {{"FAULTLINE_NOTIFY_CONTEXT_WAIT", "2s"},
+                                                    {"FAULTLINE_GITHUB_TOKEN", "a-token"}});
+  publish(21, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(wait_for_received("/slack/", 1, 30s), 1u) << processors->log();
+  const auto message =
+      std::string(json::string_member(received("/slack/")[0], "body").value_or(""));
+  EXPECT_NE(message.find("CI failing: CI on main in octo/widgets"), std::string::npos) << message;
+  EXPECT_EQ(message.find("Failing job"), std::string::npos) << message;
+  EXPECT_EQ(database_.count("SELECT count(*) FROM notification_deliveries WHERE status = 'sent'"
+                            " AND sent_at >= created_at + interval '2 seconds'"),
+            1);
+}
 
 TEST_F(NotifierTest, EachChangeReachesEachChannelOnceAndAReplayChangesNothing) {
   channel("slack", "", receivers_.url() + "/slack/T1/B1/x");
@@ -248,6 +313,73 @@ TEST_F(NotifierTest, AReceiverThatIsGoneDisablesItsChannelAndNoOther) {
                              R"(faultline_notify_sends_total{kind="webhook",outcome="gone"} 1)",
                              R"(faultline_notify_sends_total{kind="slack",outcome="sent"} 2)"})
     EXPECT_NE(metrics.find(series), std::string::npos) << series << "\n" << metrics;
+}
+
+TEST_F(NotifierTest, ASlackChannelThatWorkedAndThenAnswers404IsDisabledAndTheApiSaysWhy) {
+  const auto slack = channel("slack", "", receivers_.url() + "/slack/T1/B1/removed");
+  auto processors = start();
+  publish(1, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM notification_deliveries WHERE status = 'sent'", 1),
+            1)
+      << processors->log();
+  // Someone removes the app from the workspace: Slack answers 404 from now on.
+  receivers_.fail("/slack/T1/B1/removed", "[]", R"({"status":404,"body":"no_service"})");
+  publish(2, "success", "2026-11-23T10:10:00Z");
+  ASSERT_EQ(
+      database_.wait_for_count("SELECT count(*) FROM notification_channels WHERE NOT enabled", 1),
+      1)
+      << processors->log();
+  EXPECT_EQ(database_.count("SELECT count(*) FROM notification_deliveries WHERE status = 'pending'"
+                            " AND channel_id = " +
+                            std::to_string(slack)),
+            1);
+
+  create_account(database_, "admin@example.com", "admin");
+  ApiProcess api(database_, {{"FAULTLINE_ENCRYPTION_KEY", kKey}});
+  HttpClient client;
+  const auto admin = sign_in(client, api.base(), "admin@example.com");
+  const auto shown =
+      client.get(api.base() + "/api/v1/notification-channels/" + std::to_string(slack),
+                 {admin.authorization()});
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  const auto document = json::parse(shown.body);
+  EXPECT_FALSE(document["enabled"].GetBool());
+  EXPECT_NE(std::string(json::string_member(document, "disabled_reason").value_or("")).find("404"),
+            std::string::npos)
+      << shown.body;
+  EXPECT_TRUE(json::string_member(document, "disabled_at")) << shown.body;
+}
+
+TEST_F(NotifierTest, OneSlackWebhookIsSentToAtItsPaceWhileAnotherIsNotHeldUp) {
+  // Four incidents at once, and the channel's pace (FAULTLINE_NOTIFY_SLACK_SPACING,
+  // 200 ms here; Slack's ~1 s by default) between its messages, as the receiver saw them.
+  channel("slack", "", receivers_.url() + "/slack/T1/B1/paced");
+  channel("slack", "", receivers_.url() + "/slack/T2/B2/other");
+  auto processors = start();
+  for (int i = 0; i < 4; ++i)
+    publish(40 + i, "failure", "2026-11-23T10:00:00Z", "branch-" + std::to_string(i));
+  ASSERT_EQ(wait_for_received("/slack/T1/", 4), 4u) << processors->log();
+  ASSERT_EQ(wait_for_received("/slack/T2/", 4), 4u) << processors->log();
+  const auto arrivals = [&](const std::string& prefix) {
+    std::vector<std::int64_t> ms;
+    // The fake's `at` is JavaScript's toISOString(): YYYY-MM-DDTHH:MM:SS.mmmZ.
+    for (const auto& r : received(prefix)) {
+      const std::string at(json::string_member(r, "at").value_or(""));
+      const auto part = [&](std::size_t from, std::size_t n) {
+        return std::stoll(at.substr(from, n));
+      };
+      ms.push_back((((part(8, 2) * 24 + part(11, 2)) * 60 + part(14, 2)) * 60 + part(17, 2)) *
+                       1000 +
+                   part(20, 3));
+    }
+    return ms;
+  };
+  const auto paced = arrivals("/slack/T1/");
+  for (std::size_t i = 1; i < paced.size(); ++i)
+    EXPECT_GE(paced[i] - paced[i - 1], 195) << "message " << i;
+  // The other webhook keeps its own pace: its first message did not wait for the four.
+  EXPECT_LT(arrivals("/slack/T2/").front(), paced.back());
 }
 
 TEST_F(NotifierTest, AKillBetweenSendAndRecordSendsAtMostOnceMoreWithTheSameWebhookId) {
