@@ -2,6 +2,9 @@
 // database, with the fake receivers for the test message.
 
 #include <gtest/gtest.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <unistd.h>
 
 #include <memory>
 
@@ -328,6 +331,50 @@ TEST_F(ApiNotificationsTest, WithoutTheTestAllowancesOnlyPublicHttpsReceiversAre
   ASSERT_EQ(tested.status, 200) << tested.body;
   EXPECT_EQ(json::string_member(json::parse(tested.body), "outcome"), "blocked");
   EXPECT_EQ(json::parse(receivers_.received()).Size(), 0u);
+}
+
+// Whether `name` resolves to a loopback address (and to nothing else).
+bool resolves_to_loopback(const std::string& name) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0)
+    return false;
+  bool loopback = found != nullptr;
+  for (const addrinfo* a = found; a; a = a->ai_next)
+    loopback =
+        loopback &&
+        (ntohl(reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr.s_addr) >> 24) == 127;
+  ::freeaddrinfo(found);
+  return loopback;
+}
+
+TEST_F(ApiNotificationsTest, ANameThatResolvesInwardIsRefusedWhereItIsSentTo) {
+  // The machine's own name resolves to loopback through /etc/hosts: a name
+  // the API cannot judge when the channel is saved, which the sender refuses
+  // by the address it resolves to when it connects.
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
+  if (!resolves_to_loopback(host))
+    GTEST_SKIP() << "this machine's name (" << host << ") does not resolve to loopback";
+  ApiProcess http_only(
+      database_,
+      {{"FAULTLINE_ENCRYPTION_KEY", std::string(64, 'c')}, {"FAULTLINE_NOTIFY_ALLOW_HTTP", "1"}},
+      "api-http-only.log");
+  const auto admin = sign_in(client_, http_only.base(), "admin@example.com").authorization();
+  const std::string port = receivers_.url().substr(receivers_.url().rfind(':'));
+  const auto created =
+      client_.request("POST", http_only.base() + "/api/v1/notification-channels",
+                      {"Content-Type: application/json", admin},
+                      R"({"kind":"webhook","name":"inward","url":"http://)" + std::string(host) +
+                          port + R"(/webhook/ops","secrets":[")" + kWebhookSecret + "\"]}");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto id = std::to_string(json::integer_member(json::parse(created.body), "id").value_or(0));
+  const auto tested = client_.request(
+      "POST", http_only.base() + "/api/v1/notification-channels/" + id + "/test", {admin}, "");
+  ASSERT_EQ(tested.status, 200) << tested.body;
+  EXPECT_EQ(json::string_member(json::parse(tested.body), "outcome"), "blocked") << tested.body;
+  EXPECT_EQ(json::parse(receivers_.received()).Size(), 0u) << receivers_.received();
 }
 
 TEST_F(ApiNotificationsTest, AnIncidentShowsEachDeliveryAndEveryAttempt) {
