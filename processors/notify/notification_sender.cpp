@@ -362,6 +362,13 @@ void NotificationSender::record(const Claimed& delivery, const Delivery& sent) {
                "Notification send attempts by channel kind and outcome",
                {{"kind", to_string(delivery.kind)}, {"outcome", outcome}})
       .increment();
+  // A message given up is an alarm nobody got (FaultlineNotificationGivenUp).
+  if (status == "failed")
+    registry_
+        .counter("faultline_notify_given_up_total",
+                 "Notifications given up: refused for good, or out of retries",
+                 {{"kind", to_string(delivery.kind)}})
+        .increment();
   if (verdict == Verdict::kSent)
     log::info("notification sent",
               {{"delivery_id", static_cast<std::int64_t>(delivery.id)},

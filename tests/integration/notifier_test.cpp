@@ -382,6 +382,28 @@ TEST_F(NotifierTest, OneSlackWebhookIsSentToAtItsPaceWhileAnotherIsNotHeldUp) {
   EXPECT_LT(arrivals("/slack/T2/").front(), paced.back());
 }
 
+TEST_F(NotifierTest, AMessageTheReceiverRefusesForGoodIsGivenUpCountedAndNotTriedAgain) {
+  // PagerDuty answers 400 to an event it will never take (a bad routing key).
+  receivers_.fail("/pagerduty/", "[]", R"({"status":400,"body":"{\"status\":\"invalid event\"}"})");
+  channel("pagerduty", receivers_.url() + "/pagerduty/v2/enqueue", kRoutingKey);
+  auto processors = start();
+  publish(1, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(database_.wait_for_count(
+                "SELECT count(*) FROM notification_deliveries WHERE status = 'failed'", 1),
+            1)
+      << processors->log();
+  const auto port =
+      log_field_int(processors->wait_for_log("\"msg\":\"started\"", 20s), "status_port");
+  HttpClient client;
+  const auto metrics = client.get("http://127.0.0.1:" + std::to_string(port) + "/metrics").body;
+  EXPECT_NE(metrics.find(R"(faultline_notify_given_up_total{kind="pagerduty"} 1)"),
+            std::string::npos)
+      << metrics;
+  std::this_thread::sleep_for(2s);  // a retry would show up now
+  EXPECT_EQ(received("/pagerduty/").size(), 1u);
+  EXPECT_EQ(database_.count("SELECT attempts FROM notification_deliveries"), 1);
+}
+
 TEST_F(NotifierTest, AKillBetweenSendAndRecordSendsAtMostOnceMoreWithTheSameWebhookId) {
   // The receiver takes the message and answers only after the sender is dead.
   receivers_.fail("/webhook/ops", R"([{"status":204,"delay_ms":4000}])");
