@@ -252,13 +252,12 @@ void ApiServer::declare_ci_routes() {
   routes.patch("/api/v1/repositories/:id", Access::kAdmin, [this](const ApiRequest& request) {
     const auto id = provider_id(request, "id");
     const auto who = audit::context_of(request);
-    auto document = audit_.failures_of(database_, who, audit::Action::kAdminRepositoryUpdate,
-                                       "repository:" + std::to_string(id), [&] {
-                                         const auto body = json_body(request);
-                                         return database_.with_session([&](soci::session& sql) {
-                                           return repositories_.update(sql, id, body, who);
-                                         });
-                                       });
+    auto document = audit_.failures_of(
+        database_, who, audit::Action::kAdminRepositoryUpdate, audit::repository_target(id), [&] {
+          const auto body = json_body(request);
+          return database_.with_session(
+              [&](soci::session& sql) { return repositories_.update(sql, id, body, who); });
+        });
     return http::json_reply(
         200, found(std::move(document), "No " + describe_id("repository", id) + "."));
   });

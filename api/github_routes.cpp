@@ -105,7 +105,7 @@ void ApiServer::declare_github_routes() {
               connection ? std::optional<std::int64_t>(user) : std::nullopt, who);
         });
     if (create_webhook) {
-      const auto target = "repository:" + std::to_string(connected.id);
+      const auto target = audit::repository_target(connected.id);
       connected.document =
           audit_.failures_of(database_, who, audit::Action::kAdminWebhookCreate, target, [&] {
             const auto token = database_.with_session(
@@ -132,8 +132,8 @@ void ApiServer::declare_github_routes() {
     const bool keep_webhook = request.query_value("keep_webhook") == "true";
     const auto who = audit::context_of(request);
     return audit_.failures_of(
-        database_, who, audit::Action::kAdminRepositoryDisconnect,
-        "repository:" + std::to_string(id), [&] {
+        database_, who, audit::Action::kAdminRepositoryDisconnect, audit::repository_target(id),
+        [&] {
           const auto [hook, token] = database_.with_session([&](soci::session& sql) {
             return std::make_pair(repositories_.managed_hook(sql, id), tokens_.find(sql, id));
           });

@@ -108,10 +108,6 @@ std::string describe(const Changes& c, const SecretBox& secrets) {
   return out;
 }
 
-std::string repository_target(long long id) {
-  return "repository:" + std::to_string(id);
-}
-
 void apply(soci::session& sql, long long id, const Changes& c, bool connect) {
   const int connect_flag = connect ? 1 : 0, token_given = c.token_given ? 1 : 0,
             hook_given = c.hook_given ? 1 : 0;
@@ -234,7 +230,7 @@ Connected Repositories::connect(Database& database, const json::Value& body, git
     if (token_user_id)
       reason += "; token of user " + std::to_string(*token_user_id) + "'s GitHub connection";
     audit_.append(sql, who,
-                  audit::Event{audit::Action::kAdminRepositoryConnect, repository_target(id),
+                  audit::Event{audit::Action::kAdminRepositoryConnect, audit::repository_target(id),
                                audit::Outcome::kSuccess, reason});
     tx.commit();
     return Connected{known && known->connected ? 200 : 201, document.value_or("{}"), id,
@@ -255,7 +251,7 @@ std::optional<std::string> Repositories::update(soci::session& sql, std::int64_t
   const auto changed = describe(changes, secrets_);
   audit_.append(
       sql, who,
-      audit::Event{audit::Action::kAdminRepositoryUpdate, repository_target(id),
+      audit::Event{audit::Action::kAdminRepositoryUpdate, audit::repository_target(id),
                    audit::Outcome::kSuccess, changed.empty() ? "nothing changed" : changed});
   tx.commit();
   return document;
@@ -269,7 +265,7 @@ void Repositories::record_hook(soci::session& sql, std::int64_t id, std::int64_t
          " WHERE id = :id",
       soci::use(hook, "hook"), soci::use(repository_id, "id");
   audit_.append(sql, who,
-                audit::Event{audit::Action::kAdminWebhookCreate, repository_target(id),
+                audit::Event{audit::Action::kAdminWebhookCreate, audit::repository_target(id),
                              audit::Outcome::kSuccess, "hook " + std::to_string(hook_id)});
   tx.commit();
 }
@@ -297,9 +293,10 @@ bool Repositories::disconnect(soci::session& sql, std::int64_t id, const std::st
   st.execute(true);
   if (st.get_affected_rows() != 1)
     return false;
-  audit_.append(sql, who,
-                audit::Event{audit::Action::kAdminRepositoryDisconnect, repository_target(id),
-                             audit::Outcome::kSuccess, "token and hook forgotten; " + hook});
+  audit_.append(
+      sql, who,
+      audit::Event{audit::Action::kAdminRepositoryDisconnect, audit::repository_target(id),
+                   audit::Outcome::kSuccess, "token and hook forgotten; " + hook});
   tx.commit();
   return true;
 }

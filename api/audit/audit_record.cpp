@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "common/crypto.hpp"
+#include "common/provider_ids.hpp"
 
 namespace faultline::api::audit {
 namespace {
@@ -80,6 +81,11 @@ std::optional<Break> ChainCheck::finish(std::int64_t head_id, std::string_view h
     return Break{last_id_,
                  "the chain head does not name row " + std::to_string(last_id_) + ", the last row"};
   return std::nullopt;
+}
+
+std::string repository_target(std::int64_t stored_id) {
+  return (provider_of(stored_id) == Provider::github ? "repository:" : "gitlab-project:") +
+         std::to_string(own_id(stored_id));
 }
 
 std::string session_hash(std::string_view session_id) {

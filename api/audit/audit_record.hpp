@@ -182,4 +182,8 @@ class ChainCheck {
 // What the log keeps of a session id: hex(SHA-256(id)), never the id itself.
 std::string session_hash(std::string_view session_id);
 
+// The target naming a repository by its stored id: `repository:<GitHub's id>`,
+// or `gitlab-project:<GitLab's own id>` (common/provider_ids.hpp).
+std::string repository_target(std::int64_t stored_id);
+
 }  // namespace faultline::api::audit

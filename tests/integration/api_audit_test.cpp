@@ -433,6 +433,18 @@ TEST_F(ApiAuditTest, EveryAdministrativeActionIsOneRow) {
   EXPECT_NE(row["reason"].find("token sealed under key "), std::string::npos) << row["reason"];
   EXPECT_NE(row["reason"].find("open_issues false"), std::string::npos) << row["reason"];
 
+  // A GitLab project is named by GitLab's own id, never the stored (negated) one.
+  database_.execute(
+      "INSERT INTO repositories (id, full_name, provider) VALUES (-7002, 'group/sub/app', "
+      "'gitlab')");
+  ASSERT_EQ(as(admin_, "PATCH", "/api/v1/repositories/7002?provider=gitlab",
+               R"({"reconcile":false})")
+                .status,
+            200);
+  row = only_row();
+  EXPECT_EQ(row["action"], "admin_repository_update");
+  EXPECT_EQ(row["target"], "gitlab-project:7002");
+
   // A rerun asks GitHub with that token.
   database_.execute(
       "INSERT INTO workflow_runs (repository_id, run_id, run_attempt, status, conclusion)"

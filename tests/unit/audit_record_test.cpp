@@ -54,6 +54,11 @@ std::optional<Break> check_all(const std::vector<Record>& rows) {
                       rows.empty() ? std::string(kGenesisHash) : rows.back().hash);
 }
 
+TEST(AuditRecord, ARepositoryIsNamedByItsProvidersOwnId) {
+  EXPECT_EQ(repository_target(1296269), "repository:1296269");
+  EXPECT_EQ(repository_target(-42), "gitlab-project:42");
+}
+
 TEST(AuditRecord, CanonicalEncodingIsNetstringsInTheDocumentedOrder) {
   EXPECT_EQ(canonical_encoding(example()),
             "18:faultline-audit-v1,1:7,27:2026-12-02T08:15:30.123456Z,2:42,9:127.0.0.1,"
