@@ -19,13 +19,22 @@ using Clock = std::chrono::steady_clock;
 
 // An `opened` change waiting for its failure context goes as soon as the
 // issues role has read the log (or made the issue without it), or when its
-// wait is over.
+// wait is over; one its rules wanted only for some categories goes only if
+// the incident turned out to be one of them, and is dropped otherwise.
 constexpr const char* kContextArrived = R"SQL(
+WITH ready AS (
+  SELECT d.id, d.wanted_categories IS NULL OR EXISTS (
+           SELECT 1 FROM incidents i
+            WHERE i.id = d.incident_id AND i.category = ANY (d.wanted_categories)) AS wanted
+    FROM notification_deliveries d
+   WHERE d.awaiting_context AND d.status = 'pending'
+     AND (d.next_attempt_at <= now()
+          OR EXISTS (SELECT 1 FROM incident_failure_contexts x WHERE x.incident_id = d.incident_id)
+          OR EXISTS (SELECT 1 FROM incident_issues x WHERE x.incident_id = d.incident_id))),
+dropped AS (
+  DELETE FROM notification_deliveries d USING ready WHERE d.id = ready.id AND NOT ready.wanted)
 UPDATE notification_deliveries d SET awaiting_context = false, next_attempt_at = now()
- WHERE d.awaiting_context AND d.status = 'pending'
-   AND (d.next_attempt_at <= now()
-        OR EXISTS (SELECT 1 FROM incident_failure_contexts x WHERE x.incident_id = d.incident_id)
-        OR EXISTS (SELECT 1 FROM incident_issues x WHERE x.incident_id = d.incident_id))
+  FROM ready WHERE d.id = ready.id AND ready.wanted
 )SQL";
 
 // Due rows, claimed by moving their next attempt a lease ahead. Per channel

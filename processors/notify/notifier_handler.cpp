@@ -17,15 +17,21 @@ using namespace notify;
 // now waits up to :wait seconds for the issues role to read the run's log
 // (schemas/db/024_notifications_await_context.sql) when it will: a GitHub
 // repository with issues on and a token, its own or :fallback
-// (FAULTLINE_GITHUB_TOKEN).
+// (FAULTLINE_GITHUB_TOKEN). A rule's category is known only once the log
+// is read, so while it waits a rule asking for one matches provisionally and
+// the delivery names the categories its channel's rules want.
 constexpr const char* kDeliveries = R"SQL(
 INSERT INTO notification_deliveries
-  (channel_id, incident_id, change_id, change, event, status, next_attempt_at, awaiting_context)
+  (channel_id, incident_id, change_id, change, event, status, next_attempt_at, awaiting_context,
+   wanted_categories)
 SELECT DISTINCT ON (r.channel_id, e.change_id)
        r.channel_id, e.incident_id, e.change_id, e.change, e.event,
        CASE WHEN q.until IS NULL THEN 'pending' ELSE 'held' END,
        COALESCE(q.until, now() + CASE WHEN w.waits THEN make_interval(secs => :wait) ELSE '0s' END),
-       q.until IS NULL AND w.waits
+       q.until IS NULL AND w.waits,
+       CASE WHEN NOT bool_or(r.category IS NULL OR r.category IS NOT DISTINCT FROM e.category)
+                       OVER (PARTITION BY r.channel_id, e.change_id)
+            THEN array_agg(r.category) OVER (PARTITION BY r.channel_id, e.change_id) END
   FROM jsonb_to_recordset(:rows::jsonb) AS e(change_id text, incident_id bigint, change text,
          repository text, branch text, category text, occurrences int, event text)
   JOIN notification_rules r ON e.change = ANY (r.changes)
@@ -40,7 +46,8 @@ SELECT DISTINCT ON (r.channel_id, e.change_id)
                       AS waits) AS w
  WHERE (r.repository IS NULL OR lower(r.repository) = lower(e.repository))
    AND (r.branch_pattern IS NULL OR e.branch LIKE faultline_glob_to_like(r.branch_pattern))
-   AND (r.category IS NULL OR r.category = e.category)
+   AND (r.category IS NULL OR r.category = e.category
+        OR (e.category IS NULL AND w.waits AND q.until IS NULL))
    AND (e.change <> 'recurred' OR e.occurrences >= r.recurred_after)
  ORDER BY r.channel_id, e.change_id, q.until NULLS FIRST
 ON CONFLICT (channel_id, change_id) DO NOTHING

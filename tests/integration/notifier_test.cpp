@@ -164,6 +164,37 @@ TEST_F(NotifierTest, AnIncidentsFirstMessageWaitsForTheFailingJobAndItsErrorLine
             1);
 }
 
+TEST_F(NotifierTest, ARuleForACategoryGetsAnOpenedIncidentOnceItsLogSaysWhichCategory) {
+  // The category is known only once the issues role has read the run's log
+  // (a failing jest run: code/test); only the channel whose rule wants that
+  // category is told, and neither rule's channel is told without the log.
+  FakeGitHub github;
+  github.seed_jobs("octo/widgets", 30, R"json([
+    {"id": 702, "run_id": 30, "name": "unit", "status": "completed", "conclusion": "failure",
+     "steps": [{"name": "npm test", "conclusion": "failure", "number": 1,
+                "started_at": "2026-11-23T10:00:00Z"}]}])json");
+  const std::string ts = "2026-11-23T10:00:01.1234567Z ";
+  github.seed_log(702, ts + "##[group]Run npm test\n" + ts + "##[endgroup]\n" + ts +
+                           "Tests:       1 failed, 12 passed, 13 total\n" + ts +
+                           "##[error]Process completed with exit code 1.\n");
+  channel("slack", "", receivers_.url() + "/slack/T1/B1/tests",
+          "changes, category) VALUES (:id, ARRAY['opened'], 'code/test'");
+  channel("slack", "", receivers_.url() + "/slack/T1/B1/network",
+          "changes, category) VALUES (:id, ARRAY['opened'], 'platform/network'");
+  auto processors = start("processors-categories",
+                          {{"FAULTLINE_NOTIFY_CONTEXT_WAIT", "60s"},
+                           {"FAULTLINE_GITHUB_API_URL", github.url()},
+                           {"FAULTLINE_GITHUB_TOKEN", "fallback-token"},
+                           {"FAULTLINE_GITHUB_MUTATION_SPACING", "50ms"}},
+                          "incidents,issues,notifier");
+  publish(30, "failure", "2026-11-23T10:00:00Z");
+  ASSERT_EQ(wait_for_received("/slack/T1/B1/tests", 1, 50s), 1u) << processors->log();
+  EXPECT_EQ(database_.scalar("SELECT category FROM incidents"), "code/test");
+  // The other channel's provisional delivery is gone, never sent.
+  EXPECT_EQ(database_.wait_for_count("SELECT count(*) FROM notification_deliveries", 1), 1);
+  EXPECT_EQ(received("/slack/T1/B1/network").size(), 0u);
+}
+
 TEST_F(NotifierTest, AnOpenedMessageGoesWithWhatIsKnownWhenItsWaitIsOver) {
   // A token to read the log with, but no issues role running to read it: the
   // message goes after its wait. (Without any token nothing would come, and
