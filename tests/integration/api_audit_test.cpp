@@ -437,10 +437,10 @@ TEST_F(ApiAuditTest, EveryAdministrativeActionIsOneRow) {
   database_.execute(
       "INSERT INTO repositories (id, full_name, provider) VALUES (-7002, 'group/sub/app', "
       "'gitlab')");
-  ASSERT_EQ(as(admin_, "PATCH", "/api/v1/repositories/7002?provider=gitlab",
-               R"({"reconcile":false})")
-                .status,
-            200);
+  ASSERT_EQ(
+      as(admin_, "PATCH", "/api/v1/repositories/7002?provider=gitlab", R"({"reconcile":false})")
+          .status,
+      200);
   row = only_row();
   EXPECT_EQ(row["action"], "admin_repository_update");
   EXPECT_EQ(row["target"], "gitlab-project:7002");
