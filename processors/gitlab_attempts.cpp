@@ -5,11 +5,11 @@
 
 namespace faultline::processors {
 
-std::size_t GitLabAttempts::ask(std::int64_t repository_id,
-                                const events::GitLabPipeline& pipeline) {
+std::size_t GitLabAttempts::ask(const events::GitLabPipelineEvent& event) {
+  const auto& pipeline = event.pipeline;
   const bool completed = map_gitlab_status(pipeline.status).status == "completed";
   questions_.add([&](pg::RecordSet::Row& row) {
-    row.number("repository_id", repository_id);
+    row.number("repository_id", stored_id(Provider::gitlab, event.envelope.project.id));
     row.number("run_id", stored_id(Provider::gitlab, pipeline.id));
     // A pipeline that is not finished but has finished_at was retried after it.
     row.text(completed ? "finished_at" : "follows", pipeline.finished_at);
@@ -17,9 +17,10 @@ std::size_t GitLabAttempts::ask(std::int64_t repository_id,
   return questions_.size() - 1;
 }
 
-std::size_t GitLabAttempts::ask(std::int64_t repository_id, const events::GitLabJob& job) {
+std::size_t GitLabAttempts::ask(const events::GitLabJobEvent& event) {
+  const auto& job = event.job;
   questions_.add([&](pg::RecordSet::Row& row) {
-    row.number("repository_id", repository_id);
+    row.number("repository_id", stored_id(Provider::gitlab, event.envelope.project.id));
     row.number("run_id", stored_id(Provider::gitlab, job.pipeline_id));
     // A job made after a finish is a retry's.
     row.text("follows", job.created_at);

@@ -19,8 +19,8 @@ namespace faultline::processors {
 class GitLabAttempts {
  public:
   // Ask for the attempt of a pipeline or job event; answers its position.
-  std::size_t ask(std::int64_t repository_id, const events::GitLabPipeline& pipeline);
-  std::size_t ask(std::int64_t repository_id, const events::GitLabJob& job);
+  std::size_t ask(const events::GitLabPipelineEvent& event);
+  std::size_t ask(const events::GitLabJobEvent& event);
 
   // Records the finishes asked about and answers every question, in order of
   // asking, in one round trip (none when nothing was asked).

@@ -125,7 +125,7 @@ std::vector<Rejection> IncidentsHandler::apply(soci::session& sql,
         const auto event = events::parse_gitlab_pipeline_event(batch[i].value());
         run = completed_pipeline(event);
         if (run)
-          question = attempts.ask(run->repository_id, event.pipeline);
+          question = attempts.ask(event);
       } else {
         run = completed_run(events::parse_workflow_run_event(batch[i].value()));
       }

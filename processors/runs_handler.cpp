@@ -238,12 +238,12 @@ std::pair<std::int64_t, std::optional<std::string>> gitlab_project(
 // clock is finished_at, so that is the updated_at that orders two completed
 // events; before it, the status rank alone does (a pipeline running again
 // still carries the finish it follows, which is not this attempt's).
-void add_gitlab_pipeline(Rows& rows, std::int64_t repository_id, int attempt,
-                         const events::GitLabPipeline& p) {
+void add_gitlab_pipeline(Rows& rows, int attempt, const events::GitLabPipelineEvent& event) {
+  const auto& p = event.pipeline;
   const auto mapped = map_gitlab_status(p.status);
   const bool completed = mapped.status == "completed";
   rows.add([&](Rows::Row& row) {
-    row.number("repository_id", repository_id);
+    row.number("repository_id", gitlab_project(event.envelope.project).first);
     row.number("run_id", stored_id(Provider::gitlab, p.id));
     row.number("run_attempt", attempt);
     // A pipeline without a name is known by what started it, as its incident is.
@@ -260,11 +260,12 @@ void add_gitlab_pipeline(Rows& rows, std::int64_t repository_id, int attempt,
   });
 }
 
-void add_gitlab_job(Rows& rows, std::int64_t repository_id, int attempt,
-                    const events::GitLabProject& project, const events::GitLabJob& j) {
+void add_gitlab_job(Rows& rows, int attempt, const events::GitLabJobEvent& event) {
+  const auto& project = event.envelope.project;
+  const auto& j = event.job;
   const auto mapped = map_gitlab_status(j.status, j.allow_failure);
   rows.add([&](Rows::Row& row) {
-    row.number("repository_id", repository_id);
+    row.number("repository_id", gitlab_project(project).first);
     row.number("job_id", stored_id(Provider::gitlab, j.id));
     row.number("run_id", stored_id(Provider::gitlab, j.pipeline_id));
     row.number("run_attempt", attempt);
@@ -298,16 +299,11 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
   // A batch names few repositories many times: send each once, as last seen.
   std::map<std::int64_t, std::optional<std::string>> repository_names;
   Rows runs, jobs, applied;
-  // GitLab's rows wait for their attempts, asked for all at once.
+  // GitLab's rows wait for their attempts, asked for all at once: each event
+  // beside its question.
   GitLabAttempts attempts;
-  struct GitLabRow {
-    std::int64_t repository_id;
-    std::size_t question;
-    events::GitLabProject project;
-    events::GitLabPipeline pipeline;  // a pipeline's row
-    events::GitLabJob job;            // or a job's
-  };
-  std::vector<GitLabRow> pipelines, gitlab_jobs;
+  std::vector<std::pair<std::size_t, events::GitLabPipelineEvent>> pipelines;
+  std::vector<std::pair<std::size_t, events::GitLabJobEvent>> gitlab_jobs;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& message = batch[i];
     try {
@@ -330,12 +326,8 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
           name = project.second;
         add_applied(applied, message, event.envelope.delivery_id, std::nullopt, project.first,
                     stored_id(Provider::gitlab, event.pipeline.id));
-        const auto question = attempts.ask(project.first, event.pipeline);
-        pipelines.push_back({project.first,
-                             question,
-                             std::move(event.envelope.project),
-                             std::move(event.pipeline),
-                             {}});
+        const auto question = attempts.ask(event);
+        pipelines.emplace_back(question, std::move(event));
       } else if (message.topic() == topics::kGitLabJob) {
         auto event = events::parse_gitlab_job_event(message.value());
         const auto project = gitlab_project(event.envelope.project);
@@ -343,9 +335,8 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
           name = project.second;
         add_applied(applied, message, event.envelope.delivery_id, std::nullopt, project.first,
                     stored_id(Provider::gitlab, event.job.pipeline_id));
-        const auto question = attempts.ask(project.first, event.job);
-        gitlab_jobs.push_back(
-            {project.first, question, std::move(event.envelope.project), {}, std::move(event.job)});
+        const auto question = attempts.ask(event);
+        gitlab_jobs.emplace_back(question, std::move(event));
       } else {
         rejections.push_back({i, "the runs role does not consume " + std::string(message.topic())});
       }
@@ -354,10 +345,10 @@ std::vector<Rejection> RunsHandler::apply(soci::session& sql,
     }
   }
   const auto attempt = attempts.answer(sql);
-  for (const auto& p : pipelines)
-    add_gitlab_pipeline(runs, p.repository_id, attempt.at(p.question), p.pipeline);
-  for (const auto& j : gitlab_jobs)
-    add_gitlab_job(jobs, j.repository_id, attempt.at(j.question), j.project, j.job);
+  for (const auto& [question, event] : pipelines)
+    add_gitlab_pipeline(runs, attempt.at(question), event);
+  for (const auto& [question, event] : gitlab_jobs)
+    add_gitlab_job(jobs, attempt.at(question), event);
   Rows repositories;
   for (const auto& [id, full_name] : repository_names)
     add_repository(repositories, id, full_name);

@@ -147,20 +147,15 @@ std::optional<std::string> user_document(soci::session& sql, std::int64_t id) {
 
 void replace_email(soci::session& sql, std::int64_t id, const std::string& email) {
   const long long key = id;
-  soci::statement update =
-      (sql.prepare << "UPDATE users SET email = :email, updated_at = now()"
-                      " WHERE id = :id AND NOT EXISTS (SELECT 1 FROM users WHERE email = :email)",
-       soci::use(email, "email"), soci::use(key, "id"));
   try {
-    update.execute(true);
+    sql << "UPDATE users SET email = :email, updated_at = now() WHERE id = :id",
+        soci::use(email, "email"), soci::use(key, "id");
   } catch (const soci::postgresql_soci_error& e) {
-    // Another account took the address between the check and the write.
+    // The unique index on email: another account has it.
     if (e.sqlstate() == "23505")
       throw DuplicateEmail();
     throw;
   }
-  if (update.get_affected_rows() == 0)
-    throw DuplicateEmail();
 }
 
 void replace_password_hash(soci::session& sql, std::int64_t id, const std::string& hash) {

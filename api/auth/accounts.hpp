@@ -57,7 +57,7 @@ void write_user_fields(json::Writer& out, const User& user);
 std::optional<std::string> user_document(soci::session& sql, std::int64_t id);
 
 // Gives account `id` a new (normalized) email; DuplicateEmail when another
-// account has it (and when it is already this account's).
+// account has it.
 void replace_email(soci::session& sql, std::int64_t id, const std::string& email);
 
 void replace_password_hash(soci::session& sql, std::int64_t id, const std::string& hash);

@@ -41,6 +41,11 @@ ClientInfo client_of(const ApiRequest& request) {
   return ClientInfo{request.user_agent(), request.client_ip};
 }
 
+Problem duplicate_email() {
+  return Problem{
+      409, "Conflict", "An account with this email already exists.", "duplicate-email", {}};
+}
+
 [[noreturn]] void refuse_credentials() {
   throw ClientError(Problem{401, "Unauthorized", kWrongCredentials, "invalid-credentials", {}});
 }
@@ -324,8 +329,7 @@ http::Reply AuthService::register_account(const ApiRequest& request) {
       reply.headers.emplace_back("Location", "/api/v1/auth/me");
       return reply;
     } catch (const DuplicateEmail&) {
-      throw ClientError(Problem{
-          409, "Conflict", "An account with this email already exists.", "duplicate-email", {}});
+      throw ClientError(duplicate_email());
     }
   });
 }
@@ -340,19 +344,18 @@ http::Reply AuthService::change_email(const ApiRequest& request) {
     const auto user_id = request.user().user_id;
     const std::string target = "user:" + std::to_string(user_id);
     const auto context = audit::context_of(request);
-    const auto user = database_.with_session([&](soci::session& sql) {
+    // A wrong password here counts as a failed login of the account: a stolen
+    // session must not become a way to guess it.
+    const auto account = database_.with_session([&](soci::session& sql) {
       auto found = find_user_by_id(sql, user_id);
       if (!found)
         throw ClientError(not_found("This account no longer exists."));
-      return *found;
+      auto decision = limiter_.peek(sql, settings_.login_failures, found->email);
+      return std::pair(std::move(*found), decision);
     });
-    // A wrong password here counts as a failed login of the account: a stolen
-    // session must not become a way to guess it.
-    const auto locked = database_.with_session([&](soci::session& sql) {
-      return limiter_.peek(sql, settings_.login_failures, user.email);
-    });
-    if (!locked.allowed)
-      refuse_locked_login(context, target, locked);
+    const User& user = account.first;
+    if (!account.second.allowed)
+      refuse_locked_login(context, target, account.second);
     if (!hasher_.verify(user.password_hash, password)) {
       database_.with_session([&](soci::session& sql) {
         soci::transaction tx(sql);
@@ -366,19 +369,18 @@ http::Reply AuthService::change_email(const ApiRequest& request) {
     }
     if (*email == user.email)
       throw ClientError(unprocessable("email is this account's already."));
+    std::optional<std::string> document;
     try {
       two_factor_.with_fresh_factor_if_on(request, body, [&](soci::session& sql) {
         replace_email(sql, user_id, *email);
         audit_.append(sql, context,
                       audit::Event{audit::Action::kUserEmailChange, target,
                                    audit::Outcome::kSuccess, "email changed"});
+        document = user_document(sql, user_id);
       });
     } catch (const DuplicateEmail&) {
-      throw ClientError(Problem{
-          409, "Conflict", "An account with this email already exists.", "duplicate-email", {}});
+      throw ClientError(duplicate_email());
     }
-    auto document =
-        database_.with_session([&](soci::session& sql) { return user_document(sql, user_id); });
     return http::json_reply(200, found(std::move(document), "This account no longer exists."));
   });
 }

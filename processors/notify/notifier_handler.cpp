@@ -34,16 +34,16 @@ SELECT DISTINCT ON (r.channel_id, e.change_id)
             THEN array_agg(r.category) OVER (PARTITION BY r.channel_id, e.change_id) END
   FROM jsonb_to_recordset(:rows::jsonb) AS e(change_id text, incident_id bigint, change text,
          repository text, branch text, category text, occurrences int, event text)
-  JOIN notification_rules r ON e.change = ANY (r.changes)
-  JOIN notification_channels c ON c.id = r.channel_id AND c.enabled
-  CROSS JOIN LATERAL (SELECT faultline_quiet_until(r.quiet_start, r.quiet_end,
-                                                   r.quiet_time_zone, now()) AS until) AS q
   CROSS JOIN LATERAL (SELECT e.change = 'opened' AND :wait > 0 AND EXISTS (
                         SELECT 1 FROM incidents i JOIN repositories p ON p.id = i.repository_id
                           JOIN repository_tokens t ON t.repository_id = p.id
                          WHERE i.id = e.incident_id AND p.provider = 'github' AND p.open_issues
                            AND (t.token_ciphertext IS NOT NULL OR :fallback::int = 1))
                       AS waits) AS w
+  JOIN notification_rules r ON e.change = ANY (r.changes)
+  JOIN notification_channels c ON c.id = r.channel_id AND c.enabled
+  CROSS JOIN LATERAL (SELECT faultline_quiet_until(r.quiet_start, r.quiet_end,
+                                                   r.quiet_time_zone, now()) AS until) AS q
  WHERE (r.repository IS NULL OR lower(r.repository) = lower(e.repository))
    AND (r.branch_pattern IS NULL OR e.branch LIKE faultline_glob_to_like(r.branch_pattern))
    AND (r.category IS NULL OR r.category = e.category

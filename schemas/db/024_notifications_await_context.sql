@@ -11,3 +11,6 @@
 ALTER TABLE notification_deliveries
   ADD COLUMN awaiting_context boolean NOT NULL DEFAULT false,
   ADD COLUMN wanted_categories text[];
+-- Every sender pass looks for the waiting ones among all deliveries ever made.
+CREATE INDEX notification_deliveries_awaiting_context ON notification_deliveries (incident_id)
+  WHERE awaiting_context;

@@ -60,6 +60,18 @@ class NotifierTest : public ::testing::Test {
         std::move(environment), scratch_path(log_name + ".log"));
   }
 
+  // With the issues role reading run logs from `github`, and an incident's
+  // first message waiting for them.
+  std::unique_ptr<ChildProcess> start_reading_logs(const std::string& log_name,
+                                                   const FakeGitHub& github) {
+    return start(log_name,
+                 {{"FAULTLINE_NOTIFY_CONTEXT_WAIT", "60s"},
+                  {"FAULTLINE_GITHUB_API_URL", github.url()},
+                  {"FAULTLINE_GITHUB_TOKEN", "fallback-token"},
+                  {"FAULTLINE_GITHUB_MUTATION_SPACING", "50ms"}},
+                 "incidents,issues,notifier");
+  }
+
   // A channel and a rule for every change (`rule` adds to or replaces its
   // columns: "changes, branch_pattern) VALUES (:id, ARRAY['opened'], 'main'"); its id.
   long long channel(const std::string& kind, const std::string& url, const std::string& secret,
@@ -143,12 +155,7 @@ TEST_F(NotifierTest, AnIncidentsFirstMessageWaitsForTheFailingJobAndItsErrorLine
                            "Expected: balance == 100, actual: 90\n" + ts +
                            "##[error]Process completed with exit code 2.\n");
   channel("slack", "", receivers_.url() + "/slack/T1/B1/context");
-  auto processors = start("processors-context",
-                          {{"FAULTLINE_NOTIFY_CONTEXT_WAIT", "60s"},
-                           {"FAULTLINE_GITHUB_API_URL", github.url()},
-                           {"FAULTLINE_GITHUB_TOKEN", "fallback-token"},
-                           {"FAULTLINE_GITHUB_MUTATION_SPACING", "50ms"}},
-                          "incidents,issues,notifier");
+  auto processors = start_reading_logs("processors-context", github);
   publish(20, "failure", "2026-11-23T10:00:00Z");
   ASSERT_EQ(wait_for_received("/slack/", 1, 50s), 1u) << processors->log();
   const auto message =
@@ -181,12 +188,7 @@ TEST_F(NotifierTest, ARuleForACategoryGetsAnOpenedIncidentOnceItsLogSaysWhichCat
           "changes, category) VALUES (:id, ARRAY['opened'], 'code/test'");
   channel("slack", "", receivers_.url() + "/slack/T1/B1/network",
           "changes, category) VALUES (:id, ARRAY['opened'], 'platform/network'");
-  auto processors = start("processors-categories",
-                          {{"FAULTLINE_NOTIFY_CONTEXT_WAIT", "60s"},
-                           {"FAULTLINE_GITHUB_API_URL", github.url()},
-                           {"FAULTLINE_GITHUB_TOKEN", "fallback-token"},
-                           {"FAULTLINE_GITHUB_MUTATION_SPACING", "50ms"}},
-                          "incidents,issues,notifier");
+  auto processors = start_reading_logs("processors-categories", github);
   publish(30, "failure", "2026-11-23T10:00:00Z");
   ASSERT_EQ(wait_for_received("/slack/T1/B1/tests", 1, 50s), 1u) << processors->log();
   EXPECT_EQ(database_.scalar("SELECT category FROM incidents"), "code/test");
