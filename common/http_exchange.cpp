@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 #include <stdexcept>
 
@@ -88,6 +90,15 @@ Response perform(const Request& request) {
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
+}
+
+std::optional<std::chrono::seconds> retry_after(const Response& response) {
+  const auto it = response.headers.find("retry-after");
+  if (it == response.headers.end() || it->second.empty() || it->second.size() > 9 ||
+      !std::all_of(it->second.begin(), it->second.end(),
+                   [](unsigned char c) { return std::isdigit(c) != 0; }))
+    return std::nullopt;
+  return std::chrono::seconds(std::stoll(it->second));
 }
 
 }  // namespace faultline::http_exchange

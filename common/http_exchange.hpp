@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,5 +38,8 @@ struct Response {
 
 // Never throws for what the network does; only when libcurl cannot start.
 Response perform(const Request& request);
+
+// The wait a Retry-After header asks for, in seconds (an HTTP date is not read).
+std::optional<std::chrono::seconds> retry_after(const Response& response);
 
 }  // namespace faultline::http_exchange

@@ -42,4 +42,17 @@ bool valid(std::string_view text) {
   return true;
 }
 
+void cut_to(std::string& s, std::size_t cap) {
+  static constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
+  if (s.size() <= cap)
+    return;
+  const bool marked = cap >= kEllipsis.size();
+  std::size_t keep = marked ? cap - kEllipsis.size() : cap;
+  while (keep > 0 && (static_cast<unsigned char>(s[keep]) & 0xC0) == 0x80)
+    --keep;
+  s.resize(keep);
+  if (marked)
+    s.append(kEllipsis);
+}
+
 }  // namespace faultline::utf8

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace faultline::utf8 {
@@ -16,5 +17,9 @@ Sequence sequence_at(std::string_view text, std::size_t i);
 
 // True when every sequence of `text` is well formed.
 bool valid(std::string_view text);
+
+// Shortens valid UTF-8 `s` to at most `cap` bytes, ending in "…" when there is
+// room for it, without splitting a character.
+void cut_to(std::string& s, std::size_t cap);
 
 }  // namespace faultline::utf8

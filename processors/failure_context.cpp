@@ -11,7 +11,6 @@ namespace faultline::processors {
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
-constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
 // The runner's workflow-command markers, as they appear in the served log.
@@ -32,10 +31,6 @@ unsigned char byte_at(std::string_view s, std::size_t i) {
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
-}
-
-bool is_continuation(char c) {
-  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
 
 // "2024-05-01T12:00:00" of a stamp: down to the second, as steps' times are.
@@ -129,20 +124,6 @@ void append_clean(std::string& out, std::string_view text, std::size_t cap) {
   }
 }
 
-// Shortens valid UTF-8 `s` to at most `cap` bytes, ending in "…" when there is
-// room for it, without splitting a character.
-void cut_to(std::string& s, std::size_t cap) {
-  if (s.size() <= cap)
-    return;
-  const bool marked = cap >= kEllipsis.size();
-  std::size_t keep = marked ? cap - kEllipsis.size() : cap;
-  while (keep > 0 && is_continuation(s[keep]))
-    --keep;
-  s.resize(keep);
-  if (marked)
-    s.append(kEllipsis);
-}
-
 bool is_blank(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     const unsigned char c = byte_at(text, i);
@@ -179,7 +160,7 @@ std::string render(const LogLine& line, std::size_t max_bytes, bool& truncated) 
   while (!out.empty() && (out.back() == ' ' || out.back() == '\t'))
     out.pop_back();
   if (out.size() > max_bytes) {
-    cut_to(out, max_bytes);
+    utf8::cut_to(out, max_bytes);
     truncated = true;
   }
   return out;
@@ -415,7 +396,7 @@ std::vector<std::string> fit_errors(const std::vector<LogLine>& errors, const Ex
     std::string line = render(error, limits.max_line_bytes, truncated);
     // The first error is the point of the excerpt: shortened rather than lost.
     if (fitted.empty() && line.size() > budget.room() && budget.room() > 0) {
-      cut_to(line, budget.room());
+      utf8::cut_to(line, budget.room());
       truncated = true;
     }
     if (!budget.take(line)) {

@@ -27,6 +27,8 @@
 #include "common/topic_watch.hpp"
 #include "common/topics.hpp"
 #include "processors/failure_rules.hpp"
+#include "processors/fix/fix_worker.hpp"
+#include "processors/fix/fixer_handler.hpp"
 #include "processors/incidents_handler.hpp"
 #include "processors/issues_handler.hpp"
 #include "processors/notify/notification_sender.hpp"
@@ -42,7 +44,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    R"(usage: faultline-processors [--roles runs,incidents,issues,reconciler,notifier]
+    R"(usage: faultline-processors [--roles runs,incidents,issues,reconciler,notifier,fixer]
        faultline-processors reconcile [--since 24h] [--repository owner/name]
        faultline-processors replay --group G (--to-beginning | --to-timestamp ISO8601)
        faultline-processors topics [--partitions 6] [--replication-factor 3]
@@ -57,6 +59,9 @@ Consumes Faultline's topics and keeps PostgreSQL up to date. Roles (default: all
              published to ci.workflow_run.v1; failed deliveries are redelivered once
   notifier   ci.incident.v1 -> notification_deliveries, sent to Slack, signed webhooks and
              PagerDuty as the notification rules say (at least once, retried)
+  fixer      ci.incident.v1 and ci.pull_request.v1 -> fix_proposals: a draft pull request
+             from a language model's diff for incidents of repositories that ask for one
+             (on only with FAULTLINE_FIX_MODEL_URL; the role is skipped without it)
 
 reconcile runs one reconciliation pass and exits (exit 1 if it recorded errors).
 
@@ -89,6 +94,10 @@ Environment:
   FAULTLINE_DASHBOARD_URL       the dashboard's address, for links to incidents in notifications
   FAULTLINE_NOTIFY_CONTEXT_WAIT how long an incident's first message waits for the failing job
                                 and error line from the run's log (default 60s; 0: not at all)
+  FAULTLINE_FIX_MODEL_URL       an OpenAI-compatible API (https://…/v1) for fix proposals
+  FAULTLINE_FIX_MODEL           the model it is asked for; FAULTLINE_FIX_MODEL_API_KEY its key
+  FAULTLINE_FIX_MAX_FILES, FAULTLINE_FIX_MAX_PROMPT_BYTES, FAULTLINE_FIX_TIMEOUT,
+  FAULTLINE_FIX_PER_DAY         limits (5 files, 64 KiB, 60s, 20 proposals a day per repository)
   FAULTLINE_TOPIC_PARTITIONS    topics: partitions per topic (default 6)
   FAULTLINE_TOPIC_REPLICATION_FACTOR  topics: replicas per partition (default 3)
   FAULTLINE_LOG_LEVEL           debug, info, warn, error
@@ -99,9 +108,10 @@ std::set<std::string> parse_roles(const std::string& list) {
   std::stringstream in(list);
   for (std::string role; std::getline(in, role, ',');) {
     if (role != "runs" && role != "incidents" && role != "issues" && role != "reconciler" &&
-        role != "notifier")
-      throw faultline::ConfigError("--roles: unknown role '" + role +
-                                   "' (known: runs, incidents, issues, reconciler, notifier)");
+        role != "notifier" && role != "fixer")
+      throw faultline::ConfigError(
+          "--roles: unknown role '" + role +
+          "' (known: runs, incidents, issues, reconciler, notifier, fixer)");
     roles.insert(role);
   }
   if (roles.empty())
@@ -227,7 +237,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::string roles_arg = "runs,incidents,issues,reconciler,notifier";
+  std::string roles_arg = "runs,incidents,issues,reconciler,notifier,fixer";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -243,7 +253,12 @@ int main(int argc, char** argv) {
   try {
     const Environment env;
     log::configure("processors", log::parse_level(env.text("FAULTLINE_LOG_LEVEL", "info")));
-    const auto roles = parse_roles(roles_arg);
+    auto roles = parse_roles(roles_arg);
+    const auto fix_model = processors::fix::ModelSettings::from(env);
+    if (roles.count("fixer") && !fix_model) {
+      roles.erase("fixer");
+      log::info("the fixer role is off: FAULTLINE_FIX_MODEL_URL is not set");
+    }
     const auto kafka_settings = kafka::Settings::from(env);
     const auto consumers = static_cast<int>(env.integer("FAULTLINE_PROCESSORS_CONSUMERS", 2, 1, 6));
     const auto database_settings =
@@ -316,6 +331,12 @@ int main(int argc, char** argv) {
          10,
          [&] { return std::make_unique<processors::IssuesHandler>(github, github_calls, tokens); },
          1},
+        {"fixer",
+         "faultline-fixer",
+         {topics::kIncident, topics::kPullRequest},
+         max_batch,
+         [] { return std::make_unique<processors::fix::FixerHandler>(); },
+         1},
         {"notifier",
          "faultline-notifier",
          {topics::kIncident},
@@ -353,6 +374,10 @@ int main(int argc, char** argv) {
     std::optional<processors::NotificationSender> sender;
     if (roles.count("notifier"))
       sender.emplace(database, secrets, processors::SenderSettings::from(env), registry);
+    std::optional<processors::fix::FixWorker> fixer;
+    if (roles.count("fixer"))
+      fixer.emplace(database, github, tokens, processors::fix::ModelClient(*fix_model),
+                    processors::fix::FixSettings::from(env), registry);
     processors::Reconciler reconciler(database, github, github_calls, producer, tokens);
     const auto reconcile_every =
         env.duration("FAULTLINE_RECONCILE_INTERVAL", std::chrono::minutes(10));
@@ -398,6 +423,9 @@ int main(int argc, char** argv) {
     if (sender)
       threads.emplace_back(
           guarded([&stop, &sender] { sender->run(stop, std::chrono::milliseconds(200)); }));
+    if (fixer)
+      threads.emplace_back(
+          guarded([&stop, &fixer] { fixer->run(stop, std::chrono::milliseconds(500)); }));
     if (roles.count("reconciler"))
       threads.emplace_back(guarded(
           [&stop, &reconciler, reconcile_every] { reconciler.run(stop, reconcile_every); }));

@@ -214,9 +214,12 @@ std::vector<std::string> role_topics(const std::set<std::string>& roles) {
     needed.insert({topics::kIncident, topics::kDeadLetter});
   if (roles.count("reconciler"))
     needed.insert(topics::kWorkflowRun);
+  if (roles.count("fixer"))
+    needed.insert({topics::kIncident, topics::kPullRequest, topics::kDeadLetter});
   std::vector<std::string> out;
-  for (const char* name : {topics::kWorkflowRun, topics::kWorkflowJob, topics::kGitLabPipeline,
-                           topics::kGitLabJob, topics::kIncident, topics::kDeadLetter})
+  for (const char* name :
+       {topics::kWorkflowRun, topics::kWorkflowJob, topics::kGitLabPipeline, topics::kGitLabJob,
+        topics::kIncident, topics::kPullRequest, topics::kDeadLetter})
     if (needed.count(name))
       out.emplace_back(name);
   return out;

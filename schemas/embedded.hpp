@@ -24,4 +24,8 @@ std::string_view openapi_json();
 // (processors/failure_rules.hpp).
 std::string_view failure_rules_json();
 
+// schemas/fix_prompt.v1.md: what a fix proposal's model is told to do, and
+// never do (processors/fix/fix_prompt.hpp).
+std::string_view fix_prompt();
+
 }  // namespace faultline::schemas

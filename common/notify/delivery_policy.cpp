@@ -5,21 +5,9 @@
 #include <cctype>
 
 namespace faultline::notify {
-namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-std::optional<seconds> retry_after(const http_exchange::Response& response) {
-  const auto it = response.headers.find("retry-after");
-  if (it == response.headers.end() || it->second.empty() || it->second.size() > 9 ||
-      !std::all_of(it->second.begin(), it->second.end(),
-                   [](unsigned char c) { return std::isdigit(c) != 0; }))
-    return std::nullopt;
-  return seconds(std::stoll(it->second));
-}
-
-}  // namespace
 
 const char* to_string(Verdict verdict) {
   switch (verdict) {
@@ -50,14 +38,14 @@ Judgement judge(ChannelKind kind, const http_exchange::Response& response) {
   if (status >= 200 && status < 300)
     return {Verdict::kSent, std::nullopt};
   if (status == 429)
-    return {Verdict::kRateLimited, retry_after(response)};
+    return {Verdict::kRateLimited, http_exchange::retry_after(response)};
   if (status == 410)
     return {Verdict::kGone, std::nullopt};
   if (kind == ChannelKind::kSlack && (status == 403 || status == 404))
     return {Verdict::kGone, std::nullopt};
   if (kind != ChannelKind::kWebhook && status == 400)
     return {Verdict::kRefused, std::nullopt};
-  return {Verdict::kRetry, retry_after(response)};
+  return {Verdict::kRetry, http_exchange::retry_after(response)};
 }
 
 std::optional<milliseconds> retry_delay(int failures, std::mt19937_64& random) {
