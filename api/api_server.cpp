@@ -63,6 +63,7 @@ ApiSettings ApiSettings::from(const Environment& env) {
   s.analytics_cache = env.integer("FAULTLINE_API_ANALYTICS_CACHE", 1, 0, 1) == 1;
   s.analytics_refresh = env.duration("FAULTLINE_API_ANALYTICS_REFRESH", s.analytics_refresh);
   s.notify_policy = OutboundPolicy::from(env);
+  s.fix_proposals_enabled = !env.text("FAULTLINE_FIX_MODEL_URL", "").empty();
   return s;
 }
 
@@ -137,6 +138,7 @@ void ApiServer::declare_routes() {
   declare_content_routes();
   declare_github_routes();
   declare_notification_routes();
+  declare_fix_proposal_routes();
 
   // What no route takes: the dashboard's pages and assets, or a 404.
   router_.addNotFoundHandler(

@@ -61,6 +61,9 @@ struct ApiSettings {
   // Where notification channels may point: FAULTLINE_NOTIFY_ALLOW_HTTP and
   // FAULTLINE_NOTIFY_ALLOW_PRIVATE (tests), as the notifier reads them.
   OutboundPolicy notify_policy;
+  // Whether a language model is configured (FAULTLINE_FIX_MODEL_URL): without
+  // one the fix proposal endpoints answer 503.
+  bool fix_proposals_enabled = false;
 
   static ApiSettings from(const Environment& env);
 };
@@ -84,6 +87,7 @@ class ApiServer {
   void declare_content_routes();
   void declare_github_routes();
   void declare_notification_routes();
+  void declare_fix_proposal_routes();
   // Removes expired Idempotency-Keys, rate-limit windows and audit rows past
   // their retention every cleanup_interval until stop(), off the request path.
   void clean_up_periodically();

@@ -15,6 +15,7 @@ constexpr const char* kDocument =
     "json_build_object('id', abs(r.id), 'provider', r.provider, 'full_name', r.full_name,"
     " 'connected', r.connected,"
     " 'open_issues', r.open_issues, 'reconcile', r.reconcile, 'hook_id', r.hook_id,"
+    " 'fix_proposals', r.fix_proposals,"
     " 'hook_managed', r.hook_managed,"
     " 'token_source', COALESCE((SELECT t.source FROM repository_tokens t"
     "   WHERE t.repository_id = r.id), CASE WHEN :default_token::int = 1 THEN 'default'"
@@ -28,7 +29,8 @@ constexpr const char* kUpdate =
     " token_ciphertext = CASE WHEN :token_given::int = 1 THEN :sealed ELSE token_ciphertext END,"
     " hook_id = CASE WHEN :hook_given::int = 1 THEN :hook::bigint ELSE hook_id END,"
     " open_issues = COALESCE(:open_issues::int::boolean, open_issues),"
-    " reconcile = COALESCE(:reconcile::int::boolean, reconcile), updated_at = now()"
+    " reconcile = COALESCE(:reconcile::int::boolean, reconcile),"
+    " fix_proposals = COALESCE(:fix_proposals, fix_proposals), updated_at = now()"
     " WHERE id = :id";
 
 // The most recently seen repository of that name, whatever its case.
@@ -56,6 +58,7 @@ struct Changes {
   bool hook_given = false;
   long long hook_id = 0;
   std::optional<int> open_issues, reconcile;
+  std::optional<std::string> fix_proposals;  // off, on_demand, automatic
 };
 
 std::optional<int> flag(const json::Value& body, const char* key) {
@@ -90,6 +93,14 @@ Changes read_changes(const json::Value& body, const SecretBox& secrets) {
   }
   c.open_issues = flag(body, "open_issues");
   c.reconcile = flag(body, "reconcile");
+  if (const auto* fix = json::member(body, "fix_proposals")) {
+    const auto value =
+        fix->IsString() ? std::string(fix->GetString(), fix->GetStringLength()) : std::string();
+    if (value != "off" && value != "on_demand" && value != "automatic")
+      throw ClientError(
+          bad_request("fix_proposals must be off, on_demand or automatic.", "invalid-body"));
+    c.fix_proposals = value;
+  }
   return c;
 }
 
@@ -105,6 +116,8 @@ std::string describe(const Changes& c, const SecretBox& secrets) {
     add(std::string("open_issues ") + (*c.open_issues ? "true" : "false"));
   if (c.reconcile)
     add(std::string("reconcile ") + (*c.reconcile ? "true" : "false"));
+  if (c.fix_proposals)
+    add("fix_proposals " + *c.fix_proposals);
   return out;
 }
 
@@ -116,10 +129,13 @@ void apply(soci::session& sql, long long id, const Changes& c, bool connect) {
   soci::indicator hook_ind = c.hook_id ? soci::i_ok : soci::i_null;
   soci::indicator open_ind = c.open_issues ? soci::i_ok : soci::i_null;
   soci::indicator reconcile_ind = c.reconcile ? soci::i_ok : soci::i_null;
+  const std::string fix = c.fix_proposals.value_or("");
+  soci::indicator fix_ind = c.fix_proposals ? soci::i_ok : soci::i_null;
   sql << kUpdate, soci::use(connect_flag, "connect"), soci::use(token_given, "token_given"),
       soci::use(c.sealed, sealed_ind, "sealed"), soci::use(hook_given, "hook_given"),
       soci::use(c.hook_id, hook_ind, "hook"), soci::use(open_issues, open_ind, "open_issues"),
-      soci::use(reconcile, reconcile_ind, "reconcile"), soci::use(id, "id");
+      soci::use(reconcile, reconcile_ind, "reconcile"), soci::use(fix, fix_ind, "fix_proposals"),
+      soci::use(id, "id");
 }
 
 // GET /repos/{full_name}: who the repository is. Not shown to the token: 404;

@@ -39,7 +39,7 @@ class Repositories {
   std::string list(soci::session& sql, const Page& page) const;
   std::optional<std::string> get(soci::session& sql, std::int64_t id) const;
 
-  // POST: {full_name, token?, hook_id?, open_issues?, reconcile?}. A repository
+  // POST: {full_name, token?, hook_id?, open_issues?, reconcile?, fix_proposals?}. A repository
   // no webhook has named yet is looked up on GitHub (with the token given, or
   // `lookup_token`) to learn its id, with no database connection held while
   // GitHub answers. With `token_user_id`, the repository takes that user's
@@ -52,7 +52,8 @@ class Repositories {
                    const audit::Context& who) const;
   // The hook to delete on disconnect: only one Faultline created.
   std::optional<ManagedHook> managed_hook(soci::session& sql, std::int64_t id) const;
-  // PATCH: any of token (null clears it), hook_id, open_issues, reconcile.
+  // PATCH: any of token (null clears it), hook_id, open_issues, reconcile,
+  // fix_proposals (off, on_demand, automatic).
   std::optional<std::string> update(soci::session& sql, std::int64_t id, const json::Value& body,
                                     const audit::Context& who) const;
   // DELETE: forgets the token and hook and stops treating it as connected

@@ -51,6 +51,7 @@ enum class Action {
   kGithubConnect,
   kGithubDisconnect,
   kWorkflowRerun,
+  kFixProposalRequest,
   kAuditLogPruned,
 };
 
@@ -92,6 +93,7 @@ inline constexpr std::pair<Action, std::string_view> kVocabulary[] = {
     {Action::kGithubConnect, "github_connect"},
     {Action::kGithubDisconnect, "github_disconnect"},
     {Action::kWorkflowRerun, "workflow_rerun"},
+    {Action::kFixProposalRequest, "fix_proposal_request"},
     {Action::kAuditLogPruned, "audit_log_pruned"},
 };
 
