@@ -111,11 +111,12 @@ std::string kept(const std::string& s) {
   return out;
 }
 
-// 30 s, 1 min, 2 min, … after the `calls`-th failed call, unless the model said.
-seconds retry_wait(int calls, std::optional<seconds> asked) {
+// `first`, then doubling, after the `calls`-th failed call, unless the model said.
+seconds retry_wait(int calls, std::optional<seconds> asked, std::chrono::milliseconds first) {
   if (asked)
     return std::clamp(*asked, seconds(1), kLongestWait);
-  return std::min(kLongestWait, seconds(30LL << std::min(calls - 1, 6)));
+  const auto base = std::max<long long>(1, std::chrono::duration_cast<seconds>(first).count());
+  return std::min(kLongestWait, seconds(base << std::min(calls - 1, 6)));
 }
 
 bool transient(const github::GitHubError& e) {
@@ -170,6 +171,7 @@ FixSettings FixSettings::from(const Environment& env) {
   s.model_calls = static_cast<int>(env.integer("FAULTLINE_FIX_MODEL_ATTEMPTS", 3, 1, 10));
   s.lease = env.duration("FAULTLINE_FIX_LEASE", std::chrono::minutes(10));
   s.context_wait = env.duration("FAULTLINE_FIX_CONTEXT_WAIT", std::chrono::minutes(2));
+  s.retry_wait = env.duration("FAULTLINE_FIX_RETRY_WAIT", std::chrono::seconds(30));
   s.dashboard_url = env.text("FAULTLINE_DASHBOARD_URL", "");
   while (!s.dashboard_url.empty() && s.dashboard_url.back() == '/')
     s.dashboard_url.pop_back();
@@ -376,7 +378,7 @@ void FixWorker::ask_and_validate(Proposal& p) {
   // A failed call, or an answer that is no diff, is asked again within the limit.
   const auto failed = [&](const std::string& reason, const std::string& detail) {
     if (calls < settings_.model_calls) {
-      p.defer(retry_wait(calls, reply.retry_after), detail);
+      p.defer(retry_wait(calls, reply.retry_after, settings_.retry_wait), detail);
       return;
     }
     const bool answered = reply.outcome == ModelOutcome::kAnswered;

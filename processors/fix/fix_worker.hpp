@@ -27,6 +27,9 @@ struct FixSettings {
   // How long a proposal waits for the failing job's error lines (the issues
   // role reads the log) before it asks the model without them.
   std::chrono::milliseconds context_wait{std::chrono::minutes(2)};
+  // The wait after the first failed model call (FAULTLINE_FIX_RETRY_WAIT),
+  // doubling after each, unless the model says (Retry-After).
+  std::chrono::milliseconds retry_wait{std::chrono::seconds(30)};
   std::string dashboard_url;  // FAULTLINE_DASHBOARD_URL, for the link to the incident
 
   static FixSettings from(const Environment& env);

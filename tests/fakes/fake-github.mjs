@@ -14,10 +14,16 @@ function reset() {
     oauthApp: {client_id: 'fake-client', client_secret: 'fake-secret'},
     users: new Map(), // login -> {id, login, name}; a Map keeps seeding order ("first user" approves)
     tokens: {}, codes: {}, userRepos: {}, hooks: {}, nextHook: 9001, reruns: [], jobs: {}, logs: {}, revocations: [],
-    delays: [], // {method, path_prefix, ms}: matching requests are answered that much later
+    delays: [], // {method, path_prefix, ms, after, times}: matching requests are answered that much later (the first `times` only, when given)
     git: emptyGit()};
 }
 reset();
+
+// Counts a delay with `times` down; true so it can sit in a condition.
+function countDown(delay) {
+  if (delay.times !== undefined) delay.times -= 1;
+  return true;
+}
 
 function send(res, status, body, headers = {}) {
   const now = Math.floor(Date.now() / 1000);
@@ -190,8 +196,14 @@ const server = http.createServer(async (req, res) => {
     accept: req.headers.accept || '', api_version: req.headers['x-github-api-version'] || '',
     user_agent: req.headers['user-agent'] || '', traceparent: req.headers.traceparent || '', body: text,
   });
-  const delay = state.delays.find((d) => path.startsWith(d.path_prefix) && (!d.method || d.method === req.method));
-  if (delay) await new Promise((resolve) => setTimeout(resolve, delay.ms));
+  const delay = state.delays.find((d) => (d.times ?? 1) > 0 && path.startsWith(d.path_prefix) && (!d.method || d.method === req.method));
+  if (delay && countDown(delay) && !delay.after) await new Promise((resolve) => setTimeout(resolve, delay.ms));
+  // after: the request is done at once and only its answer is late, so a
+  // client killed meanwhile leaves behind what GitHub did without knowing it.
+  if (delay?.after) {
+    const end = res.end.bind(res);
+    res.end = (...args) => { setTimeout(() => end(...args), delay.ms); return res; };
+  }
   if (path.startsWith('/login/oauth/') || path.startsWith('/_logs/')) {
     const r = takeFault(path, req.method);
     if (r) return send(res, r.status, r.body ?? {message: 'fault'}, r.headers ?? {});

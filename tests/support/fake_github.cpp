@@ -51,6 +51,12 @@ void FakeGitHub::delay(const std::string& method, const std::string& path_prefix
               std::to_string(ms) + "}");
 }
 
+void FakeGitHub::delay_answer(const std::string& method, const std::string& path_prefix, int ms) {
+  control("POST", "delays",
+          R"({"method":")" + method + R"(","path_prefix":")" + path_prefix + R"(","ms":)" +
+              std::to_string(ms) + R"(,"after":true,"times":1})");
+}
+
 std::string FakeGitHub::requests() const {
   return control("GET", "requests");
 }

@@ -21,6 +21,9 @@ class FakeGitHub {
                  const std::string& responses_json);
   // Every later request matching is answered `ms` late (a slow GitHub), until the fake is reset.
   void delay(const std::string& method, const std::string& path_prefix, int ms);
+  // The next request matching is done at once and answered `ms` late: what a
+  // client killed meanwhile never learns GitHub did.
+  void delay_answer(const std::string& method, const std::string& path_prefix, int ms);
   std::string requests() const;      // JSON array
   std::string issues() const;        // JSON object: repo -> issues
   std::string redeliveries() const;  // JSON array

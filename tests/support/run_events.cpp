@@ -19,6 +19,7 @@ events::WorkflowRunEvent run_event(const RunSpec& spec) {
   e.run.workflow_id = spec.workflow_id;
   e.run.name = spec.workflow;
   e.run.head_branch = spec.branch;
+  e.run.head_sha = spec.head_sha;
   e.run.status = spec.status;
   e.run.conclusion = spec.conclusion;
   e.run.html_url =

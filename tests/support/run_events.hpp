@@ -25,6 +25,7 @@ struct RunSpec {
   std::int64_t workflow_id = 31;
   std::int64_t repository_id = 555;
   std::string repository = "octo/widgets";
+  std::optional<std::string> head_sha;
 };
 
 events::WorkflowRunEvent run_event(const RunSpec& spec);
