@@ -32,7 +32,7 @@ constexpr const char* kStates[] = {"requested", "model_failed", "rejected", "ope
                                    "merged",    "closed",       nullptr};
 
 std::string repository_parameter(const ApiRequest& request) {
-  const auto repository = request.query_value("repository").value_or("");
+  auto repository = request.query_value("repository").value_or("");
   if (repository.size() > 255 || (!repository.empty() && repository.find('/') == std::string::npos))
     throw ClientError(bad_request("repository must be owner/name.", "invalid-parameter"));
   return repository;
