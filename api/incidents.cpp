@@ -43,6 +43,13 @@ constexpr const char* kCalls =
         "c.created_at") ") ORDER BY c.id), '[]')"
     " FROM github_calls c WHERE c.incident_id = i.id)";
 
+// What became of the fixes proposed for it; GET /incidents/{id}/fix-proposals has the rest.
+constexpr const char* kFixProposals =
+    "(SELECT COALESCE(json_agg(json_build_object('id', p.id, 'attempt', p.attempt,"
+    " 'state', p.state, 'reason', p.reason, 'pull_request', CASE WHEN p.pull_number IS NOT NULL"
+    " THEN json_build_object('number', p.pull_number, 'html_url', p.pull_url) END)"
+    " ORDER BY p.attempt), '[]') FROM fix_proposals p WHERE p.incident_id = i.id)";
+
 std::optional<std::string> incident_document(soci::session& sql, std::int64_t id) {
   const long long incident_id = id;
   std::string document;
@@ -50,7 +57,9 @@ std::optional<std::string> incident_document(soci::session& sql, std::int64_t id
   sql << std::string("SELECT (") + kIncidentDocument + "::jsonb || jsonb_build_object('runs', " +
              kRuns + ", 'github_calls', " + kCalls +
              ", 'failure_context', (SELECT x.context FROM incident_failure_contexts x"
-             " WHERE x.incident_id = i.id)))::text FROM incidents i JOIN repositories r ON r.id = "
+             " WHERE x.incident_id = i.id), 'fix_proposals', " +
+             kFixProposals +
+             "))::text FROM incidents i JOIN repositories r ON r.id = "
              "i.repository_id"
              " WHERE i.id = :id",
       soci::use(incident_id, "id"), soci::into(document, ind);

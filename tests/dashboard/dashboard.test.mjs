@@ -164,6 +164,18 @@ systemCase('the incident opens and its page shows the failure excerpt; Acknowled
   const incident = await (await fetch(url(`/api/v1/incidents/${id}`), {
     headers: {authorization: `Bearer ${system.accessToken}`}})).json();
   assert.equal(incident.state, 'acknowledged');
+
+  // A fix proposal the fixer role opened (tests/integration/fix_proposals_test.cpp
+  // makes one end to end) is linked beside the issue.
+  await system.sql(`INSERT INTO fix_proposals (incident_id, repository_id, attempt, branch, state,
+      requested_by, run_id, pull_number, pull_url, opened_at)
+    VALUES (${Number(id)}, ${repository.id}, 1, 'faultline/fix-${Number(id)}-1', 'opened', 'automatic',
+      ${runId}, 17, 'https://github.com/${repository.full_name}/pull/17', now())`);
+  await page.reload();
+  const proposal = page.getByTestId('fix-proposal');
+  await proposal.waitFor({timeout: 10000});
+  assert.equal(await proposal.textContent(), 'Proposed fix: pull request #17 (draft)');
+  assert.equal(await proposal.getAttribute('href'), `https://github.com/${repository.full_name}/pull/17`);
   noProblems();
 });
 

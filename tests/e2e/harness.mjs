@@ -251,6 +251,12 @@ export class System {
   }
 
   // POSTs a webhook to ingest as GitHub does. `headers` entries set to undefined are left out.
+  // One statement on the system's database, as psql runs it; its output, unaligned.
+  async sql(statement) {
+    const {stdout} = await execFile('psql', [this.databaseUrl, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', statement]);
+    return stdout.trim();
+  }
+
   async deliver(event, body, {secret = secrets[1], delivery = crypto.randomUUID(), headers = {}} = {}) {
     const all = {
       'content-type': 'application/json',

@@ -13,6 +13,13 @@ import { Link } from '../router';
 
 type Detail = components['schemas']['IncidentDetail'];
 
+/** The latest fix proposal that became a pull request, if any. */
+function proposedFix(incident: Detail) {
+  const made = (incident.fix_proposals ?? []).filter((p) => p.pull_request);
+  const last = made[made.length - 1];
+  return last?.pull_request ? { ...last.pull_request, state: last.state } : undefined;
+}
+
 interface Moment {
   what: string;
   at: string | null | undefined;
@@ -60,6 +67,7 @@ export function IncidentDetail({ id }: { id: number }) {
     }
   };
   const data = incident.data;
+  const proposed = data && proposedFix(data);
   return (
     <Page title={`Incident #${id}`}>
       <p>
@@ -87,6 +95,11 @@ export function IncidentDetail({ id }: { id: number }) {
               <a href={data.issue.html_url}>
                 GitHub issue #{data.issue.number}
                 {data.issue.closed ? ' (closed)' : ''}
+              </a>
+            )}
+            {proposed && (
+              <a href={proposed.html_url} data-testid="fix-proposal">
+                Proposed fix: pull request #{proposed.number} ({proposed.state === 'opened' ? 'draft' : proposed.state})
               </a>
             )}
           </div>
