@@ -302,6 +302,10 @@ const server = http.createServer(async (req, res) => {
     res.writeHead(302, {location: `http://${req.headers.host}/_logs/${m[2]}`});
     return res.end();
   }
+  if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)$/)) && req.method === 'GET') {
+    const run = (state.runs[m[1]] ?? []).find((r) => String(r.id) === m[2]);
+    return run ? send(res, 200, run) : send(res, 404, {message: 'Not Found', documentation_url: 'https://docs.github.com/rest'});
+  }
   if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/actions\/runs$/)) && req.method === 'GET') {
     const runs = (state.runs[m[1]] ?? [])
       .filter((r) => !url.searchParams.get('status') || r.status === url.searchParams.get('status'))

@@ -61,12 +61,16 @@ class FixProposalsTest : public ::testing::Test {
     producer_ = std::make_unique<kafka::Producer>(kafka::Settings{broker_.bootstrap(), {}}, 10s);
     base_ = github_.seed_commit(kRepo, "main", R"({
       "src/app.js": "const port = 80;\nmodule.exports = port;\n",
-      "src/app.test.js": "const port = require('./app');\ntest('port', () => {\n  expect(port).toBe(8080);\n});\n"})");
+      "src/app.test.js": "const port = require('./app');\ntest('port', () => {\n  expect(port).toBe(8080);\n});\n",
+      ".github/workflows/ci.yml": "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n"})");
     github_.seed_jobs(kRepo, 20, R"json([
       {"id": 502, "run_id": 20, "name": "test", "status": "completed", "conclusion": "failure",
        "html_url": "https://github.com/octo/widgets/actions/runs/20/job/502",
        "steps": [{"name": "Run npm test", "conclusion": "failure", "number": 2}]}])json");
     github_.seed_log(502, jest_log());
+    github_.seed_runs(kRepo, R"([{"id": 20, "name": "CI", "path": ".github/workflows/ci.yml",
+      "status": "completed", "conclusion": "failure", "head_branch": "main",
+      "created_at": "2026-11-23T10:00:00Z"}])");
     database_.execute(
         "INSERT INTO repositories (id, full_name, fix_proposals) "
         "VALUES (555, 'octo/widgets', 'automatic')");
@@ -188,8 +192,10 @@ TEST_F(FixProposalsTest,
       json::string_member((*json::member(*json::member(asked[0], "body"), "messages"))[1],
                           "content")
           .value_or(""));
-  for (const char* expected : {"Failing step: Run npm test", "Received: 80",
-                               "File src/app.js at the failing commit", kApp})
+  for (const char* expected :
+       {"Failing step: Run npm test", "Received: 80", "File src/app.js at the failing commit", kApp,
+        "Workflow: CI (.github/workflows/ci.yml)",
+        "File .github/workflows/ci.yml at the failing commit", "runs-on: ubuntu-latest"})
     EXPECT_NE(question.find(expected), std::string::npos) << expected;
   EXPECT_EQ(database_.count("SELECT count(*) FROM fix_model_calls WHERE outcome = 'answered' AND "
                             "status = 200 AND prompt_tokens > 0 AND answer_bytes > 0"),
