@@ -118,7 +118,8 @@ TEST_F(ReplayTest, ReplayFromTheBeginningIntoAnEmptiedDatabaseRebuildsTheSameSta
   ASSERT_EQ(processors->wait(30s), 0) << processors->log();
   {
     soci::session sql(soci::postgresql, with_utc_sessions(database_.url()));
-    sql << "TRUNCATE workflow_jobs, workflow_runs, applied_events, incident_runs, incident_issues,"
+    sql << "TRUNCATE fix_model_calls, fix_proposals, workflow_jobs, workflow_runs, applied_events,"
+           " incident_runs, incident_issues,"
            " incident_failure_contexts, job_failures, ci_hourly, ci_hourly_all, job_hourly,"
            " job_run_outcomes, flaky_runs, failure_signatures, failure_signature_daily,"
            " incidents, outbox, github_calls, redelivery_requests, reconciliations, repositories"
