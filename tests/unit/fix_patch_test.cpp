@@ -83,6 +83,19 @@ TEST(FixPatchTest, ContextThatDoesNotMatchTheFileDoesNotApply) {
   EXPECT_NE(r.detail.find("does not apply"), std::string::npos) << r.detail;
 }
 
+TEST(FixPatchTest, AHunkPastTheEndOfItsFileOrBinaryBytesAreRefusedBeforeLibgit2SeesThem) {
+  // libgit2 1.5 read past the end of the file for this one (fix_patch_fuzz, ASan).
+  const std::string past =
+      "--- a/src/app.js\n+++ b/src/app.js\n@@ -2,2 +1,2 @@\n-const port = 80;\n"
+      "+const port = 8080;\n module.exports = port;\n";
+  const auto r = refused(apply_patch(past, kFiles, {}));
+  EXPECT_EQ(r.reason, "does-not-apply");
+  EXPECT_NE(r.detail.find("lines 2 to 3 of src/app.js, which has 2"), std::string::npos)
+      << r.detail;
+  EXPECT_EQ(refused(apply_patch(std::string(kPortFix) + std::string(1, '\0'), kFiles, {})).reason,
+            "not-a-diff");
+}
+
 TEST(FixPatchTest, AFileThatWasNotGivenDoesNotApply) {
   const std::string diff = "--- a/lib/other.js\n+++ b/lib/other.js\n@@ -1 +1 @@\n-a\n+b\n";
   const auto r = refused(apply_patch(diff, kFiles, {}));
