@@ -31,13 +31,6 @@ constexpr const char* kMatching =
 constexpr const char* kStates[] = {"requested", "model_failed", "rejected", "opened",
                                    "merged",    "closed",       nullptr};
 
-std::string repository_parameter(const ApiRequest& request) {
-  auto repository = request.query_value("repository").value_or("");
-  if (repository.size() > 255 || (!repository.empty() && repository.find('/') == std::string::npos))
-    throw ClientError(bad_request("repository must be owner/name.", "invalid-parameter"));
-  return repository;
-}
-
 std::string page_of(soci::session& sql, const std::string& state, const std::string& repository,
                     long long incident, const Page& page) {
   long long total = 0;
@@ -131,9 +124,8 @@ RequestedProposal request_fix_proposal(soci::session& sql, std::int64_t incident
 }
 
 FixAnalyticsFilter parse_fix_analytics_filter(const ApiRequest& request) {
-  FixAnalyticsFilter f{timestamp_parameter(request, "since"), timestamp_parameter(request, "until"),
-                       repository_parameter(request)};
-  return f;
+  return {timestamp_parameter(request, "since"), timestamp_parameter(request, "until"),
+          repository_parameter(request)};
 }
 
 std::string fix_proposal_analytics(soci::session& sql, const FixAnalyticsFilter& f) {

@@ -80,15 +80,11 @@ std::optional<std::string> current_state(soci::session& sql, long long id) {
 }  // namespace
 
 IncidentFilter parse_incident_filter(const ApiRequest& request) {
-  IncidentFilter filter{request.query_value("state").value_or(""),
-                        request.query_value("repository").value_or("")};
+  IncidentFilter filter{request.query_value("state").value_or(""), repository_parameter(request)};
   if (!filter.state.empty() && filter.state != "open" && filter.state != "acknowledged" &&
       filter.state != "resolved")
     throw ClientError(
         bad_request("state must be open, acknowledged or resolved.", "invalid-parameter"));
-  if (filter.repository.size() > 255 ||
-      (!filter.repository.empty() && filter.repository.find('/') == std::string::npos))
-    throw ClientError(bad_request("repository must be owner/name.", "invalid-parameter"));
   return filter;
 }
 

@@ -41,6 +41,13 @@ std::string choice_parameter(const ApiRequest& request, const std::string& name,
   throw ClientError(bad_request(name + " is not a known value.", "invalid-parameter"));
 }
 
+std::string repository_parameter(const ApiRequest& request) {
+  auto repository = request.query_value("repository").value_or("");
+  if (repository.size() > 255 || (!repository.empty() && repository.find('/') == std::string::npos))
+    throw ClientError(bad_request("repository must be owner/name.", "invalid-parameter"));
+  return repository;
+}
+
 std::string timestamp_parameter(const ApiRequest& request, const std::string& name) {
   const auto value = request.query_value(name);
   if (!value)

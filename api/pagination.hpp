@@ -39,6 +39,10 @@ std::string describe_id(const std::string& what, std::int64_t stored);
 std::string choice_parameter(const ApiRequest& request, const std::string& name,
                              const char* const* allowed);
 
+// The `repository` query parameter: owner/name of at most 255 characters, or
+// "" when absent (any); a ClientError 400 otherwise.
+std::string repository_parameter(const ApiRequest& request);
+
 // An RFC 3339 date-time query parameter, or "" when absent; a ClientError 400
 // naming it when malformed.
 std::string timestamp_parameter(const ApiRequest& request, const std::string& name);

@@ -11,10 +11,6 @@
 namespace faultline::processors::fix {
 namespace {
 
-bool starts_with(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
-
 // A path with a source or configuration file's extension, after a space,
 // quote, parenthesis or the start of the line, up to a position or the end.
 const RE2& path_pattern() {
@@ -45,7 +41,7 @@ std::string repository_path(std::string path) {
   for (auto& c : path)
     if (c == '\\')
       c = '/';
-  while (starts_with(path, "./"))
+  while (path.starts_with("./"))
     path.erase(0, 2);
   for (const char* outside : {"node_modules/", "site-packages/", "dist-packages/", "vendor/",
                               ".cargo/", "go/pkg/mod/", "/usr/"})
@@ -56,14 +52,21 @@ std::string repository_path(std::string path) {
   return path;
 }
 
-std::string fence_for(const std::string& text) {
+}  // namespace
+
+std::string fenced(const std::string& text) {
   std::string fence = "```";
   while (text.find(fence) != std::string::npos)
     fence += '`';
-  return fence;
+  return fence + "\n" + text + (text.empty() || text.back() == '\n' ? "" : "\n") + fence + "\n";
 }
 
-}  // namespace
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines)
+    out += line + "\n";
+  return out;
+}
 
 std::vector<std::string> named_paths(const std::vector<FailingJob>& jobs, std::size_t max) {
   std::vector<std::string> paths;
@@ -100,22 +103,15 @@ std::string question_text(const FixQuestion& q, std::size_t max_bytes) {
                      "\nFailing commit: " + q.base_sha + "\nWorkflow: " + q.workflow_name +
                      (q.workflow_path.empty() ? "" : " (" + q.workflow_path + ")") +
                      "\nRun: " + q.run_url + "\n";
-  for (const auto& job : q.jobs) {
-    std::string lines;
-    for (const auto& line : job.lines)
-      lines += line + "\n";
-    const auto fence = fence_for(lines);
+  for (const auto& job : q.jobs)
     head += "\nFailing job: " + job.name + "\nFailing step: " + job.step + "\nError lines:\n" +
-            fence + "\n" + lines + fence + "\n";
-  }
+            fenced(joined(job.lines));
   const auto budget = max_bytes > instructions().size() ? max_bytes - instructions().size() : 0;
   if (head.size() > budget)
     utf8::cut_to(head, budget);
   std::string files, left_out;
   for (const auto& [path, text] : q.files) {
-    const auto fence = fence_for(text);
-    std::string block = "\nFile " + path + " at the failing commit:\n" + fence + "\n" + text +
-                        (text.empty() || text.back() == '\n' ? "" : "\n") + fence + "\n";
+    const std::string block = "\nFile " + path + " at the failing commit:\n" + fenced(text);
     // Room is kept for the note naming what was left out.
     if (head.size() + files.size() + block.size() + 200 + path.size() <= budget)
       files += block;
@@ -148,7 +144,7 @@ Answer read_answer(std::string_view content) {
   }
   if (diff.empty()) {
     for (const std::string_view marker : {"\ndiff --git ", "\n--- "}) {
-      const auto at = starts_with(content, marker.substr(1)) ? 0 : content.find(marker);
+      const auto at = content.starts_with(marker.substr(1)) ? 0 : content.find(marker);
       if (at == std::string_view::npos)
         continue;
       const auto from = at == 0 ? 0 : at + 1;

@@ -41,6 +41,13 @@ std::vector<std::string> named_paths(const std::vector<FailingJob>& jobs, std::s
 // workflow file, or a workflow (as GitHub says "Invalid workflow file").
 bool failure_in_workflow(const FixQuestion& question);
 
+// `text` as a Markdown code block whose fence it cannot close early, ending
+// in a newline; what the prompt and the pull request quote lines and files in.
+std::string fenced(const std::string& text);
+
+// The lines, each ending in a newline.
+std::string joined(const std::vector<std::string>& lines);
+
 // The instructions, as versioned: schemas/fix_prompt.v1.md.
 std::string_view instructions();
 constexpr const char* kPromptVersion = "fix_prompt.v1";

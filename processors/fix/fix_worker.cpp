@@ -439,16 +439,9 @@ std::string FixWorker::pull_request_body(const Proposal& p) const {
                      "). A person must review it before it is merged.**\n\n" + incident + ": " +
                      run + " of **" + p.workflow_name + "** failed on `" + p.incident_branch +
                      "` at " + p.base_sha + ".\n";
-  for (const auto& job : p.jobs) {
-    std::string lines;
-    for (const auto& line : job.lines)
-      lines += line + "\n";
-    std::string fence = "```";
-    while (lines.find(fence) != std::string::npos)
-      fence += '`';
-    body += "\nFailing job **" + job.name + "**, step **" + job.step + "**:\n\n" + fence + "\n" +
-            lines + fence + "\n";
-  }
+  for (const auto& job : p.jobs)
+    body += "\nFailing job **" + job.name + "**, step **" + job.step + "**:\n\n" +
+            fenced(joined(job.lines));
   body += "\n### Why this change\n\n" + p.model_reason.value_or("") + "\n";
   utf8::cut_to(body, 60000);  // GitHub takes at most 65,536 characters
   return body;

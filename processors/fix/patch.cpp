@@ -84,10 +84,6 @@ Tree tree_of(git_repository* repo, const Files& files) {
   return Tree(tree);
 }
 
-bool starts_with(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
-
 // A path inside the repository, never into its .git directory.
 bool inside_repository(std::string_view path) {
   if (path.empty() || path.front() == '/' || path.find('\\') != std::string_view::npos)
@@ -109,7 +105,7 @@ std::string_view header_path(std::string_view rest) {
     rest.remove_suffix(1);
   if (rest == "/dev/null")
     return rest;
-  if (starts_with(rest, "a/") || starts_with(rest, "b/"))
+  if (rest.starts_with("a/") || rest.starts_with("b/"))
     rest.remove_prefix(2);
   return rest;
 }
@@ -139,7 +135,7 @@ std::optional<Rejection> check_delta(const git_diff_delta& delta, const Files& f
     return Rejection{"not-a-diff", "The diff changes " + path + " as binary data."};
   if (!inside_repository(path))
     return Rejection{"forbidden-path", "The diff names " + path + ", outside the repository."};
-  if (!limits.workflow_allowed && starts_with(path, ".github/workflows/"))
+  if (!limits.workflow_allowed && path.starts_with(".github/workflows/"))
     return Rejection{"forbidden-path",
                      "The diff changes " + path + ", a workflow, and the failure is not in it."};
   const bool known = files.count(path) > 0;
@@ -190,10 +186,10 @@ std::string to_git_diff(std::string_view diff) {
   bool git_header = false;  // the file's "diff --git" line has been written
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto line = lines[i];
-    if (starts_with(line, "diff --git ")) {
+    if (line.starts_with("diff --git ")) {
       git_header = true;
-    } else if (starts_with(line, "--- ") && i + 1 < lines.size() &&
-               starts_with(lines[i + 1], "+++ ")) {
+    } else if (line.starts_with("--- ") && i + 1 < lines.size() &&
+               lines[i + 1].starts_with("+++ ")) {
       const std::string from(header_path(line.substr(4))), to(header_path(lines[i + 1].substr(4)));
       const bool added = from == "/dev/null", deleted = to == "/dev/null";
       if (!git_header) {
